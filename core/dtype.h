@@ -1,0 +1,35 @@
+#pragma once
+// Element types of checkpoint tensors and device weights, with the scalar conversions
+// every loader and reference kernel needs.
+#include <bit>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+namespace rwkv {
+
+enum class DType : uint8_t { F32, F16, BF16, F64, I64, I32, U8 };
+
+// Bytes per element.
+size_t dtypeSize(DType t);
+// Lower-case name as in strategies and safetensors, e.g. "bf16".
+std::string_view dtypeName(DType t);
+
+inline float bf16ToFloat(uint16_t h) { return std::bit_cast<float>(uint32_t(h) << 16); }
+
+// Round to nearest even, NaN kept quiet.
+inline uint16_t floatToBf16(float f)
+{
+    uint32_t u = std::bit_cast<uint32_t>(f);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return uint16_t((u >> 16) | 0x40);
+    u += 0x7fffu + ((u >> 16) & 1u);
+    return uint16_t(u >> 16);
+}
+
+float f16ToFloat(uint16_t h);
+uint16_t floatToF16(float f);
+
+// Reads element i of a little-endian array of type t as float (F32/F16/BF16/F64 only).
+float loadAsFloat(const void* data, DType t, size_t i);
+
+} // namespace rwkv
