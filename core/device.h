@@ -1,0 +1,86 @@
+#pragma once
+// The closed set of kernels a backend implements (design.md properties 2, 3, 5). The model
+// files in core/models/ are written against this interface only; core/ never includes a
+// backend header. Activations are fp32 row-major matrices [rows × cols]; weights may be
+// fp32, fp16 or bf16. A tensor with rows == 1 broadcasts over the rows of the others where
+// a kernel says so.
+#include "core/dtype.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace rwkv {
+
+// A view of device memory; data is a host pointer on the CPU backend.
+struct DTensor {
+    void* data = nullptr;
+    DType dtype = DType::F32;
+    int64_t rows = 0;
+    int64_t cols = 0;
+
+    int64_t numel() const { return rows * cols; }
+    size_t bytes() const { return size_t(numel()) * dtypeSize(dtype); }
+    float* f32() const { return static_cast<float*>(data); }
+    // Rows [first, first + count) of this tensor.
+    DTensor rowRange(int64_t first, int64_t count) const;
+};
+
+// Memory owned by a device; freed with the object.
+class DeviceBuffer {
+public:
+    virtual ~DeviceBuffer() = default;
+    virtual void* data() = 0;
+    virtual size_t size() const = 0;
+};
+
+enum class UnaryOp {
+    Tanh,
+    Sigmoid,
+    ReluSquare,   // max(x,0)^2
+    Decay7,       // RWKV-7 decay: exp(-0.606531 · sigmoid(x))
+};
+
+enum class BinaryOp { Add, Mul };
+
+class Device {
+public:
+    virtual ~Device() = default;
+    // e.g. "cpu (AVX-512, 2 threads)".
+    virtual std::string name() const = 0;
+
+    // Throws Error(OutOfMemory).
+    virtual std::unique_ptr<DeviceBuffer> allocate(size_t bytes) = 0;
+    virtual void upload(const DTensor& dst, const void* host) = 0;
+    virtual void download(void* host, const DTensor& src) = 0;
+
+    // out[T,O] = in[T,I] · Wᵀ with W stored [O,I] (nn.Linear layout) in any weight dtype.
+    virtual void matmul(const DTensor& out, const DTensor& in, const DTensor& weight) = 0;
+    // Row-wise LayerNorm, biased variance, y = (x-μ)/sqrt(σ²+eps)·w + b; w, b are 1×cols.
+    virtual void layerNorm(const DTensor& out, const DTensor& in, const DTensor& w, const DTensor& b, float eps) = 0;
+    // LayerNorm over each group of `groupSize` consecutive columns, then per-column w, b.
+    virtual void groupNorm(const DTensor& out, const DTensor& in, const DTensor& w, const DTensor& b,
+                           int groupSize, float eps) = 0;
+    // Token shift: out row 0 = prev (1×cols), out row t = in row t-1; then prev = last row of in.
+    virtual void tokenShift(const DTensor& out, const DTensor& in, const DTensor& prev) = 0;
+    // out = a + (b - a) ⊙ t; any operand may have 1 row (broadcast). out may alias a.
+    virtual void lerp(const DTensor& out, const DTensor& a, const DTensor& b, const DTensor& t) = 0;
+    virtual void unary(UnaryOp op, const DTensor& out, const DTensor& in) = 0;
+    // b may have 1 row (broadcast); out may alias a.
+    virtual void binary(BinaryOp op, const DTensor& out, const DTensor& a, const DTensor& b) = 0;
+
+    // RWKV-7 key preparation, per head of N columns (κ = l2normalise(k ⊙ kK), eps 1e-12):
+    // alpha = -κ; beta = κ ⊙ a; k ← k ⊙ (1 + (a - 1) ⊙ kA). kK, kA are 1×C.
+    virtual void rwkv7KeyPrep(const DTensor& k, const DTensor& alpha, const DTensor& beta, const DTensor& a,
+                              const DTensor& kK, const DTensor& kA, int headSize) = 0;
+    // RWKV-7 WKV recurrence over the T rows; state is S [H·N value rows][N key cols] fp32,
+    // updated in place: S ← S·diag(w) + (S·alpha)·betaᵀ + v·kᵀ;  y = S·r.
+    virtual void wkv7(const DTensor& y, const DTensor& state, const DTensor& r, const DTensor& w, const DTensor& k,
+                      const DTensor& v, const DTensor& alpha, const DTensor& beta, int headSize) = 0;
+    // RWKV-7 bonus, per head: o += (Σ_n r·k·rK) · v. rK is 1×C.
+    virtual void rwkv7Bonus(const DTensor& o, const DTensor& r, const DTensor& k, const DTensor& v,
+                            const DTensor& rK, int headSize) = 0;
+};
+
+} // namespace rwkv

@@ -1,0 +1,70 @@
+#include "core/generator.h"
+
+#include "core/error.h"
+#include "core/stop_matcher.h"
+#include "core/tokenizer/utf8_stream_decoder.h"
+
+#include <algorithm>
+#include <chrono>
+
+namespace rwkv {
+
+namespace {
+
+int64_t nowNs()
+{
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+} // namespace
+
+GenerationResult generate(Model& model, const Tokenizer* tokenizer, std::span<const int32_t> prompt, State& state,
+                          const GenerationOptions& options, const std::function<void(std::string_view)>& onText,
+                          std::stop_token cancel)
+{
+    if (prompt.empty()) throw Error(ErrorCode::InvalidArgument, "the prompt is empty");
+    GenerationResult result;
+    auto emit = [&](const std::string& text) {
+        if (text.empty()) return;
+        result.text += text;
+        if (onText) onText(text);
+    };
+
+    const int64_t t0 = nowNs();
+    std::vector<float> logits = model.forward(prompt, state);
+    result.prefillNs = nowNs() - t0;
+    result.prefillTokens = int(prompt.size());
+
+    Sampler sampler(options.sampling);
+    Utf8StreamDecoder decoder;
+    StopMatcher matcher(tokenizer ? options.stopStrings : std::vector<std::string>{});
+    const int64_t t1 = nowNs();
+    for (int i = 0; i < options.maxTokens; ++i) {
+        if (cancel.stop_requested()) {
+            result.reason = StopReason::Cancelled;
+            break;
+        }
+        const int32_t token = sampler.sample(logits);
+        if (std::find(options.stopTokens.begin(), options.stopTokens.end(), token) != options.stopTokens.end()) {
+            result.reason = StopReason::StopToken;
+            break;
+        }
+        result.tokens.push_back(token);
+        const std::string_view bytes = tokenizer ? tokenizer->tokenBytes(token) : std::string_view{};
+        sampler.accept(token, options.exemptWhitespaceDigits ? occurrenceWeight(bytes) : 1.0f);
+        emit(matcher.push(decoder.push(bytes)));
+        // Feed every emitted token, so the state always matches the text shown.
+        logits = model.forward(std::span(&token, 1), state);
+        ++result.decodeTokens;
+        if (matcher.stopped()) {
+            result.reason = StopReason::StopString;
+            break;
+        }
+    }
+    result.decodeNs = nowNs() - t1;
+    if (!matcher.stopped()) emit(matcher.push(decoder.flush()) + matcher.flush());
+    return result;
+}
+
+} // namespace rwkv

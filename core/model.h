@@ -1,0 +1,69 @@
+#pragma once
+// A loaded RWKV model on one device and its single entry point, forward(tokens, state).
+#include "core/checkpoint.h"
+#include "core/device.h"
+#include "core/model_config.h"
+#include "core/state.h"
+#include "core/weights.h"
+
+#include <memory>
+#include <span>
+#include <vector>
+
+namespace rwkv {
+
+class Model {
+public:
+    // Builds the model for the checkpoint's generation with matrices stored as matrixType.
+    // Progress is reported in tensors converted. Throws Error (Unsupported, BadFile, OutOfMemory).
+    static std::unique_ptr<Model> load(const Checkpoint& checkpoint, Device& device, DType matrixType,
+                                       const ProgressFn& progress = {});
+    virtual ~Model() = default;
+
+    const ModelConfig& config() const { return m_config; }
+    const Fingerprint& fingerprint() const { return m_fingerprint; }
+    Device& device() { return m_device; }
+    DType matrixType() const { return m_matrixType; }
+    // Weight bytes resident on the device, and those a decoded token reads (matrices + one emb row).
+    size_t weightBytes() const { return m_weights.bytes() + m_emb.size() * 4; }
+    size_t bytesPerDecodedToken() const { return m_weights.matrixBytes(); }
+
+    // The zero state of this model.
+    State newState() const { return State(m_config, m_fingerprint); }
+
+    // Feeds tokens (ids < vocab) and advances the state. Returns the logits after the last
+    // token (V floats), or after every token (T·V floats) when allLogits. Any split of a
+    // sequence into calls gives the same logits and state. Throws Error(IncompatibleState)
+    // for a state of another model, Error(InvalidArgument) for a bad token id.
+    std::vector<float> forward(std::span<const int32_t> tokens, State& state, bool allLogits = false);
+
+protected:
+    Model(const Checkpoint& checkpoint, Device& device, DType matrixType, const ModelConfig& config);
+
+    // Runs every block on x [T×C] (embeddings in, residual stream out), advancing the state.
+    virtual void forwardBlocks(const DTensor& x, State& state) = 0;
+
+    // Scratch activation memory; rows × cols fp32, valid until the next forward call.
+    DTensor scratch(int64_t rows, int64_t cols);
+    // Wraps a host span of the state as a device tensor (CPU-resident state).
+    DTensor stateTensor(std::span<float> values, int64_t rows, int64_t cols) const;
+
+    ModelConfig m_config;
+    Fingerprint m_fingerprint;
+    Device& m_device;
+    DType m_matrixType;
+    DeviceWeights m_weights;
+
+private:
+    void runChunk(std::span<const int32_t> tokens, State& state, float* logitsOut, bool allLogits);
+
+    std::vector<float> m_emb;             // [V×C] fp32 host, ln0 folded in
+    DTensor m_lnOutW, m_lnOutB, m_head;
+    std::unique_ptr<DeviceBuffer> m_scratchBuffer;
+    size_t m_scratchUsed = 0;
+};
+
+// Largest number of tokens pushed through the blocks at once (bounds scratch memory).
+inline constexpr int kMaxChunkTokens = 128;
+
+} // namespace rwkv

@@ -1,0 +1,183 @@
+#include "core/model_config.h"
+
+#include "core/checkpoint.h"
+#include "core/error.h"
+
+#include <algorithm>
+#include <charconv>
+#include <set>
+#include <vector>
+
+namespace rwkv {
+
+std::string_view generationId(Generation g)
+{
+    switch (g) {
+    case Generation::X040: return "x040";
+    case Generation::X052: return "x052";
+    case Generation::X060: return "x060";
+    case Generation::X070: return "x070";
+    }
+    return "?";
+}
+
+std::string_view generationName(Generation g)
+{
+    switch (g) {
+    case Generation::X040: return "RWKV-4";
+    case Generation::X052: return "RWKV-5.2";
+    case Generation::X060: return "RWKV-6";
+    case Generation::X070: return "RWKV-7";
+    }
+    return "?";
+}
+
+int64_t ModelConfig::stateFloatsPerLayer() const
+{
+    if (generation == Generation::X040) return 5LL * nEmbd;
+    return 2LL * nEmbd + int64_t(nHead) * headSize * headSize;
+}
+
+std::string ModelConfig::describe() const
+{
+    return std::string(generationName(generation)) + " L" + std::to_string(nLayer) + " C" + std::to_string(nEmbd)
+        + " H" + std::to_string(nHead) + "x" + std::to_string(headSize) + " F" + std::to_string(nFfn) + " V"
+        + std::to_string(vocab);
+}
+
+namespace {
+
+using Shape = std::vector<int64_t>;
+
+std::string shapeText(const Shape& s)
+{
+    std::string out = "[";
+    for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
+    return out + "]";
+}
+
+std::string fileName(const Checkpoint& ck) { return ck.path().filename().string(); }
+
+// Number of layers: 1 + the largest i among keys "blocks.{i}.".
+int countLayers(const Checkpoint& ck)
+{
+    int maxIndex = -1;
+    for (const TensorView& t : ck.tensors()) {
+        if (!t.name.starts_with("blocks.")) continue;
+        int i = -1;
+        const char* begin = t.name.data() + 7;
+        auto [p, ec] = std::from_chars(begin, t.name.data() + t.name.size(), i);
+        if (ec == std::errc() && *p == '.') maxIndex = std::max(maxIndex, i);
+    }
+    return maxIndex + 1;
+}
+
+bool anyKeyContains(const Checkpoint& ck, std::string_view part)
+{
+    return std::any_of(ck.tensors().begin(), ck.tensors().end(),
+                       [&](const TensorView& t) { return t.name.find(part) != std::string::npos; });
+}
+
+// Checks that `name` exists with exactly `expected` shape; vectors stored as (1,1,C) or (C)
+// are accepted in either form.
+void expectShape(const Checkpoint& ck, const std::string& name, const Shape& expected)
+{
+    const TensorView* t = ck.find(name);
+    if (!t) throw Error(ErrorCode::BadFile, fileName(ck) + ": missing tensor " + name);
+    if (t->dtype != DType::F32 && t->dtype != DType::F16 && t->dtype != DType::BF16)
+        throw Error(ErrorCode::Unsupported, fileName(ck) + ": tensor " + name + " has dtype "
+                                                + std::string(dtypeName(t->dtype)) + "; only fp32, fp16 and bf16 are supported");
+    Shape got = t->shape;
+    if (expected.size() == 1 && got.size() == 3 && got[0] == 1 && got[1] == 1) got = {got[2]};
+    if (got != expected)
+        throw Error(ErrorCode::BadFile, fileName(ck) + ": tensor " + name + " has shape " + shapeText(t->shape)
+                                            + ", expected " + shapeText(expected));
+}
+
+ModelConfig detectX070(const Checkpoint& ck, ModelConfig c)
+{
+    const TensorView& rk = ck.at("blocks.0.att.r_k");
+    if (rk.shape.size() != 2) throw Error(ErrorCode::BadFile, fileName(ck) + ": blocks.0.att.r_k is not (H, N)");
+    c.nHead = int(rk.shape[0]);
+    c.headSize = int(rk.shape[1]);
+    if (int64_t(c.nHead) * c.headSize != c.nEmbd)
+        throw Error(ErrorCode::BadFile, fileName(ck) + ": heads × head size (" + std::to_string(c.nHead) + "×"
+                                            + std::to_string(c.headSize) + ") differs from the width " + std::to_string(c.nEmbd));
+    c.nFfn = int(ck.at("blocks.0.ffn.key.weight").shape.at(0));
+    // Layer 0's v1 is unused and may be absent, so read the value-residual rank from layer 1.
+    const std::string loraLayer = c.nLayer > 1 ? "blocks.1.att." : "blocks.0.att.";
+    auto rank = [&](const std::string& key) { return int(ck.at(key).shape.at(1)); };
+    c.loraDecay = rank("blocks.0.att.w1");
+    c.loraIclr = rank("blocks.0.att.a1");
+    c.loraGate = rank("blocks.0.att.g1");
+    c.loraValue = ck.find(loraLayer + "v1") ? rank(loraLayer + "v1") : 0;
+
+    const int64_t C = c.nEmbd, F = c.nFfn;
+    for (int i = 0; i < c.nLayer; ++i) {
+        const std::string b = "blocks." + std::to_string(i) + ".";
+        for (const char* v : {"ln1.weight", "ln1.bias", "ln2.weight", "ln2.bias", "att.x_r", "att.x_w", "att.x_k",
+                              "att.x_v", "att.x_a", "att.x_g", "att.w0", "att.a0", "att.k_k", "att.k_a",
+                              "att.ln_x.weight", "att.ln_x.bias", "ffn.x_k"})
+            expectShape(ck, b + v, {C});
+        expectShape(ck, b + "att.r_k", {c.nHead, c.headSize});
+        expectShape(ck, b + "att.w1", {C, c.loraDecay});
+        expectShape(ck, b + "att.w2", {c.loraDecay, C});
+        expectShape(ck, b + "att.a1", {C, c.loraIclr});
+        expectShape(ck, b + "att.a2", {c.loraIclr, C});
+        expectShape(ck, b + "att.g1", {C, c.loraGate});
+        expectShape(ck, b + "att.g2", {c.loraGate, C});
+        if (i > 0) {
+            expectShape(ck, b + "att.v0", {C});
+            expectShape(ck, b + "att.v1", {C, c.loraValue});
+            expectShape(ck, b + "att.v2", {c.loraValue, C});
+        }
+        for (const char* m : {"att.receptance.weight", "att.key.weight", "att.value.weight", "att.output.weight"})
+            expectShape(ck, b + m, {C, C});
+        expectShape(ck, b + "ffn.key.weight", {F, C});
+        expectShape(ck, b + "ffn.value.weight", {C, F});
+    }
+    return c;
+}
+
+} // namespace
+
+ModelConfig detectModelConfig(const Checkpoint& ck)
+{
+    if (anyKeyContains(ck, ".att.time_state") && !ck.find("emb.weight"))
+        throw Error(ErrorCode::Unsupported, fileName(ck) + ": this is a state-tuning file (time_state tensors only), not a model");
+    if (!ck.find("emb.weight"))
+        throw Error(ErrorCode::Unsupported, fileName(ck) + ": not an RWKV checkpoint (no emb.weight tensor)");
+
+    ModelConfig c;
+    const TensorView& emb = ck.at("emb.weight");
+    if (emb.shape.size() != 2) throw Error(ErrorCode::BadFile, fileName(ck) + ": emb.weight is not a matrix");
+    c.vocab = int(emb.shape[0]);
+    c.nEmbd = int(emb.shape[1]);
+    c.nLayer = countLayers(ck);
+    if (c.nLayer == 0) throw Error(ErrorCode::BadFile, fileName(ck) + ": no blocks.N tensors");
+
+    if (ck.find("blocks.0.att.r_k") || ck.find("blocks.0.att.k_k") || ck.find("blocks.0.att.x_r")) {
+        if (anyKeyContains(ck, "ffn.s_emb"))
+            throw Error(ErrorCode::Unsupported, fileName(ck) + ": RWKV-7 DeepEmbed variants are not supported");
+        c.generation = Generation::X070;
+        c = detectX070(ck, c);
+    } else if (anyKeyContains(ck, "att.time_maa_x")) {
+        throw Error(ErrorCode::Unsupported, fileName(ck) + ": RWKV-6 (x060) checkpoints are not supported yet (issue 3)");
+    } else if (anyKeyContains(ck, "att.ln_x")) {
+        throw Error(ErrorCode::Unsupported, fileName(ck) + ": RWKV-5 checkpoints are not supported yet (issue 3)");
+    } else if (ck.find("blocks.0.att.time_decay") && ck.find("blocks.0.att.time_first")) {
+        throw Error(ErrorCode::Unsupported, fileName(ck) + ": RWKV-4 checkpoints are not supported yet (issue 3)");
+    } else {
+        throw Error(ErrorCode::Unsupported, fileName(ck) + ": unknown architecture (not an RWKV-4/5/6/7 key layout)");
+    }
+
+    for (const char* v : {"blocks.0.ln0.weight", "blocks.0.ln0.bias", "ln_out.weight", "ln_out.bias"})
+        expectShape(ck, v, {c.nEmbd});
+    expectShape(ck, "head.weight", {c.vocab, c.nEmbd});
+
+    c.paramCount = 0;
+    for (const TensorView& t : ck.tensors()) c.paramCount += t.numel();
+    return c;
+}
+
+} // namespace rwkv

@@ -1,0 +1,10 @@
+#pragma once
+// Constructors of the per-generation models; only core/model.cpp calls them.
+#include "core/model.h"
+
+namespace rwkv {
+
+std::unique_ptr<Model> makeX070(const Checkpoint& checkpoint, Device& device, DType matrixType,
+                                const ModelConfig& config, const ProgressFn& progress);
+
+} // namespace rwkv

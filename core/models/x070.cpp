@@ -1,0 +1,150 @@
+// RWKV-7 "Goose" (x070) forward pass, rwkv-spec §3.4, written against the Device kernels.
+#include "core/error.h"
+#include "core/models/factory.h"
+
+#include <algorithm>
+
+namespace rwkv {
+
+namespace {
+
+struct X070Layer {
+    DTensor ln1W, ln1B, ln2W, ln2B;
+    DTensor mixR, mixW, mixK, mixV, mixA, mixG;   // token-shift coefficients x_r .. x_g
+    DTensor w0, w1, w2, a0, a1, a2, v0, v1, v2, g1, g2;
+    DTensor kK, kA, rK;
+    DTensor receptance, key, value, output, lnxW, lnxB;
+    DTensor ffnMixK, ffnKey, ffnValue;
+};
+
+class X070 final : public Model {
+public:
+    X070(const Checkpoint& ck, Device& device, DType matrixType, const ModelConfig& config, const ProgressFn& progress)
+        : Model(ck, device, matrixType, config)
+    {
+        for (int i = 0; i < config.nLayer; ++i) {
+            m_layers.push_back(loadLayer(i));
+            if (progress) progress(uint64_t(i + 1), uint64_t(config.nLayer));
+        }
+    }
+
+protected:
+    void forwardBlocks(const DTensor& x, State& state) override;
+
+private:
+    X070Layer loadLayer(int i)
+    {
+        DeviceWeights& w = m_weights;
+        const std::string b = "blocks." + std::to_string(i) + ".";
+        const std::string a = b + "att.";
+        X070Layer l;
+        l.ln1W = w.vector(b + "ln1.weight"); l.ln1B = w.vector(b + "ln1.bias");
+        l.ln2W = w.vector(b + "ln2.weight"); l.ln2B = w.vector(b + "ln2.bias");
+        l.mixR = w.vector(a + "x_r"); l.mixW = w.vector(a + "x_w"); l.mixK = w.vector(a + "x_k");
+        l.mixV = w.vector(a + "x_v"); l.mixA = w.vector(a + "x_a"); l.mixG = w.vector(a + "x_g");
+        l.w0 = w.vector(a + "w0"); l.w1 = w.factor(a + "w1"); l.w2 = w.factor(a + "w2");
+        l.a0 = w.vector(a + "a0"); l.a1 = w.factor(a + "a1"); l.a2 = w.factor(a + "a2");
+        if (i > 0) { // layer 0 defines v_first; its v0/v1/v2 are never used
+            l.v0 = w.vector(a + "v0"); l.v1 = w.factor(a + "v1"); l.v2 = w.factor(a + "v2");
+        }
+        l.g1 = w.factor(a + "g1"); l.g2 = w.factor(a + "g2");
+        l.kK = w.vector(a + "k_k"); l.kA = w.vector(a + "k_a"); l.rK = w.vector(a + "r_k");
+        l.receptance = w.linear(a + "receptance.weight"); l.key = w.linear(a + "key.weight");
+        l.value = w.linear(a + "value.weight"); l.output = w.linear(a + "output.weight");
+        l.lnxW = w.vector(a + "ln_x.weight"); l.lnxB = w.vector(a + "ln_x.bias");
+        l.ffnMixK = w.vector(b + "ffn.x_k");
+        l.ffnKey = w.linear(b + "ffn.key.weight"); l.ffnValue = w.linear(b + "ffn.value.weight");
+        return l;
+    }
+
+    std::vector<X070Layer> m_layers;
+};
+
+void X070::forwardBlocks(const DTensor& x, State& state)
+{
+    Device& d = m_device;
+    const int64_t T = x.rows, C = m_config.nEmbd, N = m_config.headSize;
+    const int64_t lora = std::max({m_config.loraDecay, m_config.loraIclr, m_config.loraValue, m_config.loraGate});
+
+    DTensor xx = scratch(T, C), prev = scratch(T, C);
+    DTensor xr = scratch(T, C), xw = scratch(T, C), xk = scratch(T, C), xv = scratch(T, C), xa = scratch(T, C),
+            xg = scratch(T, C);
+    DTensor r = scratch(T, C), k = scratch(T, C), v = scratch(T, C), vFirst = scratch(T, C);
+    DTensor w = scratch(T, C), a = scratch(T, C), g = scratch(T, C), vGate = scratch(T, C);
+    DTensor alpha = scratch(T, C), beta = scratch(T, C), y = scratch(T, C), out = scratch(T, C);
+    DTensor low = scratch(T, lora), hidden = scratch(T, m_config.nFfn);
+    auto lowRank = [&](int rank) { return DTensor{low.data, DType::F32, T, rank}; };
+
+    for (int i = 0; i < m_config.nLayer; ++i) {
+        const X070Layer& l = m_layers[size_t(i)];
+        // Time mix.
+        d.layerNorm(xx, x, l.ln1W, l.ln1B, 1e-5f);
+        d.tokenShift(prev, xx, stateTensor(state.attShift(i), 1, C));
+        d.lerp(xr, xx, prev, l.mixR);
+        d.lerp(xw, xx, prev, l.mixW);
+        d.lerp(xk, xx, prev, l.mixK);
+        d.lerp(xv, xx, prev, l.mixV);
+        d.lerp(xa, xx, prev, l.mixA);
+        d.lerp(xg, xx, prev, l.mixG);
+
+        // Layer 0 writes its value straight into v_first, which later layers mix towards.
+        const DTensor& val = i == 0 ? vFirst : v;
+        d.matmul(r, xr, l.receptance);
+        d.matmul(k, xk, l.key);
+        d.matmul(val, xv, l.value);
+
+        DTensor lw = lowRank(m_config.loraDecay);
+        d.matmul(lw, xw, l.w1);
+        d.unary(UnaryOp::Tanh, lw, lw);
+        d.matmul(w, lw, l.w2);
+        d.binary(BinaryOp::Add, w, w, l.w0);
+        d.unary(UnaryOp::Decay7, w, w);
+
+        DTensor la = lowRank(m_config.loraIclr);
+        d.matmul(la, xa, l.a1);
+        d.matmul(a, la, l.a2);
+        d.binary(BinaryOp::Add, a, a, l.a0);
+        d.unary(UnaryOp::Sigmoid, a, a);
+
+        DTensor lg = lowRank(m_config.loraGate);
+        d.matmul(lg, xg, l.g1);
+        d.unary(UnaryOp::Sigmoid, lg, lg);
+        d.matmul(g, lg, l.g2);
+
+        if (i > 0) {
+            DTensor lv = lowRank(m_config.loraValue);
+            d.matmul(lv, xv, l.v1);
+            d.matmul(vGate, lv, l.v2);
+            d.binary(BinaryOp::Add, vGate, vGate, l.v0);
+            d.unary(UnaryOp::Sigmoid, vGate, vGate);
+            d.lerp(v, v, vFirst, vGate);
+        }
+
+        d.rwkv7KeyPrep(k, alpha, beta, a, l.kK, l.kA, int(N));
+        d.wkv7(y, stateTensor(state.wkv(i), m_config.nHead * N, N), r, w, k, val, alpha, beta, int(N));
+        d.groupNorm(y, y, l.lnxW, l.lnxB, int(N), 64e-5f);
+        d.rwkv7Bonus(y, r, k, val, l.rK, int(N));
+        d.binary(BinaryOp::Mul, y, y, g);
+        d.matmul(out, y, l.output);
+        d.binary(BinaryOp::Add, x, x, out);
+
+        // Channel mix (no receptance gate in RWKV-7).
+        d.layerNorm(xx, x, l.ln2W, l.ln2B, 1e-5f);
+        d.tokenShift(prev, xx, stateTensor(state.ffnShift(i), 1, C));
+        d.lerp(xk, xx, prev, l.ffnMixK);
+        d.matmul(hidden, xk, l.ffnKey);
+        d.unary(UnaryOp::ReluSquare, hidden, hidden);
+        d.matmul(out, hidden, l.ffnValue);
+        d.binary(BinaryOp::Add, x, x, out);
+    }
+}
+
+} // namespace
+
+std::unique_ptr<Model> makeX070(const Checkpoint& checkpoint, Device& device, DType matrixType,
+                                const ModelConfig& config, const ProgressFn& progress)
+{
+    return std::make_unique<X070>(checkpoint, device, matrixType, config, progress);
+}
+
+} // namespace rwkv

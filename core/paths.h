@@ -1,0 +1,17 @@
+#pragma once
+// Where run-time files live. The build tree mirrors the install tree, so both are found
+// relative to the running executable: <prefix>/bin/exe → <prefix>/share/rwkv-desktop.
+#include <filesystem>
+
+namespace rwkv {
+
+// <prefix>/share/rwkv-desktop of the running executable.
+std::filesystem::path installDataDir();
+// The bundled demo model (the default model).
+std::filesystem::path defaultModelPath();
+// The World tokenizer vocabulary.
+std::filesystem::path worldVocabPath();
+// Per-user data: $XDG_DATA_HOME/rwkv-desktop (~/.local/share/rwkv-desktop); %APPDATA%\rwkv-desktop on Windows.
+std::filesystem::path userDataDir();
+
+} // namespace rwkv

@@ -1,0 +1,103 @@
+#include "core/random_model.h"
+
+#include "core/error.h"
+
+#include <cmath>
+#include <cstring>
+#include <random>
+
+namespace rwkv {
+
+namespace {
+
+class TensorMaker {
+public:
+    TensorMaker(DType dtype, uint64_t seed) : m_dtype(dtype), m_rng(seed) {}
+
+    // Uniform in [lo, hi).
+    void add(const std::string& name, std::vector<int64_t> shape, float lo, float hi)
+    {
+        int64_t n = 1;
+        for (int64_t d : shape) n *= d;
+        NamedTensor t{name, m_dtype, std::move(shape), std::vector<std::byte>(size_t(n) * dtypeSize(m_dtype))};
+        std::uniform_real_distribution<float> dist(lo, hi);
+        for (int64_t i = 0; i < n; ++i) {
+            const float v = dist(m_rng);
+            if (m_dtype == DType::F32) {
+                std::memcpy(t.bytes.data() + 4 * i, &v, 4);
+            } else {
+                const uint16_t h = m_dtype == DType::BF16 ? floatToBf16(v) : floatToF16(v);
+                std::memcpy(t.bytes.data() + 2 * i, &h, 2);
+            }
+        }
+        m_tensors.push_back(std::move(t));
+    }
+    void vec(const std::string& name, int64_t c, float lo, float hi) { add(name, {1, 1, c}, lo, hi); }
+
+    std::vector<NamedTensor> take() { return std::move(m_tensors); }
+
+private:
+    DType m_dtype;
+    std::mt19937_64 m_rng;
+    std::vector<NamedTensor> m_tensors;
+};
+
+// The official RWKV-7 rank rule: max(32, round(factor · C^power / 32) · 32).
+int loraRank(int width, double factor, double power)
+{
+    return std::max(32, int(std::lround(factor * std::pow(double(width), power) / 32.0)) * 32);
+}
+
+} // namespace
+
+std::vector<NamedTensor> makeRandomModel(const RandomModelSpec& s)
+{
+    if (s.generation != Generation::X070)
+        throw Error(ErrorCode::Unsupported, "make-random writes RWKV-7 (x070) checkpoints only for now (issue 3)");
+    if (s.layers <= 0 || s.width <= 0 || s.vocab <= 0 || s.headSize <= 0 || s.width % s.headSize != 0)
+        throw Error(ErrorCode::InvalidArgument, "make-random: layers, width, vocab must be positive and width a multiple of the head size");
+    const int64_t C = s.width, F = s.ffn > 0 ? s.ffn : 4 * s.width, H = C / s.headSize, V = s.vocab;
+    const int64_t dW = s.lora ? s.lora : loraRank(s.width, 1.8, 0.5), dA = s.lora ? s.lora : loraRank(s.width, 1.8, 0.5);
+    const int64_t dV = s.lora ? s.lora : loraRank(s.width, 1.3, 0.5), dG = s.lora ? s.lora : loraRank(s.width, 0.6, 0.8);
+    const float lin = 1.0f / std::sqrt(float(C));
+    const float linF = 1.0f / std::sqrt(float(F));
+
+    TensorMaker m(s.dtype, s.seed);
+    m.add("emb.weight", {V, C}, -1.0f, 1.0f);
+    m.add("blocks.0.ln0.weight", {C}, 0.8f, 1.2f);
+    m.add("blocks.0.ln0.bias", {C}, -0.1f, 0.1f);
+    for (int i = 0; i < s.layers; ++i) {
+        const std::string b = "blocks." + std::to_string(i) + ".", a = b + "att.";
+        m.add(b + "ln1.weight", {C}, 0.8f, 1.2f);
+        m.add(b + "ln1.bias", {C}, -0.1f, 0.1f);
+        m.add(b + "ln2.weight", {C}, 0.8f, 1.2f);
+        m.add(b + "ln2.bias", {C}, -0.1f, 0.1f);
+        for (const char* x : {"x_r", "x_w", "x_k", "x_v", "x_a", "x_g"}) m.vec(a + x, C, 0.0f, 1.0f);
+        m.vec(a + "w0", C, -3.0f, 1.0f);
+        m.add(a + "w1", {C, dW}, -0.1f, 0.1f);
+        m.add(a + "w2", {dW, C}, -0.1f, 0.1f);
+        m.vec(a + "a0", C, -0.5f, 0.5f);
+        m.add(a + "a1", {C, dA}, -0.1f, 0.1f);
+        m.add(a + "a2", {dA, C}, -0.1f, 0.1f);
+        m.vec(a + "v0", C, -0.5f, 0.5f);
+        m.add(a + "v1", {C, dV}, -0.1f, 0.1f);
+        m.add(a + "v2", {dV, C}, -0.1f, 0.1f);
+        m.add(a + "g1", {C, dG}, -0.1f, 0.1f);
+        m.add(a + "g2", {dG, C}, -0.1f, 0.1f);
+        m.vec(a + "k_k", C, 0.7f, 1.0f);
+        m.vec(a + "k_a", C, 0.8f, 1.2f);
+        m.add(a + "r_k", {H, s.headSize}, -0.1f, 0.1f);
+        for (const char* w : {"receptance", "key", "value", "output"}) m.add(a + w + ".weight", {C, C}, -lin, lin);
+        m.add(a + "ln_x.weight", {C}, 0.5f, 1.0f);
+        m.add(a + "ln_x.bias", {C}, -0.1f, 0.1f);
+        m.vec(b + "ffn.x_k", C, 0.0f, 1.0f);
+        m.add(b + "ffn.key.weight", {F, C}, -lin, lin);
+        m.add(b + "ffn.value.weight", {C, F}, -linF, linF);
+    }
+    m.add("ln_out.weight", {C}, 0.8f, 1.2f);
+    m.add("ln_out.bias", {C}, -0.1f, 0.1f);
+    m.add("head.weight", {V, C}, -lin, lin);
+    return m.take();
+}
+
+} // namespace rwkv

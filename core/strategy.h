@@ -1,0 +1,31 @@
+#pragma once
+// The device grammar shared by CLI and app (design.md "Devices and strategies"):
+//   strategy := stage ("->" stage)*      stage := device[:N] precision [*layers]
+// e.g. "cuda fp16 *10 -> cpu fp32". A stage without *layers takes the remaining layers.
+#include "core/dtype.h"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rwkv {
+
+struct StrategyStage {
+    std::string device;      // "cpu", "cuda:0", "vulkan:1"
+    DType precision = DType::F32;
+    int layers = -1;         // -1: all remaining layers
+};
+
+struct Strategy {
+    std::vector<StrategyStage> stages;
+    // Canonical text, e.g. "cpu fp32".
+    std::string text() const;
+};
+
+// Throws Error(InvalidArgument) naming the offending part.
+Strategy parseStrategy(std::string_view text);
+// `--device ID` shorthand: the whole model on one device at its default precision
+// (cpu fp32, GPUs fp16).
+Strategy strategyForDevice(std::string_view deviceId);
+
+} // namespace rwkv

@@ -1,0 +1,42 @@
+#pragma once
+// Model weights resident on one device, converted from checkpoint tensors once at load.
+#include "core/checkpoint.h"
+#include "core/device.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace rwkv {
+
+class DeviceWeights {
+public:
+    // Matrices are stored in matrixType (fp32, fp16 or bf16); vectors always in fp32.
+    DeviceWeights(const Checkpoint& checkpoint, Device& device, DType matrixType);
+
+    // A 1×n fp32 vector (squeezes (1,1,n) and flattens (H,N)).
+    DTensor vector(const std::string& name);
+    // An nn.Linear weight [out, in], as stored.
+    DTensor linear(const std::string& name);
+    // A raw `x @ M` factor stored (in, out), transposed to [out, in] so matmul serves both.
+    DTensor factor(const std::string& name);
+    // Uploads an already prepared fp32 matrix.
+    DTensor upload(std::span<const float> data, int64_t rows, int64_t cols, DType type);
+
+    // Device bytes of all weights uploaded so far.
+    size_t bytes() const { return m_bytes; }
+    // Bytes of matrices (what a decoded token streams through).
+    size_t matrixBytes() const { return m_matrixBytes; }
+
+private:
+    DTensor store(std::vector<float> values, int64_t rows, int64_t cols, DType type);
+
+    const Checkpoint& m_checkpoint;
+    Device& m_device;
+    DType m_matrixType;
+    std::vector<std::unique_ptr<DeviceBuffer>> m_buffers;
+    size_t m_bytes = 0;
+    size_t m_matrixBytes = 0;
+};
+
+} // namespace rwkv

@@ -1,0 +1,33 @@
+#pragma once
+// One case of tests/data/reference (outputs of the official rwkv package; see its README).
+#include "core/state.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace rwkv::test {
+
+struct ReferenceCase {
+    std::string name;
+    std::filesystem::path pth, safetensors;
+    std::vector<int32_t> tokens;
+    std::vector<float> logitsLast;
+    std::vector<int> positions;
+    std::vector<std::vector<float>> logitsAtPositions;
+    std::vector<int> chunks;
+    std::vector<std::vector<float>> chunkLogits;
+    std::vector<float> stateFlat; // reference list layout
+    std::vector<int32_t> greedyTokens;
+};
+
+ReferenceCase loadReferenceCase(const std::string& name);
+
+// Our State in the reference package's state-list layout (per layer att.x_prev, kv, ffn.x_prev).
+std::vector<float> toReferenceStateLayout(const State& state);
+
+// max|a - b| / max|ref|; a and b must have the same size.
+double relativeMaxError(const std::vector<float>& got, const std::vector<float>& ref);
+
+} // namespace rwkv::test

@@ -1,0 +1,20 @@
+#!/bin/sh
+# Installs the Debian 12 packages RWKV Desktop needs to build and test, if any are missing.
+# Runs apt-get as root (directly, or through sudo when available).
+set -eu
+packages="g++ cmake ninja-build pkg-config git ca-certificates
+  qt6-base-dev libhwy-dev nlohmann-json3-dev libxxhash-dev libzstd-dev libsqlite3-dev"
+
+missing=""
+for p in $packages; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo"; else
+  echo "deps-debian.sh: need root to install:$missing" >&2; exit 1
+fi
+echo "deps-debian.sh: installing$missing"
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q
+# shellcheck disable=SC2086
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing

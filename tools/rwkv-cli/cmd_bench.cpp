@@ -1,0 +1,119 @@
+// rwkv-cli bench: prefill and decode speed, with the machine's own read bandwidth and FMA
+// peak measured in the same run so figures can be compared across machines.
+#include "backends/cpu/probes.h"
+#include "backends/cpu/thread_pool.h"
+#include "core/error.h"
+#include "tools/rwkv-cli/commands.h"
+#include "tools/rwkv-cli/model_setup.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <random>
+#include <thread>
+
+namespace rwkv::cli {
+
+namespace {
+
+struct Stat {
+    double mean = 0, stddev = 0;
+};
+
+Stat stats(const std::vector<double>& v)
+{
+    Stat s;
+    for (double x : v) s.mean += x;
+    s.mean /= double(v.size());
+    for (double x : v) s.stddev += (x - s.mean) * (x - s.mean);
+    s.stddev = v.size() > 1 ? std::sqrt(s.stddev / double(v.size() - 1)) : 0.0;
+    return s;
+}
+
+double seconds(std::chrono::steady_clock::time_point t0)
+{
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+} // namespace
+
+int runBench(Args& args)
+{
+    const int promptTokens = args.intValue("prompt-tokens", 512);
+    const int genTokens = args.intValue("gen-tokens", 128);
+    const int repetitions = args.intValue("repetitions", 3);
+    const bool json = args.flag("json");
+    if (promptTokens <= 0 || genTokens <= 0 || repetitions <= 0)
+        throw Error(ErrorCode::InvalidArgument, "--prompt-tokens, --gen-tokens and --repetitions must be positive");
+    const int threads = args.intValue("threads", 0); // also read by loadModel, for the CPU device
+    LoadedModel m = loadModel(args);
+    args.finish();
+    Model& model = *m.model;
+    const ModelConfig& c = model.config();
+
+    std::mt19937 rng(1234);
+    std::uniform_int_distribution<int32_t> pick(1, c.vocab - 1);
+    std::vector<int32_t> prompt(static_cast<size_t>(promptTokens));
+    for (int32_t& t : prompt) t = pick(rng);
+
+    std::vector<double> prefill, decode;
+    State warm = model.newState();
+    model.forward(std::span(prompt).first(std::min<size_t>(prompt.size(), 16)), warm); // touch weights and scratch
+    for (int r = 0; r < repetitions; ++r) {
+        State state = model.newState();
+        auto t0 = std::chrono::steady_clock::now();
+        std::vector<float> logits = model.forward(prompt, state);
+        prefill.push_back(promptTokens / seconds(t0));
+        t0 = std::chrono::steady_clock::now();
+        for (int i = 0; i < genTokens; ++i) {
+            const int32_t next = int32_t(std::max_element(logits.begin(), logits.end()) - logits.begin());
+            logits = model.forward(std::span(&next, 1), state);
+        }
+        decode.push_back(genTokens / seconds(t0));
+    }
+
+    cpu::ThreadPool pool(threads > 0 ? threads : int(std::max(1u, std::thread::hardware_concurrency())));
+    const double bandwidth = cpu::measureReadBandwidthGBs(pool);
+    const double fmaPeak = cpu::measureFmaPeakGflops(pool);
+
+    const Stat pp = stats(prefill), tg = stats(decode);
+    const double bytesPerToken = double(model.bytesPerDecodedToken());
+    const double decodeGBs = tg.mean * bytesPerToken / 1e9;
+    const double bandwidthLimit = bandwidth * 1e9 / bytesPerToken;
+    // Prefill FLOPs per token: every matrix but the head (only the last row needs logits).
+    const double matrixParams = bytesPerToken / double(dtypeSize(model.matrixType())) - double(c.vocab) * c.nEmbd;
+    const double prefillGflops = pp.mean * 2.0 * matrixParams / 1e9;
+    const std::string name = std::string(generationId(c.generation)) + " L" + std::to_string(c.nLayer) + " C"
+        + std::to_string(c.nEmbd) + " V" + std::to_string(c.vocab);
+
+    if (json) {
+        const nlohmann::json j = {{"model", name}, {"file", m.path.string()}, {"strategy", m.strategy.text()},
+                                  {"device", model.device().name()}, {"prompt_tokens", promptTokens},
+                                  {"gen_tokens", genTokens}, {"prefill_tokens_per_s", pp.mean},
+                                  {"prefill_stddev", pp.stddev}, {"decode_tokens_per_s", tg.mean},
+                                  {"decode_stddev", tg.stddev}, {"decode_weight_gb_per_s", decodeGBs},
+                                  {"bytes_per_token", bytesPerToken}, {"prefill_gflops", prefillGflops},
+                                  {"machine_read_gb_per_s", bandwidth}, {"machine_fma_gflops", fmaPeak},
+                                  {"decode_fraction_of_bandwidth_limit", tg.mean / bandwidthLimit}};
+        std::cout << j.dump() << "\n";
+        return 0;
+    }
+    std::printf("| model | weights | params | device | test | t/s | note |\n|---|---|---|---|---|---|---|\n");
+    std::printf("| %s | %s, %.1f MiB | %.1f M | %s | pp%d | %.1f ± %.1f | %.1f GFLOP/s (%.0f%% of FMA peak) |\n",
+                name.c_str(), m.strategy.text().c_str(), double(model.weightBytes()) / (1 << 20),
+                double(c.paramCount) / 1e6, model.device().name().c_str(), promptTokens, pp.mean, pp.stddev,
+                prefillGflops, 100.0 * prefillGflops / fmaPeak);
+    std::printf("| %s | %s, %.1f MiB | %.1f M | %s | tg%d | %.1f ± %.1f | %.1f GB/s of weights (%.0f%% of the %.0f t/s bandwidth limit) |\n",
+                name.c_str(), m.strategy.text().c_str(), double(model.weightBytes()) / (1 << 20),
+                double(c.paramCount) / 1e6, model.device().name().c_str(), genTokens, tg.mean, tg.stddev, decodeGBs,
+                100.0 * tg.mean / bandwidthLimit, bandwidthLimit);
+    std::printf("\nmachine: read bandwidth %.1f GB/s, FMA peak %.1f GFLOP/s (%d threads); %.1f MB of weights read per decoded token\n",
+                bandwidth, fmaPeak, pool.size(), bytesPerToken / 1e6);
+    return 0;
+}
+
+} // namespace rwkv::cli

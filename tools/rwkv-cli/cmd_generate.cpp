@@ -1,0 +1,122 @@
+// rwkv-cli generate / chat.
+#include "core/error.h"
+#include "core/generator.h"
+#include "core/prompt_format.h"
+#include "tools/rwkv-cli/commands.h"
+#include "tools/rwkv-cli/model_setup.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <iostream>
+#include <unistd.h>
+
+namespace rwkv::cli {
+
+namespace {
+
+SamplingParams parseSampling(Args& args, SamplingParams p)
+{
+    p.temperature = args.floatValue("temperature", p.temperature);
+    p.topP = args.floatValue("top-p", p.topP);
+    p.topK = args.intValue("top-k", p.topK);
+    p.presencePenalty = args.floatValue("presence-penalty", p.presencePenalty);
+    p.frequencyPenalty = args.floatValue("frequency-penalty", p.frequencyPenalty);
+    p.penaltyDecay = args.floatValue("penalty-decay", p.penaltyDecay);
+    if (const auto seed = args.value("seed")) {
+        try {
+            p.seed = std::stoull(*seed);
+        } catch (const std::exception&) {
+            throw Error(ErrorCode::InvalidArgument, "option --seed expects a non-negative integer, got '" + *seed + "'");
+        }
+    }
+    for (const std::string& ban : args.values("ban")) p.bannedTokens.push_back(std::stoi(ban));
+    if (p.temperature < 0) throw Error(ErrorCode::InvalidArgument, "--temperature must be ≥ 0");
+    if (p.topP < 0) throw Error(ErrorCode::InvalidArgument, "--top-p must be ≥ 0");
+    if (p.topK < 0) throw Error(ErrorCode::InvalidArgument, "--top-k must be ≥ 0");
+    return p;
+}
+
+void printStdout(std::string_view text)
+{
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+}
+
+} // namespace
+
+int runGenerate(Args& args)
+{
+    const auto prompt = args.value("prompt");
+    const auto tokens = args.intList("tokens");
+    const bool json = args.flag("json");
+    GenerationOptions options;
+    options.maxTokens = args.intValue("max-tokens", 128);
+    options.sampling = parseSampling(args, SamplingParams{});
+    options.stopStrings = args.values("stop");
+    if (prompt.has_value() == tokens.has_value())
+        throw Error(ErrorCode::InvalidArgument, "give exactly one of --prompt TEXT or --tokens CSV");
+    if (options.maxTokens < 0) throw Error(ErrorCode::InvalidArgument, "--max-tokens must be ≥ 0");
+    LoadedModel m = loadModel(args);
+    args.finish();
+
+    const std::vector<int32_t> ids = prompt ? requireTokenizer(m).encode(*prompt) : *tokens;
+    State state = m.model->newState();
+    const GenerationResult r =
+        generate(*m.model, m.tokenizer.get(), ids, state, options, json ? std::function<void(std::string_view)>{} : printStdout);
+    if (json) {
+        const nlohmann::json j = {{"tokens", r.tokens},
+                                  {"text", r.text},
+                                  {"prompt_tokens", r.prefillTokens},
+                                  {"prefill_tokens_per_s", r.prefillTokensPerSecond()},
+                                  {"decode_tokens_per_s", r.decodeTokensPerSecond()}};
+        std::cout << j.dump() << "\n";
+    } else {
+        std::printf("\n");
+    }
+    return 0;
+}
+
+int runChat(Args& args)
+{
+    const auto prompt = args.value("prompt");
+    const auto system = args.value("system");
+    GenerationOptions options;
+    options.maxTokens = args.intValue("max-tokens", 500);
+    // The official chat loop's settings (rwkv-spec §7.3): never end the text, stop at the turn end.
+    SamplingParams chatDefaults;
+    chatDefaults.topP = 0.3f;
+    chatDefaults.presencePenalty = 0.5f;
+    chatDefaults.frequencyPenalty = 0.5f;
+    chatDefaults.bannedTokens = {0};
+    options.sampling = parseSampling(args, chatDefaults);
+    options.stopStrings = {std::string(kTurnEnd)};
+    options.exemptWhitespaceDigits = false;
+    LoadedModel m = loadModel(args);
+    args.finish();
+    const Tokenizer& tokenizer = requireTokenizer(m);
+
+    State state = m.model->newState();
+    std::string pending = system ? systemPrompt(*system) : std::string();
+    auto turn = [&](const std::string& message) {
+        const std::vector<int32_t> ids = tokenizer.encode(pending + chatPrompt(message));
+        pending.clear();
+        generate(*m.model, &tokenizer, ids, state, options, printStdout);
+        printStdout("\n");
+    };
+    if (prompt) {
+        turn(*prompt);
+        return 0;
+    }
+    const bool interactive = isatty(STDIN_FILENO);
+    if (interactive) std::fprintf(stderr, "Chatting with %s. An empty line or Ctrl-D ends.\n", m.path.filename().string().c_str());
+    for (std::string line;;) {
+        if (interactive) std::fprintf(stderr, "User: ");
+        if (!std::getline(std::cin, line) || line.empty()) break;
+        if (interactive) std::fprintf(stderr, "Assistant:");
+        turn(line);
+    }
+    return 0;
+}
+
+} // namespace rwkv::cli

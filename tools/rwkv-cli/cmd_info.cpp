@@ -1,0 +1,55 @@
+// rwkv-cli info / devices.
+#include "backends/registry.h"
+#include "tools/rwkv-cli/commands.h"
+#include "tools/rwkv-cli/model_setup.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <iostream>
+
+namespace rwkv::cli {
+
+int runInfo(Args& args)
+{
+    const bool json = args.flag("json");
+    LoadedModel m = loadModel(args);
+    args.finish();
+    const ModelConfig& c = m.model->config();
+    const std::string fp = fingerprintHex(m.model->fingerprint());
+    if (json) {
+        nlohmann::json j = {
+            {"file", m.path.string()}, {"generation", generationId(c.generation)}, {"name", generationName(c.generation)},
+            {"layers", c.nLayer}, {"width", c.nEmbd}, {"heads", c.nHead}, {"head_size", c.headSize},
+            {"ffn", c.nFfn}, {"vocab", c.vocab}, {"parameters", c.paramCount}, {"state_bytes", c.stateBytes()},
+            {"fingerprint", fp}, {"tokenizer", m.tokenizer ? std::string(m.tokenizer->name()) : "none"},
+            {"strategy", m.strategy.text()}, {"weight_bytes", m.model->weightBytes()}};
+        std::cout << j.dump() << "\n";
+        return 0;
+    }
+    std::printf("file         %s\n", m.path.string().c_str());
+    std::printf("generation   %s (%s)\n", std::string(generationName(c.generation)).c_str(),
+                std::string(generationId(c.generation)).c_str());
+    std::printf("layers       %d\nwidth        %d\nheads        %d x %d\nffn          %d\nvocab        %d\n", c.nLayer,
+                c.nEmbd, c.nHead, c.headSize, c.nFfn, c.vocab);
+    if (c.generation == Generation::X070)
+        std::printf("lora ranks   decay %d, iclr %d, value %d, gate %d\n", c.loraDecay, c.loraIclr, c.loraValue, c.loraGate);
+    std::printf("parameters   %lld (%.1f M)\n", static_cast<long long>(c.paramCount), double(c.paramCount) / 1e6);
+    std::printf("state        %lld bytes (%.2f MiB, fp32)\n", static_cast<long long>(c.stateBytes()),
+                double(c.stateBytes()) / (1 << 20));
+    std::printf("tokenizer    %s\n", m.tokenizer ? std::string(m.tokenizer->name()).c_str() : "none (token ids only)");
+    std::printf("fingerprint  %s\n", fp.c_str());
+    std::printf("strategy     %s, %.1f MiB of weights on %s\n", m.strategy.text().c_str(),
+                double(m.model->weightBytes()) / (1 << 20), m.model->device().name().c_str());
+    return 0;
+}
+
+int runDevices(Args& args)
+{
+    args.finish();
+    for (const DeviceInfo& d : listDevices())
+        std::printf("%-10s %-11s %s\n", d.id.c_str(), d.available ? "available" : "unavailable", d.description.c_str());
+    return 0;
+}
+
+} // namespace rwkv::cli

@@ -1,0 +1,29 @@
+#pragma once
+// Loads the model named by the common options: --model F (default: the bundled demo model),
+// --strategy S or --device ID, --threads N, --tokenizer world|none.
+#include "core/checkpoint.h"
+#include "core/model.h"
+#include "core/strategy.h"
+#include "core/tokenizer/tokenizer.h"
+#include "tools/rwkv-cli/args.h"
+
+#include <filesystem>
+#include <memory>
+
+namespace rwkv::cli {
+
+struct LoadedModel {
+    std::filesystem::path path;
+    Strategy strategy;
+    std::unique_ptr<Device> device;
+    std::unique_ptr<Model> model;
+    std::unique_ptr<Tokenizer> tokenizer; // null when the vocabulary has no known tokenizer
+    double loadSeconds = 0;
+};
+
+LoadedModel loadModel(Args& args);
+
+// The tokenizer or an Error(Unsupported) saying this model takes token ids only.
+const Tokenizer& requireTokenizer(const LoadedModel& m);
+
+} // namespace rwkv::cli
