@@ -18,7 +18,9 @@ namespace rwkv {
 using ProgressFn = std::function<void(uint64_t done, uint64_t total)>;
 
 // Read-only view of one tensor, always contiguous row-major (strided storages are
-// materialised by the loader). Bytes stay valid while the Checkpoint lives.
+// materialised by the loader). Bytes stay valid while the Checkpoint lives. They usually
+// point into the mapped file and need not be aligned to the element size: read them with
+// memcpy (as at() does), not through a cast pointer.
 struct TensorView {
     std::string name;
     DType dtype = DType::F32;
@@ -30,14 +32,18 @@ struct TensorView {
     float at(size_t i) const { return loadAsFloat(bytes.data(), dtype, i); }
 };
 
-// XXH3-128 over tensor names, shapes, dtypes and bytes, in name order.
+// XXH3-128 over tensor names, shapes, dtypes and bytes, in name order (same value for a
+// .pth and a safetensors file holding the same tensors), in canonical big-endian byte order.
 using Fingerprint = std::array<uint8_t, 16>;
+// 32 lower-case hex digits.
 std::string fingerprintHex(const Fingerprint& fp);
 
 class Checkpoint {
 public:
     // Opens a .pth or safetensors file. Throws Error(BadFile/Unsupported/Io) with a
-    // message naming the file and what is wrong; never executes pickle code.
+    // message naming the file and what is wrong; never executes pickle code. `progress`
+    // gets (bytes of the file checked so far, file size in bytes): first (0, size), then
+    // once per tensor, last (size, size). Tensor data is mapped, not read, while opening.
     static Checkpoint open(const std::filesystem::path& path, const ProgressFn& progress = {});
 
     Checkpoint(Checkpoint&&) noexcept;

@@ -60,6 +60,19 @@ uint16_t floatToF16(float f)
     return uint16_t(sign | uint16_t(((m >> 23) - 112) << 10) | uint16_t((m >> 13) & 0x3ffu));
 }
 
+void convertToFloat(const void* src, DType t, size_t n, float* dst)
+{
+    const auto* p = static_cast<const unsigned char*>(src);
+    switch (t) {
+    case DType::F32: std::memcpy(dst, p, n * 4); return;
+    case DType::BF16:
+        for (size_t i = 0; i < n; ++i) { uint16_t v; std::memcpy(&v, p + 2 * i, 2); dst[i] = bf16ToFloat(v); }
+        return;
+    default:
+        for (size_t i = 0; i < n; ++i) dst[i] = loadAsFloat(src, t, i);
+    }
+}
+
 float loadAsFloat(const void* data, DType t, size_t i)
 {
     const auto* p = static_cast<const unsigned char*>(data);

@@ -29,6 +29,9 @@ inline uint16_t floatToBf16(float f)
 float f16ToFloat(uint16_t h);
 uint16_t floatToF16(float f);
 
+// Widens n elements of a little-endian F32/F16/BF16/F64 array to fp32.
+void convertToFloat(const void* src, DType t, size_t n, float* dst);
+
 // Reads element i of a little-endian array of type t as float (F32/F16/BF16/F64 only).
 float loadAsFloat(const void* data, DType t, size_t i);
 

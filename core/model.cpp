@@ -39,10 +39,11 @@ Model::Model(const Checkpoint& checkpoint, Device& device, DType matrixType, con
     const TensorView& w = checkpoint.at("blocks.0.ln0.weight");
     const TensorView& b = checkpoint.at("blocks.0.ln0.bias");
     m_emb.resize(size_t(V * C));
+    convertToFloat(emb.bytes.data(), emb.dtype, m_emb.size(), m_emb.data());
     for (int64_t t = 0; t < V; ++t) {
         float* row = &m_emb[size_t(t * C)];
         double mean = 0, var = 0;
-        for (int64_t c = 0; c < C; ++c) { row[c] = emb.at(size_t(t * C + c)); mean += row[c]; }
+        for (int64_t c = 0; c < C; ++c) mean += row[c];
         mean /= double(C);
         for (int64_t c = 0; c < C; ++c) var += (row[c] - mean) * (row[c] - mean);
         const double inv = 1.0 / std::sqrt(var / double(C) + 1e-5);

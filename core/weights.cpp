@@ -13,8 +13,8 @@ namespace {
 
 std::vector<float> toFloats(const TensorView& t)
 {
-    std::vector<float> out(size_t(t.numel()));
-    for (size_t i = 0; i < out.size(); ++i) out[i] = t.at(i);
+    std::vector<float> out(static_cast<size_t>(t.numel()));
+    convertToFloat(t.bytes.data(), t.dtype, out.size(), out.data());
     return out;
 }
 
@@ -61,9 +61,10 @@ DTensor DeviceWeights::factor(const std::string& name)
 {
     const TensorView& t = m_checkpoint.at(name);
     const int64_t in = t.shape.at(0), out = t.shape.at(1);
-    std::vector<float> transposed(size_t(in * out));
+    const std::vector<float> values = toFloats(t);
+    std::vector<float> transposed(values.size());
     for (int64_t i = 0; i < in; ++i)
-        for (int64_t o = 0; o < out; ++o) transposed[size_t(o * in + i)] = t.at(size_t(i * out + o));
+        for (int64_t o = 0; o < out; ++o) transposed[size_t(o * in + i)] = values[size_t(i * out + o)];
     return store(std::move(transposed), out, in, m_matrixType);
 }
 

@@ -3,6 +3,7 @@
 // promise that any chunking of forward() gives the same logits and state.
 #include "backends/registry.h"
 #include "core/checkpoint.h"
+#include "core/error.h"
 #include "core/model.h"
 #include "core/tokenizer/world_tokenizer.h"
 #include "support/reference_case.h"
@@ -109,7 +110,7 @@ private slots:
         const size_t V = 65536;
 
         // Splits around the internal 128-token chunk and at single tokens.
-        for (const std::vector<int> split : {std::vector<int>{1, 15, 16, 17, 64, 127, 60},
+        for (const std::vector<int>& split : {std::vector<int>{1, 15, 16, 17, 64, 127, 60},
                                              std::vector<int>{129, 1, 170}, std::vector<int>(300, 1)}) {
             State s = model->newState();
             size_t pos = 0;
@@ -130,10 +131,10 @@ private slots:
     {
         State other(m_model->config(), Fingerprint{}); // zero fingerprint: other weights
         const int32_t tok = 1;
-        QVERIFY_THROWS_EXCEPTION(Error, m_model->forward(std::span(&tok, 1), other));
+        QVERIFY_THROWS_EXCEPTION(rwkv::Error, m_model->forward(std::span(&tok, 1), other));
         State mine = m_model->newState();
         const int32_t bad = 70000;
-        QVERIFY_THROWS_EXCEPTION(Error, m_model->forward(std::span(&bad, 1), mine));
+        QVERIFY_THROWS_EXCEPTION(rwkv::Error, m_model->forward(std::span(&bad, 1), mine));
     }
 
     void stateSnapshotRoundTrip()
@@ -147,9 +148,9 @@ private slots:
         const int32_t tok = 36786;
         State copy = s;
         QCOMPARE(m_model->forward(std::span(&tok, 1), back), m_model->forward(std::span(&tok, 1), copy));
-        QVERIFY_THROWS_EXCEPTION(Error, State::deserialize(std::span(bytes).first(100), m_model->config(),
+        QVERIFY_THROWS_EXCEPTION(rwkv::Error, State::deserialize(std::span(bytes).first(100), m_model->config(),
                                                            m_model->fingerprint()));
-        QVERIFY_THROWS_EXCEPTION(Error, State::deserialize(bytes, m_model->config(), Fingerprint{}));
+        QVERIFY_THROWS_EXCEPTION(rwkv::Error, State::deserialize(bytes, m_model->config(), Fingerprint{}));
     }
 };
 
