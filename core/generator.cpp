@@ -63,7 +63,10 @@ GenerationResult generate(Model& model, const Tokenizer* tokenizer, std::span<co
         }
     }
     result.decodeNs = nowNs() - t1;
-    if (!matcher.stopped()) emit(matcher.push(decoder.flush()) + matcher.flush());
+    if (!matcher.stopped()) {
+        emit(matcher.push(decoder.flush()));
+        emit(matcher.flush());
+    }
     return result;
 }
 

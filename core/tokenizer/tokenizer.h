@@ -1,0 +1,29 @@
+#pragma once
+// Tokenizer interface shared by the RWKV World tokenizer and (later) the GPT-NeoX BPE tokenizer.
+// Text is UTF-8; tokens are int32 ids in [0, vocabSize()).
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rwkv {
+
+class Tokenizer {
+public:
+    virtual ~Tokenizer() = default;
+
+    // Token ids for the UTF-8 bytes of `utf8` (invalid UTF-8 is encoded byte for byte, not rejected).
+    virtual std::vector<int32_t> encode(std::string_view utf8) const = 0;
+    // Concatenated raw bytes of the tokens; may end inside a UTF-8 sequence (use Utf8StreamDecoder).
+    virtual std::string decode(std::span<const int32_t> ids) const = 0;
+    // Raw bytes of one token; empty for id 0 (end of text) and for ids without a string.
+    virtual std::string_view tokenBytes(int32_t id) const = 0;
+    // Number of ids the model's embedding has (65536 for World), including ids without a string.
+    virtual size_t vocabSize() const = 0;
+    // Short stable name, e.g. "world".
+    virtual std::string_view name() const = 0;
+};
+
+} // namespace rwkv
