@@ -39,6 +39,8 @@ enum class UnaryOp {
     Tanh,
     Sigmoid,
     ReluSquare,   // max(x,0)^2
+    Silu,         // x · sigmoid(x)
+    Decay6,       // RWKV-6 decay: exp(-exp(x))
     Decay7,       // RWKV-7 decay: exp(-0.606531 · sigmoid(x))
 };
 
@@ -69,6 +71,16 @@ public:
     virtual void unary(UnaryOp op, const DTensor& out, const DTensor& in) = 0;
     // b may have 1 row (broadcast); out may alias a.
     virtual void binary(BinaryOp op, const DTensor& out, const DTensor& a, const DTensor& b) = 0;
+
+    // RWKV-4 WKV (rwkv-spec §3.1), per channel in the numerically stable form; state is
+    // 3 rows × C (aa, bb, pp) updated in place; w = -exp(time_decay) and u = time_first are 1×C.
+    virtual void wkv4(const DTensor& y, const DTensor& state, const DTensor& w, const DTensor& u, const DTensor& k,
+                      const DTensor& v) = 0;
+    // RWKV-5.2/6 WKV over the T rows; state S [H·N value rows][N key cols] fp32 in place:
+    // y_j = Σ_i r_i (u_i k_i v_j + S[j][i]);  S[j][i] ← S[j][i]·w_i + k_i v_j.
+    // w has 1 row (5.2, constant decay) or T rows (6); u is 1×C.
+    virtual void wkv5(const DTensor& y, const DTensor& state, const DTensor& r, const DTensor& w, const DTensor& k,
+                      const DTensor& v, const DTensor& u, int headSize) = 0;
 
     // RWKV-7 key preparation, per head of N columns (κ = l2normalise(k ⊙ kK), eps 1e-12):
     // alpha = -κ; beta = κ ⊙ a; k ← k ⊙ (1 + (a - 1) ⊙ kA). kK, kA are 1×C.

@@ -22,10 +22,12 @@ std::unique_ptr<Model> Model::load(const Checkpoint& checkpoint, Device& device,
         throw Error(ErrorCode::InvalidArgument, "weights can be stored as fp32, fp16 or bf16 only");
     const ModelConfig config = detectModelConfig(checkpoint);
     switch (config.generation) {
+    case Generation::X040: return makeX040(checkpoint, device, matrixType, config, progress);
+    case Generation::X052: return makeX052(checkpoint, device, matrixType, config, progress);
+    case Generation::X060: return makeX060(checkpoint, device, matrixType, config, progress);
     case Generation::X070: return makeX070(checkpoint, device, matrixType, config, progress);
-    default: break;
     }
-    throw Error(ErrorCode::Unsupported, std::string(generationName(config.generation)) + " is not supported yet");
+    throw Error(ErrorCode::Unsupported, "unknown RWKV generation");
 }
 
 Model::Model(const Checkpoint& checkpoint, Device& device, DType matrixType, const ModelConfig& config)

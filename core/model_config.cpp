@@ -40,9 +40,9 @@ int64_t ModelConfig::stateFloatsPerLayer() const
 
 std::string ModelConfig::describe() const
 {
+    const std::string heads = nHead ? " H" + std::to_string(nHead) + "x" + std::to_string(headSize) : "";
     return std::string(generationName(generation)) + " L" + std::to_string(nLayer) + " C" + std::to_string(nEmbd)
-        + " H" + std::to_string(nHead) + "x" + std::to_string(headSize) + " F" + std::to_string(nFfn) + " V"
-        + std::to_string(vocab);
+        + heads + " F" + std::to_string(nFfn) + " V" + std::to_string(vocab);
 }
 
 namespace {
@@ -92,6 +92,87 @@ void expectShape(const Checkpoint& ck, const std::string& name, const Shape& exp
     if (got != expected)
         throw Error(ErrorCode::BadFile, fileName(ck) + ": tensor " + name + " has shape " + shapeText(t->shape)
                                             + ", expected " + shapeText(expected));
+}
+
+// Shapes every generation shares: layer norms and the channel-mix matrices.
+void expectCommonLayer(const Checkpoint& ck, const ModelConfig& c, const std::string& b, bool ffnReceptance)
+{
+    const int64_t C = c.nEmbd, F = c.nFfn;
+    for (const char* v : {"ln1.weight", "ln1.bias", "ln2.weight", "ln2.bias"}) expectShape(ck, b + v, {C});
+    expectShape(ck, b + "ffn.key.weight", {F, C});
+    expectShape(ck, b + "ffn.value.weight", {C, F});
+    if (ffnReceptance) expectShape(ck, b + "ffn.receptance.weight", {C, C});
+}
+
+void setHeads(const Checkpoint& ck, ModelConfig& c, int64_t heads)
+{
+    if (heads <= 0 || c.nEmbd % heads != 0)
+        throw Error(ErrorCode::BadFile, fileName(ck) + ": " + std::to_string(heads) + " heads do not divide the width "
+                                            + std::to_string(c.nEmbd));
+    c.nHead = int(heads);
+    c.headSize = int(c.nEmbd / heads);
+}
+
+ModelConfig detectX040(const Checkpoint& ck, ModelConfig c)
+{
+    c.nFfn = int(ck.at("blocks.0.ffn.key.weight").shape.at(0));
+    const int64_t C = c.nEmbd;
+    for (int i = 0; i < c.nLayer; ++i) {
+        const std::string b = "blocks." + std::to_string(i) + ".", a = b + "att.";
+        expectCommonLayer(ck, c, b, true);
+        for (const char* v : {"time_mix_k", "time_mix_v", "time_mix_r", "time_decay", "time_first"}) expectShape(ck, a + v, {C});
+        for (const char* v : {"time_mix_k", "time_mix_r"}) expectShape(ck, b + "ffn." + v, {C});
+        for (const char* m : {"key.weight", "value.weight", "receptance.weight", "output.weight"}) expectShape(ck, a + m, {C, C});
+    }
+    return c;
+}
+
+ModelConfig detectX052(const Checkpoint& ck, ModelConfig c)
+{
+    const TensorView& decay = ck.at("blocks.0.att.time_decay");
+    if (!ck.find("blocks.0.att.gate.weight") || decay.shape.size() != 2 || decay.shape[1] <= 1)
+        throw Error(ErrorCode::Unsupported, fileName(ck) + ": RWKV-5.0/5.1 pre-release checkpoints are not supported (only 5.2)");
+    setHeads(ck, c, decay.shape[0]);
+    c.nFfn = int(ck.at("blocks.0.ffn.key.weight").shape.at(0));
+    const int64_t C = c.nEmbd;
+    for (int i = 0; i < c.nLayer; ++i) {
+        const std::string b = "blocks." + std::to_string(i) + ".", a = b + "att.";
+        expectCommonLayer(ck, c, b, true);
+        for (const char* v : {"time_mix_k", "time_mix_v", "time_mix_r", "time_mix_g", "ln_x.weight", "ln_x.bias"})
+            expectShape(ck, a + v, {C});
+        for (const char* v : {"time_decay", "time_faaaa"}) expectShape(ck, a + v, {c.nHead, c.headSize});
+        for (const char* v : {"time_mix_k", "time_mix_r"}) expectShape(ck, b + "ffn." + v, {C});
+        for (const char* m : {"key.weight", "value.weight", "receptance.weight", "gate.weight", "output.weight"})
+            expectShape(ck, a + m, {C, C});
+    }
+    return c;
+}
+
+ModelConfig detectX060(const Checkpoint& ck, ModelConfig c)
+{
+    setHeads(ck, c, ck.at("blocks.0.att.time_faaaa").shape.at(0));
+    c.nFfn = int(ck.at("blocks.0.ffn.key.weight").shape.at(0));
+    const TensorView& w2 = ck.at("blocks.0.att.time_maa_w2");
+    if (w2.shape.size() != 3) throw Error(ErrorCode::BadFile, fileName(ck) + ": blocks.0.att.time_maa_w2 is not (5, D, C)");
+    c.loraMix = int(w2.shape[1]);
+    c.loraDecay = int(ck.at("blocks.0.att.time_decay_w1").shape.at(1));
+    const int64_t C = c.nEmbd;
+    for (int i = 0; i < c.nLayer; ++i) {
+        const std::string b = "blocks." + std::to_string(i) + ".", a = b + "att.";
+        expectCommonLayer(ck, c, b, true);
+        for (const char* v : {"time_maa_x", "time_maa_w", "time_maa_k", "time_maa_v", "time_maa_r", "time_maa_g",
+                              "time_decay", "ln_x.weight", "ln_x.bias"})
+            expectShape(ck, a + v, {C});
+        expectShape(ck, a + "time_faaaa", {c.nHead, c.headSize});
+        expectShape(ck, a + "time_maa_w1", {C, 5LL * c.loraMix});
+        expectShape(ck, a + "time_maa_w2", {5, c.loraMix, C});
+        expectShape(ck, a + "time_decay_w1", {C, c.loraDecay});
+        expectShape(ck, a + "time_decay_w2", {c.loraDecay, C});
+        for (const char* v : {"time_maa_k", "time_maa_r"}) expectShape(ck, b + "ffn." + v, {C});
+        for (const char* m : {"key.weight", "value.weight", "receptance.weight", "gate.weight", "output.weight"})
+            expectShape(ck, a + m, {C, C});
+    }
+    return c;
 }
 
 ModelConfig detectX070(const Checkpoint& ck, ModelConfig c)
@@ -162,11 +243,14 @@ ModelConfig detectModelConfig(const Checkpoint& ck)
         c.generation = Generation::X070;
         c = detectX070(ck, c);
     } else if (anyKeyContains(ck, "att.time_maa_x")) {
-        throw Error(ErrorCode::Unsupported, fileName(ck) + ": RWKV-6 (x060) checkpoints are not supported yet (issue 3)");
+        c.generation = Generation::X060;
+        c = detectX060(ck, c);
     } else if (anyKeyContains(ck, "att.ln_x")) {
-        throw Error(ErrorCode::Unsupported, fileName(ck) + ": RWKV-5 checkpoints are not supported yet (issue 3)");
+        c.generation = Generation::X052;
+        c = detectX052(ck, c);
     } else if (ck.find("blocks.0.att.time_decay") && ck.find("blocks.0.att.time_first")) {
-        throw Error(ErrorCode::Unsupported, fileName(ck) + ": RWKV-4 checkpoints are not supported yet (issue 3)");
+        c.generation = Generation::X040;
+        c = detectX040(ck, c);
     } else {
         throw Error(ErrorCode::Unsupported, fileName(ck) + ": unknown architecture (not an RWKV-4/5/6/7 key layout)");
     }

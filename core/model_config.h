@@ -19,11 +19,12 @@ struct ModelConfig {
     Generation generation = Generation::X070;
     int nLayer = 0;
     int nEmbd = 0;     // C, residual width
-    int nHead = 0;     // H
+    int nHead = 0;     // H (0 for RWKV-4, which has no heads)
     int headSize = 0;  // N; H·N = C
     int nFfn = 0;      // F, channel-mix hidden width
     int vocab = 0;     // V
-    int loraDecay = 0, loraIclr = 0, loraValue = 0, loraGate = 0; // v7 LoRA ranks
+    int loraDecay = 0, loraIclr = 0, loraValue = 0, loraGate = 0; // v7 LoRA ranks (v6: loraDecay)
+    int loraMix = 0;   // v6 token-shift LoRA rank
     int64_t paramCount = 0;
 
     // fp32 floats of one layer's state: att_x (C) + ffn_x (C) + WKV (H·N·N).

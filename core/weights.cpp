@@ -68,6 +68,8 @@ DTensor DeviceWeights::factor(const std::string& name)
     return store(std::move(transposed), out, in, m_matrixType);
 }
 
+std::vector<float> DeviceWeights::read(const std::string& name) const { return toFloats(m_checkpoint.at(name)); }
+
 DTensor DeviceWeights::upload(std::span<const float> data, int64_t rows, int64_t cols, DType type)
 {
     return store(std::vector<float>(data.begin(), data.end()), rows, cols, type);

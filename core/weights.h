@@ -1,5 +1,6 @@
 #pragma once
 // Model weights resident on one device, converted from checkpoint tensors once at load.
+// The checkpoint is only read while loading; it may be closed once the model is built.
 #include "core/checkpoint.h"
 #include "core/device.h"
 
@@ -20,6 +21,8 @@ public:
     DTensor linear(const std::string& name);
     // A raw `x @ M` factor stored (in, out), transposed to [out, in] so matmul serves both.
     DTensor factor(const std::string& name);
+    // A checkpoint tensor widened to fp32, flattened, for weights prepared at load time.
+    std::vector<float> read(const std::string& name) const;
     // Uploads an already prepared fp32 matrix.
     DTensor upload(std::span<const float> data, int64_t rows, int64_t cols, DType type);
 

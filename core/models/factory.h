@@ -4,6 +4,12 @@
 
 namespace rwkv {
 
+std::unique_ptr<Model> makeX040(const Checkpoint& checkpoint, Device& device, DType matrixType,
+                                const ModelConfig& config, const ProgressFn& progress);
+std::unique_ptr<Model> makeX052(const Checkpoint& checkpoint, Device& device, DType matrixType,
+                                const ModelConfig& config, const ProgressFn& progress);
+std::unique_ptr<Model> makeX060(const Checkpoint& checkpoint, Device& device, DType matrixType,
+                                const ModelConfig& config, const ProgressFn& progress);
 std::unique_ptr<Model> makeX070(const Checkpoint& checkpoint, Device& device, DType matrixType,
                                 const ModelConfig& config, const ProgressFn& progress);
 

@@ -1,5 +1,5 @@
 // RWKV-7 "Goose" (x070) forward pass, rwkv-spec §3.4, written against the Device kernels.
-#include "core/error.h"
+#include "core/models/blocks.h"
 #include "core/models/factory.h"
 
 #include <algorithm>
@@ -9,23 +9,21 @@ namespace rwkv {
 namespace {
 
 struct X070Layer {
-    DTensor ln1W, ln1B, ln2W, ln2B;
+    LayerNormWeights ln1, ln2, lnX;
     DTensor mixR, mixW, mixK, mixV, mixA, mixG;   // token-shift coefficients x_r .. x_g
     DTensor w0, w1, w2, a0, a1, a2, v0, v1, v2, g1, g2;
     DTensor kK, kA, rK;
-    DTensor receptance, key, value, output, lnxW, lnxB;
-    DTensor ffnMixK, ffnKey, ffnValue;
+    DTensor receptance, key, value, output;
+    DTensor ffnMixK;
+    ChannelMixWeights ffn;
 };
 
 class X070 final : public Model {
 public:
     X070(const Checkpoint& ck, Device& device, DType matrixType, const ModelConfig& config, const ProgressFn& progress)
-        : Model(ck, device, matrixType, config)
+        : Model(ck, device, matrixType, config),
+          m_layers(loadLayers<X070Layer>(config.nLayer, progress, [this](int i) { return loadLayer(i); }))
     {
-        for (int i = 0; i < config.nLayer; ++i) {
-            m_layers.push_back(loadLayer(i));
-            if (progress) progress(uint64_t(i + 1), uint64_t(config.nLayer));
-        }
     }
 
 protected:
@@ -35,11 +33,11 @@ private:
     X070Layer loadLayer(int i)
     {
         DeviceWeights& w = m_weights;
-        const std::string b = "blocks." + std::to_string(i) + ".";
-        const std::string a = b + "att.";
+        const std::string b = "blocks." + std::to_string(i) + ".", a = b + "att.";
         X070Layer l;
-        l.ln1W = w.vector(b + "ln1.weight"); l.ln1B = w.vector(b + "ln1.bias");
-        l.ln2W = w.vector(b + "ln2.weight"); l.ln2B = w.vector(b + "ln2.bias");
+        l.ln1 = loadLayerNorm(w, b + "ln1");
+        l.ln2 = loadLayerNorm(w, b + "ln2");
+        l.lnX = loadLayerNorm(w, a + "ln_x");
         l.mixR = w.vector(a + "x_r"); l.mixW = w.vector(a + "x_w"); l.mixK = w.vector(a + "x_k");
         l.mixV = w.vector(a + "x_v"); l.mixA = w.vector(a + "x_a"); l.mixG = w.vector(a + "x_g");
         l.w0 = w.vector(a + "w0"); l.w1 = w.factor(a + "w1"); l.w2 = w.factor(a + "w2");
@@ -51,9 +49,8 @@ private:
         l.kK = w.vector(a + "k_k"); l.kA = w.vector(a + "k_a"); l.rK = w.vector(a + "r_k");
         l.receptance = w.linear(a + "receptance.weight"); l.key = w.linear(a + "key.weight");
         l.value = w.linear(a + "value.weight"); l.output = w.linear(a + "output.weight");
-        l.lnxW = w.vector(a + "ln_x.weight"); l.lnxB = w.vector(a + "ln_x.bias");
         l.ffnMixK = w.vector(b + "ffn.x_k");
-        l.ffnKey = w.linear(b + "ffn.key.weight"); l.ffnValue = w.linear(b + "ffn.value.weight");
+        l.ffn = loadChannelMix(w, b + "ffn.", false);
         return l;
     }
 
@@ -78,8 +75,7 @@ void X070::forwardBlocks(const DTensor& x, State& state)
     for (int i = 0; i < m_config.nLayer; ++i) {
         const X070Layer& l = m_layers[size_t(i)];
         // Time mix.
-        d.layerNorm(xx, x, l.ln1W, l.ln1B, 1e-5f);
-        d.tokenShift(prev, xx, stateTensor(state.attShift(i), 1, C));
+        normAndShift(d, xx, prev, x, l.ln1, stateTensor(state.attShift(i), 1, C));
         d.lerp(xr, xx, prev, l.mixR);
         d.lerp(xw, xx, prev, l.mixW);
         d.lerp(xk, xx, prev, l.mixK);
@@ -122,19 +118,16 @@ void X070::forwardBlocks(const DTensor& x, State& state)
 
         d.rwkv7KeyPrep(k, alpha, beta, a, l.kK, l.kA, int(N));
         d.wkv7(y, stateTensor(state.wkv(i), m_config.nHead * N, N), r, w, k, val, alpha, beta, int(N));
-        d.groupNorm(y, y, l.lnxW, l.lnxB, int(N), 64e-5f);
+        d.groupNorm(y, y, l.lnX.weight, l.lnX.bias, int(N), 64e-5f);
         d.rwkv7Bonus(y, r, k, val, l.rK, int(N));
         d.binary(BinaryOp::Mul, y, y, g);
         d.matmul(out, y, l.output);
         d.binary(BinaryOp::Add, x, x, out);
 
-        // Channel mix (no receptance gate in RWKV-7).
-        d.layerNorm(xx, x, l.ln2W, l.ln2B, 1e-5f);
-        d.tokenShift(prev, xx, stateTensor(state.ffnShift(i), 1, C));
+        // Channel mix.
+        normAndShift(d, xx, prev, x, l.ln2, stateTensor(state.ffnShift(i), 1, C));
         d.lerp(xk, xx, prev, l.ffnMixK);
-        d.matmul(hidden, xk, l.ffnKey);
-        d.unary(UnaryOp::ReluSquare, hidden, hidden);
-        d.matmul(out, hidden, l.ffnValue);
+        channelMix(d, out, xk, xk, l.ffn, hidden, g);
         d.binary(BinaryOp::Add, x, x, out);
     }
 }

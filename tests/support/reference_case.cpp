@@ -41,10 +41,15 @@ std::vector<float> toReferenceStateLayout(const State& state)
         const auto layer = state.layer(i);
         const auto att = layer.subspan(0, C), ffn = layer.subspan(C, C), wkv = layer.subspan(2 * C);
         out.insert(out.end(), att.begin(), att.end());
-        if (cfg.generation == Generation::X070) {
-            out.insert(out.end(), wkv.begin(), wkv.end()); // both [h][value][key]
+        if (cfg.generation == Generation::X070 || cfg.generation == Generation::X040) {
+            // v7: both [h][value][key]; v4: aa, bb, pp in the same order.
+            out.insert(out.end(), wkv.begin(), wkv.end());
         } else {
-            throw std::runtime_error("reference state layout for this generation is not written yet");
+            // v5/v6: the package keeps [h][key][value], the transpose of ours.
+            const size_t N = size_t(cfg.headSize);
+            for (size_t h = 0; h < size_t(cfg.nHead); ++h)
+                for (size_t key = 0; key < N; ++key)
+                    for (size_t value = 0; value < N; ++value) out.push_back(wkv[h * N * N + value * N + key]);
         }
         out.insert(out.end(), ffn.begin(), ffn.end());
     }

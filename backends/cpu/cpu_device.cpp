@@ -1,0 +1,121 @@
+#include "backends/cpu/cpu_device.h"
+
+#include "backends/cpu/kernels.h"
+#include "core/error.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <thread>
+
+namespace rwkv::cpu {
+
+namespace {
+
+constexpr size_t kAlignment = 64;
+
+class HostBuffer final : public DeviceBuffer {
+public:
+    explicit HostBuffer(size_t bytes) : m_size(bytes)
+    {
+        m_data = std::aligned_alloc(kAlignment, std::max(kAlignment, (bytes + kAlignment - 1) / kAlignment * kAlignment));
+        if (!m_data)
+            throw Error(ErrorCode::OutOfMemory, "out of host memory allocating " + std::to_string(bytes >> 20) + " MiB");
+    }
+    ~HostBuffer() override { std::free(m_data); }
+    void* data() override { return m_data; }
+    size_t size() const override { return m_size; }
+
+private:
+    void* m_data;
+    size_t m_size;
+};
+
+int defaultThreads()
+{
+    const unsigned n = std::thread::hardware_concurrency();
+    return n == 0 ? 1 : int(n);
+}
+
+} // namespace
+
+CpuDevice::CpuDevice(int threads) : m_pool(threads > 0 ? threads : defaultThreads()) {}
+
+std::string CpuDevice::name() const
+{
+    return "cpu (" + std::string(simdTargetName()) + ", " + std::to_string(m_pool.size()) + " threads)";
+}
+
+std::unique_ptr<DeviceBuffer> CpuDevice::allocate(size_t bytes) { return std::make_unique<HostBuffer>(bytes); }
+
+void CpuDevice::upload(const DTensor& dst, const void* host) { std::memcpy(dst.data, host, dst.bytes()); }
+
+void CpuDevice::download(void* host, const DTensor& src) { std::memcpy(host, src.data, src.bytes()); }
+
+void CpuDevice::matmul(const DTensor& out, const DTensor& in, const DTensor& weight)
+{
+    matmulKernel(m_pool, out, in, weight);
+}
+
+void CpuDevice::layerNorm(const DTensor& out, const DTensor& in, const DTensor& w, const DTensor& b, float eps)
+{
+    groupNormKernel(out, in, w, b, int(in.cols), eps);
+}
+
+void CpuDevice::groupNorm(const DTensor& out, const DTensor& in, const DTensor& w, const DTensor& b, int groupSize,
+                          float eps)
+{
+    groupNormKernel(out, in, w, b, groupSize, eps);
+}
+
+void CpuDevice::tokenShift(const DTensor& out, const DTensor& in, const DTensor& prev)
+{
+    const size_t rowBytes = size_t(in.cols) * 4;
+    std::memcpy(out.f32(), prev.f32(), rowBytes);
+    if (in.rows > 1) std::memcpy(out.f32() + in.cols, in.f32(), rowBytes * size_t(in.rows - 1));
+    std::memcpy(prev.f32(), in.f32() + (in.rows - 1) * in.cols, rowBytes);
+}
+
+void CpuDevice::lerp(const DTensor& out, const DTensor& a, const DTensor& b, const DTensor& t)
+{
+    lerpKernel(out, a, b, t);
+}
+
+void CpuDevice::unary(UnaryOp op, const DTensor& out, const DTensor& in) { unaryKernel(op, out, in); }
+
+void CpuDevice::binary(BinaryOp op, const DTensor& out, const DTensor& a, const DTensor& b)
+{
+    binaryKernel(op, out, a, b);
+}
+
+void CpuDevice::wkv4(const DTensor& y, const DTensor& state, const DTensor& w, const DTensor& u, const DTensor& k,
+                     const DTensor& v)
+{
+    wkv4Kernel(m_pool, y, state, w, u, k, v);
+}
+
+void CpuDevice::wkv5(const DTensor& y, const DTensor& state, const DTensor& r, const DTensor& w, const DTensor& k,
+                     const DTensor& v, const DTensor& u, int headSize)
+{
+    wkv5Kernel(m_pool, y, state, r, w, k, v, u, headSize);
+}
+
+void CpuDevice::rwkv7KeyPrep(const DTensor& k, const DTensor& alpha, const DTensor& beta, const DTensor& a,
+                             const DTensor& kK, const DTensor& kA, int headSize)
+{
+    rwkv7KeyPrepKernel(k, alpha, beta, a, kK, kA, headSize);
+}
+
+void CpuDevice::wkv7(const DTensor& y, const DTensor& state, const DTensor& r, const DTensor& w, const DTensor& k,
+                     const DTensor& v, const DTensor& alpha, const DTensor& beta, int headSize)
+{
+    wkv7Kernel(m_pool, y, state, r, w, k, v, alpha, beta, headSize);
+}
+
+void CpuDevice::rwkv7Bonus(const DTensor& o, const DTensor& r, const DTensor& k, const DTensor& v, const DTensor& rK,
+                           int headSize)
+{
+    rwkv7BonusKernel(o, r, k, v, rK, headSize);
+}
+
+} // namespace rwkv::cpu

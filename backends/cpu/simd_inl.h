@@ -1,0 +1,98 @@
+// Highway helpers shared by the kernels_*.cpp files, compiled once per SIMD target: each
+// file re-includes this through hwy/foreach_target.h, hence the toggled guard instead of
+// #pragma once (Highway's "-inl.h" convention).
+#if defined(RWKV_CPU_SIMD_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef RWKV_CPU_SIMD_INL_H_
+#undef RWKV_CPU_SIMD_INL_H_
+#else
+#define RWKV_CPU_SIMD_INL_H_
+#endif
+
+#include "core/dtype.h"
+
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+
+#include <hwy/highway.h>
+
+HWY_BEFORE_NAMESPACE();
+namespace rwkv::cpu::HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+using DF = hn::ScalableTag<float>;
+using VF = hn::Vec<DF>;
+
+// Loads Lanes(df) weights of type W (float, hwy::bfloat16_t, hwy::float16_t) widened to fp32.
+template <typename W>
+HWY_INLINE VF loadWidened(DF df, const W* p)
+{
+    if constexpr (std::is_same_v<W, float>) {
+        return hn::LoadU(df, p);
+    } else {
+        const hn::Rebind<W, DF> dw;
+        return hn::PromoteTo(df, hn::LoadU(dw, p));
+    }
+}
+
+// One weight element as fp32 (tails of rows that are not a whole number of vectors).
+template <typename W>
+HWY_INLINE float scalarWidened(const W* p)
+{
+    if constexpr (std::is_same_v<W, float>) {
+        return *p;
+    } else {
+        uint16_t bits;
+        std::memcpy(&bits, p, sizeof bits);
+        if constexpr (std::is_same_v<W, hwy::bfloat16_t>)
+            return bf16ToFloat(bits);
+        else
+            return f16ToFloat(bits);
+    }
+}
+
+#if HWY_TARGET == HWY_SCALAR
+// dst[0..3] = {Σa, Σb, Σc, Σd} (+= when accumulate); one lane each on the scalar target.
+HWY_INLINE void storeSum4(VF a, VF b, VF c, VF d, float* dst, bool accumulate)
+{
+    const float s[4] = {hn::GetLane(a), hn::GetLane(b), hn::GetLane(c), hn::GetLane(d)};
+    for (int i = 0; i < 4; ++i) dst[i] = accumulate ? dst[i] + s[i] : s[i];
+}
+#else
+template <class D>
+HWY_INLINE hn::Vec<hn::Full128<float>> sumBlocks(D d, hn::Vec<D> v)
+{
+    if constexpr (hn::MaxLanes(d) <= 4) {
+        return v;
+    } else {
+        const hn::Half<D> dh;
+        return sumBlocks(dh, hn::Add(hn::LowerHalf(dh, v), hn::UpperHalf(dh, v)));
+    }
+}
+
+// dst[0..3] = {Σa, Σb, Σc, Σd} (+= when accumulate), for the price of about one horizontal
+// sum: interleaving pairs inside each 128-bit block halves the vectors twice, then the
+// blocks are added.
+HWY_INLINE void storeSum4(VF a, VF b, VF c, VF d, float* dst, bool accumulate)
+{
+    const DF df;
+    const hn::Full128<float> d4;
+    const hn::Repartition<uint64_t, DF> d64;
+    const VF ab = hn::Add(hn::InterleaveLower(df, a, b), hn::InterleaveUpper(df, a, b));
+    const VF cd = hn::Add(hn::InterleaveLower(df, c, d), hn::InterleaveUpper(df, c, d));
+    const auto ab64 = hn::BitCast(d64, ab), cd64 = hn::BitCast(d64, cd);
+    const VF abcd = hn::Add(hn::BitCast(df, hn::InterleaveLower(d64, ab64, cd64)),
+                            hn::BitCast(df, hn::InterleaveUpper(d64, ab64, cd64)));
+    auto sums = sumBlocks(df, abcd);
+    if (accumulate) sums = hn::Add(sums, hn::LoadU(d4, dst));
+    hn::StoreU(sums, d4, dst);
+}
+#endif
+
+// Σ of all lanes.
+HWY_INLINE float sumLanes(VF v) { return hn::GetLane(hn::SumOfLanes(DF(), v)); }
+
+} // namespace rwkv::cpu::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#endif
