@@ -32,7 +32,8 @@ std::unique_ptr<Model> Model::load(const Checkpoint& checkpoint, Device& device,
 
 Model::Model(const Checkpoint& checkpoint, Device& device, DType matrixType, const ModelConfig& config)
     : m_config(config), m_fingerprint(checkpoint.fingerprint()), m_device(device), m_matrixType(matrixType),
-      m_weights(checkpoint, device, matrixType)
+      m_weights(checkpoint, device, matrixType),
+      m_initialState(mergedTunedState(checkpoint, config, m_fingerprint).value_or(State(config, m_fingerprint)))
 {
     const int64_t C = config.nEmbd, V = config.vocab;
     // Fold ln0 into the embedding in fp32 (spec §1.5): the model always applies it right

@@ -4,6 +4,7 @@
 #include "core/device.h"
 #include "core/model_config.h"
 #include "core/state.h"
+#include "core/state_file.h"
 #include "core/weights.h"
 
 #include <memory>
@@ -28,8 +29,8 @@ public:
     size_t weightBytes() const { return m_weights.bytes() + m_emb.size() * 4; }
     size_t bytesPerDecodedToken() const { return m_weights.matrixBytes(); }
 
-    // The zero state of this model.
-    State newState() const { return State(m_config, m_fingerprint); }
+    // The initial state: zero, or the tuned state merged into the checkpoint (rwkv-spec §8).
+    State newState() const { return m_initialState; }
 
     // Feeds tokens (ids < vocab) and advances the state. Returns the logits after the last
     // token (V floats), or after every token (T·V floats) when allLogits. Any split of a
@@ -57,6 +58,7 @@ protected:
 private:
     void runChunk(std::span<const int32_t> tokens, State& state, float* logitsOut, bool allLogits);
 
+    State m_initialState;
     std::vector<float> m_emb;             // [V×C] fp32 host, ln0 folded in
     DTensor m_lnOutW, m_lnOutB, m_head;
     std::unique_ptr<DeviceBuffer> m_scratchBuffer;

@@ -260,7 +260,8 @@ ModelConfig detectModelConfig(const Checkpoint& ck)
     expectShape(ck, "head.weight", {c.vocab, c.nEmbd});
 
     c.paramCount = 0;
-    for (const TensorView& t : ck.tensors()) c.paramCount += t.numel();
+    for (const TensorView& t : ck.tensors())
+        if (!t.name.ends_with(".att.time_state")) c.paramCount += t.numel();
     return c;
 }
 

@@ -14,15 +14,14 @@ struct RandomModelSpec {
     int layers = 12;
     int width = 768;
     int vocab = 65536;
-    int ffn = 0;        // 0: 4 × width
-    int headSize = 64;
-    int lora = 0;       // 0: the official max(32, ...) rule for each LoRA rank
+    int ffn = 0;        // 0: 4·width (RWKV-4/7), 3.5·width rounded down to 32 (RWKV-5/6)
+    int headSize = 64;  // ignored for RWKV-4
     DType dtype = DType::BF16;
     uint64_t seed = 1;
 };
 
 // Throws Error(InvalidArgument) for a shape that cannot exist (e.g. width not a multiple
-// of the head size) and Error(Unsupported) for generations not written yet.
+// of the head size). LoRA ranks follow the official rules for the width.
 std::vector<NamedTensor> makeRandomModel(const RandomModelSpec& spec);
 
 } // namespace rwkv

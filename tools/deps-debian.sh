@@ -3,7 +3,7 @@
 # Runs apt-get as root (directly, or through sudo when available).
 set -eu
 packages="g++ cmake ninja-build pkg-config git ca-certificates
-  qt6-base-dev libhwy-dev nlohmann-json3-dev libxxhash-dev libzstd-dev libsqlite3-dev"
+  qt6-base-dev libhwy-dev nlohmann-json3-dev libxxhash-dev libzstd-dev libsqlite3-dev libicu-dev"
 
 missing=""
 for p in $packages; do

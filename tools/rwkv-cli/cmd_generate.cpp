@@ -54,6 +54,7 @@ int runGenerate(Args& args)
     options.maxTokens = args.intValue("max-tokens", 128);
     options.sampling = parseSampling(args, SamplingParams{});
     options.stopStrings = args.values("stop");
+    const auto stateFile = args.value("state");
     if (prompt.has_value() == tokens.has_value())
         throw Error(ErrorCode::InvalidArgument, "give exactly one of --prompt TEXT or --tokens CSV");
     if (options.maxTokens < 0) throw Error(ErrorCode::InvalidArgument, "--max-tokens must be ≥ 0");
@@ -61,7 +62,7 @@ int runGenerate(Args& args)
     args.finish();
 
     const std::vector<int32_t> ids = prompt ? requireTokenizer(m).encode(*prompt) : *tokens;
-    State state = m.model->newState();
+    State state = initialState(m, stateFile);
     const GenerationResult r =
         generate(*m.model, m.tokenizer.get(), ids, state, options, json ? std::function<void(std::string_view)>{} : printStdout);
     if (json) {
@@ -81,13 +82,15 @@ int runChat(Args& args)
 {
     const auto prompt = args.value("prompt");
     const auto system = args.value("system");
+    const auto stateFile = args.value("state");
     GenerationOptions options;
     options.maxTokens = args.intValue("max-tokens", 500);
     // The official chat loop's settings (rwkv-spec §7.3): never end the text, stop at the turn end.
     SamplingParams chatDefaults;
-    chatDefaults.topP = 0.3f;
-    chatDefaults.presencePenalty = 0.5f;
-    chatDefaults.frequencyPenalty = 0.5f;
+    // With a tuned state the official chat samples more conservatively.
+    chatDefaults.topP = stateFile ? 0.2f : 0.3f;
+    chatDefaults.presencePenalty = stateFile ? 0.3f : 0.5f;
+    chatDefaults.frequencyPenalty = stateFile ? 0.3f : 0.5f;
     chatDefaults.bannedTokens = {0};
     options.sampling = parseSampling(args, chatDefaults);
     options.stopStrings = {std::string(kTurnEnd)};
@@ -96,7 +99,7 @@ int runChat(Args& args)
     args.finish();
     const Tokenizer& tokenizer = requireTokenizer(m);
 
-    State state = m.model->newState();
+    State state = initialState(m, stateFile);
     std::string pending = system ? systemPrompt(*system) : std::string();
     auto turn = [&](const std::string& message) {
         const std::vector<int32_t> ids = tokenizer.encode(pending + chatPrompt(message));

@@ -14,8 +14,9 @@ constexpr const char* kUsage = R"(usage: rwkv-cli COMMAND [options]
 
 commands:
   info        --model F [--json]                       generation, shape, parameters, state size
-  generate    (--prompt TEXT | --tokens CSV) [--max-tokens N] [sampling] [--stop STR]... [--json]
-  chat        [--prompt TEXT] [--system TEXT] [--max-tokens N] [sampling]   World chat; interactive without --prompt
+  generate    (--prompt TEXT | --tokens CSV) [--max-tokens N] [sampling] [--stop STR]... [--state F] [--json]
+  chat        [--prompt TEXT] [--system TEXT] [--max-tokens N] [--state F] [sampling]
+              World chat; interactive without --prompt; --state F starts from a state-tuning file
   logits      --tokens CSV [--chunk-sizes CSV] --json  logits after the last token
   bench       [--prompt-tokens 512] [--gen-tokens 128] [--threads N]        prefill/decode speed
   make-random --arch x070 --layers L --width C --vocab V --out F [--ffn F] [--head-size N] [--dtype bf16] [--seed S]

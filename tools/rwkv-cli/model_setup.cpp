@@ -3,6 +3,7 @@
 #include "backends/registry.h"
 #include "core/error.h"
 #include "core/paths.h"
+#include "core/state_file.h"
 #include "core/tokenizer/world_tokenizer.h"
 
 #include <chrono>
@@ -38,6 +39,12 @@ LoadedModel loadModel(Args& args)
     else if (tokenizerChoice != "auto" && tokenizerChoice != "none")
         throw Error(ErrorCode::InvalidArgument, "unknown tokenizer '" + tokenizerChoice + "' (world, none)");
     return m;
+}
+
+State initialState(const LoadedModel& m, const std::optional<std::string>& stateFile)
+{
+    if (!stateFile) return m.model->newState();
+    return loadStateFile(*stateFile, m.model->config(), m.model->fingerprint());
 }
 
 const Tokenizer& requireTokenizer(const LoadedModel& m)

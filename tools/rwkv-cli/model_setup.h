@@ -9,6 +9,8 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
+#include <string>
 
 namespace rwkv::cli {
 
@@ -22,6 +24,9 @@ struct LoadedModel {
 };
 
 LoadedModel loadModel(Args& args);
+
+// The model's initial state, or the state-tuning file's when stateFile is given (--state).
+State initialState(const LoadedModel& m, const std::optional<std::string>& stateFile);
 
 // The tokenizer or an Error(Unsupported) saying this model takes token ids only.
 const Tokenizer& requireTokenizer(const LoadedModel& m);
