@@ -32,7 +32,7 @@ std::filesystem::path installDataDir()
 
 std::filesystem::path defaultModelPath() { return installDataDir() / "models" / "rwkv7-demo-18.7m-20261123.pth"; }
 
-std::filesystem::path worldVocabPath() { return installDataDir() / "vocab" / "rwkv_vocab_v20230424.txt"; }
+std::filesystem::path vocabDir() { return installDataDir() / "vocab"; }
 
 std::filesystem::path userDataDir()
 {

@@ -9,8 +9,8 @@ namespace rwkv {
 std::filesystem::path installDataDir();
 // The bundled demo model (the default model).
 std::filesystem::path defaultModelPath();
-// The World tokenizer vocabulary.
-std::filesystem::path worldVocabPath();
+// The tokenizer vocabulary files (World, NeoX).
+std::filesystem::path vocabDir();
 // Per-user data: $XDG_DATA_HOME/rwkv-desktop (~/.local/share/rwkv-desktop); %APPDATA%\rwkv-desktop on Windows.
 std::filesystem::path userDataDir();
 

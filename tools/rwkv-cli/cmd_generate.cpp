@@ -83,6 +83,9 @@ int runChat(Args& args)
     const auto prompt = args.value("prompt");
     const auto system = args.value("system");
     const auto stateFile = args.value("state");
+    const auto format = args.value("format");
+    if (format && *format != "chat" && *format != "completion")
+        throw Error(ErrorCode::InvalidArgument, "--format must be chat or completion");
     GenerationOptions options;
     options.maxTokens = args.intValue("max-tokens", 500);
     // The official chat loop's settings (rwkv-spec §7.3): never end the text, stop at the turn end.
@@ -98,11 +101,15 @@ int runChat(Args& args)
     LoadedModel m = loadModel(args);
     args.finish();
     const Tokenizer& tokenizer = requireTokenizer(m);
+    // RWKV-4 Pile models were never trained on the chat format: they continue plain text.
+    const bool pileModel = m.model->config().generation == Generation::X040 && tokenizer.name() == "neox";
+    const bool completion = format ? *format == "completion" : pileModel;
+    if (completion && system) throw Error(ErrorCode::InvalidArgument, "--system needs the chat format");
 
     State state = initialState(m, stateFile);
     std::string pending = system ? systemPrompt(*system) : std::string();
     auto turn = [&](const std::string& message) {
-        const std::vector<int32_t> ids = tokenizer.encode(pending + chatPrompt(message));
+        const std::vector<int32_t> ids = tokenizer.encode(completion ? message : pending + chatPrompt(message));
         pending.clear();
         generate(*m.model, &tokenizer, ids, state, options, printStdout);
         printStdout("\n");

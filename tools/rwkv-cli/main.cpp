@@ -15,8 +15,9 @@ constexpr const char* kUsage = R"(usage: rwkv-cli COMMAND [options]
 commands:
   info        --model F [--json]                       generation, shape, parameters, state size
   generate    (--prompt TEXT | --tokens CSV) [--max-tokens N] [sampling] [--stop STR]... [--state F] [--json]
-  chat        [--prompt TEXT] [--system TEXT] [--max-tokens N] [--state F] [sampling]
-              World chat; interactive without --prompt; --state F starts from a state-tuning file
+  chat        [--prompt TEXT] [--system TEXT] [--max-tokens N] [--state F] [--format chat|completion] [sampling]
+              World chat (plain completion for RWKV-4 Pile models); interactive without --prompt;
+              --state F starts from a state-tuning file
   logits      --tokens CSV [--chunk-sizes CSV] --json  logits after the last token
   bench       [--prompt-tokens 512] [--gen-tokens 128] [--threads N]        prefill/decode speed
   make-random --arch x070 --layers L --width C --vocab V --out F [--ffn F] [--head-size N] [--dtype bf16] [--seed S]
@@ -25,7 +26,7 @@ commands:
 common options:
   --model F         .pth or .safetensors checkpoint (default: the bundled demo model)
   --strategy S      e.g. "cpu fp32", "cpu bf16"        --device ID   cpu | cuda:N | vulkan:N
-  --threads N       CPU threads (default: all cores)  --tokenizer world|none
+  --threads N       CPU threads (default: all cores)  --tokenizer world|neox|none
 sampling:
   --temperature T (0 = greedy) --top-p P --top-k K --presence-penalty X --frequency-penalty Y
   --penalty-decay D --seed S --ban ID

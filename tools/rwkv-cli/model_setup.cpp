@@ -4,9 +4,12 @@
 #include "core/error.h"
 #include "core/paths.h"
 #include "core/state_file.h"
-#include "core/tokenizer/world_tokenizer.h"
+#include "core/tokenizer/tokenizer_factory.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <unistd.h>
 
 namespace rwkv::cli {
 
@@ -24,20 +27,33 @@ LoadedModel loadModel(Args& args)
     const int threads = args.intValue("threads", 0);
     if (threads < 0) throw Error(ErrorCode::InvalidArgument, "--threads must be ≥ 0");
     const std::string tokenizerChoice = args.value("tokenizer").value_or("auto");
+    if (tokenizerChoice != "auto" && tokenizerChoice != "none" && tokenizerChoice != "world" && tokenizerChoice != "neox")
+        throw Error(ErrorCode::InvalidArgument, "unknown tokenizer '" + tokenizerChoice + "' (world, neox, none)");
 
     const auto t0 = std::chrono::steady_clock::now();
     m.device = createDevice(m.strategy.stages[0].device, threads);
     {
-        const Checkpoint checkpoint = Checkpoint::open(m.path);
-        m.model = Model::load(checkpoint, *m.device, m.strategy.stages[0].precision);
+        // Progress on a terminal only: reading the file is the first half, converting layers the second.
+        const bool tty = isatty(STDERR_FILENO);
+        const std::string name = m.path.filename().string();
+        auto report = [&](double fraction) {
+            if (tty) std::fprintf(stderr, "\rloading %s: %3d%%", name.c_str(), int(fraction * 100));
+        };
+        const Checkpoint checkpoint =
+            Checkpoint::open(m.path, [&](uint64_t done, uint64_t total) { report(0.5 * double(done) / double(std::max<uint64_t>(total, 1))); });
+        m.model = Model::load(checkpoint, *m.device, m.strategy.stages[0].precision,
+                              [&](uint64_t done, uint64_t total) { report(0.5 + 0.5 * double(done) / double(total)); });
+        if (tty) std::fprintf(stderr, "\r\033[K");
     }
     m.loadSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
-    const bool worldVocab = m.model->config().vocab == 65536;
-    if (tokenizerChoice == "world" || (tokenizerChoice == "auto" && worldVocab))
-        m.tokenizer = WorldTokenizer::load(worldVocabPath());
-    else if (tokenizerChoice != "auto" && tokenizerChoice != "none")
-        throw Error(ErrorCode::InvalidArgument, "unknown tokenizer '" + tokenizerChoice + "' (world, none)");
+    if (tokenizerChoice == "auto")
+        m.tokenizer = tokenizerForVocab(m.model->config().vocab, vocabDir());
+    else if (tokenizerChoice != "none")
+        m.tokenizer = loadTokenizer(tokenizerChoice, vocabDir());
+    if (m.tokenizer && m.tokenizer->vocabSize() > size_t(m.model->config().vocab))
+        throw Error(ErrorCode::InvalidArgument, "the " + std::string(m.tokenizer->name()) + " tokenizer has more ids than the model's vocabulary ("
+                                                    + std::to_string(m.model->config().vocab) + ")");
     return m;
 }
 
