@@ -143,7 +143,8 @@ void splitAddedTokens(std::string_view text, std::span<const AddedToken> tokens,
         const AddedToken* best = nullptr;
         if (canStart[static_cast<uint8_t>(text[pos])]) {
             for (const AddedToken& token : tokens) {
-                if ((!best || token.content.size() > best->content.size()) && text.substr(pos).starts_with(token.content))
+                const bool longer = !best || token.content.size() > best->content.size();
+                if (longer && text.substr(pos).starts_with(token.content))
                     best = &token;
             }
         }

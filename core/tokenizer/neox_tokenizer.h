@@ -6,6 +6,7 @@
 
 #include <array>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -41,6 +42,8 @@ private:
         int32_t result; // id of the concatenated token
     };
 
+    struct Loader; // fills a tokenizer from the parsed JSON (neox_tokenizer.cpp)
+
     NeoxTokenizer() = default;
     // Steps 2–5 for one NFC-normalised stretch of text between special tokens.
     void encodeNormalized(std::string_view text, std::vector<int32_t>& out) const;
@@ -58,10 +61,16 @@ private:
     std::vector<neox::AddedToken> m_normalizedTokens; // matched after NFC (normalized: true)
     bool m_nfc = false;                        // normalizer is NFC (else none)
 
+    // Lets the cache be searched with a string_view, without building a std::string per piece.
+    struct StringHash {
+        using is_transparent = void;
+        size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    };
+
     // Pre-token bytes -> ids. Text repeats words, so most pieces skip BPE; guarded for
     // concurrent encode() calls.
     mutable std::mutex m_cacheMutex;
-    mutable std::unordered_map<std::string, std::vector<int32_t>> m_cache;
+    mutable std::unordered_map<std::string, std::vector<int32_t>, StringHash, std::equal_to<>> m_cache;
 };
 
 } // namespace rwkv

@@ -14,7 +14,7 @@ class Tokenizer {
 public:
     virtual ~Tokenizer() = default;
 
-    // Token ids for the UTF-8 bytes of `utf8` (invalid UTF-8 is encoded byte for byte, not rejected).
+    // Token ids for the UTF-8 bytes of `utf8` (invalid UTF-8 is handled as the tokenizer documents (World: byte for byte; NeoX: U+FFFD), not rejected).
     virtual std::vector<int32_t> encode(std::string_view utf8) const = 0;
     // Concatenated raw bytes of the tokens; may end inside a UTF-8 sequence (use Utf8StreamDecoder).
     virtual std::string decode(std::span<const int32_t> ids) const = 0;
