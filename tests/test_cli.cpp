@@ -108,6 +108,35 @@ private slots:
         QCOMPARE(cli({"generate", "--model", file, "--tokens", "1,2,3", "--max-tokens", "3"}).exitCode, 0);
     }
 
+    void everyGenerationRuns_data()
+    {
+        QTest::addColumn<QString>("arch");
+        QTest::addColumn<QString>("vocab");
+        QTest::addColumn<QString>("tokenizer");
+        QTest::newRow("x040 pile") << "x040" << "50277" << "neox";
+        QTest::newRow("x052 world") << "x052" << "65536" << "world";
+        QTest::newRow("x060 world") << "x060" << "65536" << "world";
+    }
+
+    void everyGenerationRuns()
+    {
+        QFETCH(QString, arch);
+        QFETCH(QString, vocab);
+        QFETCH(QString, tokenizer);
+        QTemporaryDir dir;
+        const QString file = dir.filePath("m.st");
+        QCOMPARE(cli({"make-random", "--arch", arch, "--layers", "2", "--width", "128", "--vocab", vocab, "--out", file}).exitCode, 0);
+        const Run info = cli({"info", "--model", file, "--json"});
+        QCOMPARE(info.exitCode, 0);
+        const auto j = nlohmann::json::parse(info.out.toStdString());
+        QCOMPARE(QString::fromStdString(j.at("generation").get<std::string>()), arch);
+        QCOMPARE(QString::fromStdString(j.at("tokenizer").get<std::string>()), tokenizer);
+        const Run gen = cli({"generate", "--model", file, "--prompt", "Hello world", "--max-tokens", "4", "--json"});
+        QCOMPARE(gen.exitCode, 0);
+        QCOMPARE(nlohmann::json::parse(gen.out.toStdString()).at("tokens").size(), size_t(4));
+        QCOMPARE(cli({"chat", "--model", file, "--prompt", "Hi", "--max-tokens", "3"}).exitCode, 0);
+    }
+
     void badInput()
     {
         QTemporaryDir dir;
