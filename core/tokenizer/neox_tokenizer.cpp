@@ -136,18 +136,6 @@ void NeoxTokenizer::bytePairEncode(std::string_view piece, std::vector<int32_t>&
         out.push_back(symbols[static_cast<size_t>(i)].id);
 }
 
-std::string NeoxTokenizer::decode(std::span<const int32_t> ids) const
-{
-    size_t size = 0;
-    for (const int32_t id : ids)
-        size += tokenBytes(id).size();
-    std::string out;
-    out.reserve(size);
-    for (const int32_t id : ids)
-        out.append(tokenBytes(id));
-    return out;
-}
-
 std::string_view NeoxTokenizer::tokenBytes(int32_t id) const
 {
     if (id < 0 || static_cast<size_t>(id) >= vocabSize())

@@ -28,8 +28,6 @@ public:
     // which is what `tokenizers` sees when Python decodes such bytes with errors="replace".
     // Special tokens written in the text (`<|endoftext|>`, `<|padding|>`) become their ids.
     std::vector<int32_t> encode(std::string_view utf8) const override;
-    // Concatenated raw bytes of the tokens; special tokens and unknown ids contribute nothing.
-    std::string decode(std::span<const int32_t> ids) const override;
     // Raw bytes of one token; empty for special tokens (ids 0 and 1) and ids outside the vocabulary.
     std::string_view tokenBytes(int32_t id) const override;
     // One past the highest id in the file (50277 for 20B_tokenizer.json).

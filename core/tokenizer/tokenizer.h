@@ -1,5 +1,5 @@
 #pragma once
-// Tokenizer interface shared by the RWKV World tokenizer and (later) the GPT-NeoX BPE tokenizer.
+// Tokenizer interface shared by the RWKV World tokenizer and the GPT-NeoX BPE tokenizer.
 // Text is UTF-8; tokens are int32 ids in [0, vocabSize()).
 #include <cstddef>
 #include <cstdint>
@@ -14,10 +14,11 @@ class Tokenizer {
 public:
     virtual ~Tokenizer() = default;
 
-    // Token ids for the UTF-8 bytes of `utf8` (invalid UTF-8 is handled as the tokenizer documents (World: byte for byte; NeoX: U+FFFD), not rejected).
+    // Token ids for the UTF-8 bytes of `utf8`. Invalid UTF-8 is not rejected: World encodes
+    // it byte for byte, NeoX replaces it with U+FFFD first.
     virtual std::vector<int32_t> encode(std::string_view utf8) const = 0;
     // Concatenated raw bytes of the tokens; may end inside a UTF-8 sequence (use Utf8StreamDecoder).
-    virtual std::string decode(std::span<const int32_t> ids) const = 0;
+    std::string decode(std::span<const int32_t> ids) const;
     // Raw bytes of one token; empty for id 0 (end of text) and for ids without a string.
     virtual std::string_view tokenBytes(int32_t id) const = 0;
     // Number of ids the model's embedding has (65536 for World), including ids without a string.

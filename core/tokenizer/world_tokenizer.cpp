@@ -317,18 +317,6 @@ std::vector<int32_t> WorldTokenizer::encode(std::string_view utf8) const
     return out;
 }
 
-std::string WorldTokenizer::decode(std::span<const int32_t> ids) const
-{
-    size_t size = 0;
-    for (const int32_t id : ids)
-        size += tokenBytes(id).size();
-    std::string out;
-    out.reserve(size);
-    for (const int32_t id : ids)
-        out.append(tokenBytes(id));
-    return out;
-}
-
 std::string_view WorldTokenizer::tokenBytes(int32_t id) const
 {
     if (id <= 0 || static_cast<size_t>(id) >= kVocabSize)

@@ -17,7 +17,6 @@ public:
     static std::unique_ptr<WorldTokenizer> load(const std::filesystem::path& vocabFile);
 
     std::vector<int32_t> encode(std::string_view utf8) const override;
-    std::string decode(std::span<const int32_t> ids) const override;
     std::string_view tokenBytes(int32_t id) const override;
     size_t vocabSize() const override { return kVocabSize; }
     std::string_view name() const override { return "world"; }
