@@ -4,6 +4,7 @@
 #include "core/prompt_format.h"
 #include "tools/rwkv-cli/commands.h"
 #include "tools/rwkv-cli/model_setup.h"
+#include "tools/rwkv-cli/sampling_args.h"
 
 #include <nlohmann/json.hpp>
 
@@ -14,28 +15,6 @@
 namespace rwkv::cli {
 
 namespace {
-
-SamplingParams parseSampling(Args& args, SamplingParams p)
-{
-    p.temperature = args.floatValue("temperature", p.temperature);
-    p.topP = args.floatValue("top-p", p.topP);
-    p.topK = args.intValue("top-k", p.topK);
-    p.presencePenalty = args.floatValue("presence-penalty", p.presencePenalty);
-    p.frequencyPenalty = args.floatValue("frequency-penalty", p.frequencyPenalty);
-    p.penaltyDecay = args.floatValue("penalty-decay", p.penaltyDecay);
-    if (const auto seed = args.value("seed")) {
-        try {
-            p.seed = std::stoull(*seed);
-        } catch (const std::exception&) {
-            throw Error(ErrorCode::InvalidArgument, "option --seed expects a non-negative integer, got '" + *seed + "'");
-        }
-    }
-    for (const std::string& ban : args.values("ban")) p.bannedTokens.push_back(std::stoi(ban));
-    if (p.temperature < 0) throw Error(ErrorCode::InvalidArgument, "--temperature must be ≥ 0");
-    if (p.topP < 0) throw Error(ErrorCode::InvalidArgument, "--top-p must be ≥ 0");
-    if (p.topK < 0) throw Error(ErrorCode::InvalidArgument, "--top-k must be ≥ 0");
-    return p;
-}
 
 void printStdout(std::string_view text)
 {
@@ -80,6 +59,10 @@ int runGenerate(Args& args)
 
 int runChat(Args& args)
 {
+    // A stored conversation (--db F, --conversation ID) resumes from its snapshot.
+    const auto db = args.value("db");
+    const auto conversation = args.value("conversation");
+    if (db || conversation) return runStoredChat(args, db, conversation);
     const auto prompt = args.value("prompt");
     const auto system = args.value("system");
     const auto stateFile = args.value("state");
@@ -88,14 +71,8 @@ int runChat(Args& args)
         throw Error(ErrorCode::InvalidArgument, "--format must be chat or completion");
     GenerationOptions options;
     options.maxTokens = args.intValue("max-tokens", 500);
-    // The official chat loop's settings (rwkv-spec §7.3): never end the text, stop at the turn end.
-    SamplingParams chatDefaults;
-    // With a tuned state the official chat samples more conservatively.
-    chatDefaults.topP = stateFile ? 0.2f : 0.3f;
-    chatDefaults.presencePenalty = stateFile ? 0.3f : 0.5f;
-    chatDefaults.frequencyPenalty = stateFile ? 0.3f : 0.5f;
-    chatDefaults.bannedTokens = {0};
-    options.sampling = parseSampling(args, chatDefaults);
+    // The official chat loop's settings (rwkv-spec §7.3): stop at the turn end.
+    options.sampling = parseSampling(args, chatSamplingDefaults(stateFile.has_value()));
     options.stopStrings = {std::string(kTurnEnd)};
     options.exemptWhitespaceDigits = false;
     LoadedModel m = loadModel(args);

@@ -2,6 +2,9 @@
 // One function per rwkv-cli subcommand; each returns the process exit code.
 #include "tools/rwkv-cli/args.h"
 
+#include <optional>
+#include <string>
+
 namespace rwkv::cli {
 
 int runInfo(Args& args);
@@ -11,5 +14,12 @@ int runLogits(Args& args);
 int runBench(Args& args);
 int runMakeRandom(Args& args);
 int runDevices(Args& args);
+
+// chat --db F / --conversation ID: a stored conversation, resumed from its snapshot.
+int runStoredChat(Args& args, const std::optional<std::string>& db, const std::optional<std::string>& conversation);
+// Commands with a verb and positional arguments first (argv[2] is the verb), options after.
+int runConv(int argc, char** argv);
+int runState(int argc, char** argv);
+int runDoc(int argc, char** argv);
 
 } // namespace rwkv::cli

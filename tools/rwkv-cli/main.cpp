@@ -23,6 +23,19 @@ commands:
   make-random --arch x070 --layers L --width C --vocab V --out F [--ffn F] [--head-size N] [--dtype bf16] [--seed S]
   devices                                              compute devices of this build
 
+stored conversations, states and documents (--db F, default ~/.local/share/rwkv-desktop/rwkv-desktop.sqlite):
+  chat --db F [--conversation ID] [--stats] [chat options]
+              a conversation saved after every reply; --conversation resumes it from its saved
+              state (no replay); without it a new conversation starts and its id goes to stderr
+  conv list [--json] | show ID [--all] [--json] | branch ID --at MESSAGE | rm ID
+       rebuild ID   recompute a conversation's saved states for the loaded model by replaying its text
+  state save NAME (--text TEXT | --conversation ID) [--replace] [--state F]   a named state
+        load NAME [--prompt TEXT [--chat]] [--max-tokens N] [sampling] [--json] | list [--json] | rm NAME
+        bench [--shapes 12x768,24x2048,32x4096] [--replay-tokens 4000] [--repetitions 10] [--json]
+  doc ingest FILE [--name NAME] [--chunk 512] [--stats]   read a UTF-8 text/Markdown file once, keep its state
+      ask DOC QUESTION [--max-tokens N] [sampling]        answer from a copy of that state (greedy by default)
+      list [--json] | rm DOC
+
 common options:
   --model F         .pth or .safetensors checkpoint (default: the bundled demo model)
   --strategy S      e.g. "cpu fp32", "cpu bf16"        --device ID   cpu | cuda:N | vulkan:N
@@ -51,6 +64,9 @@ int main(int argc, char** argv)
         if (command == "bench") return runBench(args);
         if (command == "make-random") return runMakeRandom(args);
         if (command == "devices") return runDevices(args);
+        if (command == "conv") return runConv(argc, argv);
+        if (command == "state") return runState(argc, argv);
+        if (command == "doc") return runDoc(argc, argv);
         std::fprintf(stderr, "rwkv-cli: unknown command '%s' (try rwkv-cli --help)\n", command.c_str());
         return 2;
     } catch (const rwkv::Error& e) {

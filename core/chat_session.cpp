@@ -1,0 +1,220 @@
+#include "core/chat_session.h"
+
+#include "core/error.h"
+#include "core/prompt_format.h"
+
+#include <algorithm>
+#include <chrono>
+
+namespace rwkv {
+
+namespace {
+
+int64_t nowNs()
+{
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+// The first line of the first message, cut at a UTF-8 character boundary.
+std::string titleFrom(std::string_view text)
+{
+    constexpr size_t kMaxTitleBytes = 60;
+    std::string_view line = text.substr(0, text.find('\n'));
+    if (line.size() <= kMaxTitleBytes) return std::string(line);
+    size_t end = kMaxTitleBytes;
+    while (end > 0 && (static_cast<unsigned char>(line[end]) & 0xC0) == 0x80) --end;
+    return std::string(line.substr(0, end)) + "…";
+}
+
+} // namespace
+
+ChatSession::ChatSession(Store& store, Model& model, const Tokenizer& tokenizer, std::filesystem::path weightsPath)
+    : m_store(store), m_model(model), m_tokenizer(tokenizer), m_weightsPath(std::move(weightsPath))
+{
+}
+
+int64_t ChatSession::start(const State& initialState, std::string_view title, const ConversationSettings& settings)
+{
+    State state = initialState;
+    const std::string system = settings.systemPrompt.empty() ? std::string() : cleanUserText(settings.systemPrompt);
+    if (!system.empty()) m_model.forward(m_tokenizer.encode(systemPrompt(system)), state);
+    const EncodedSnapshot encoded = m_store.snapshots().codec().encode(state);
+
+    Transaction tx(m_store.database());
+    m_store.snapshots().registerModel(m_model.fingerprint(), m_weightsPath, m_model.config());
+    const int64_t id = m_store.conversations().create(title, settings);
+    const int64_t root = m_store.conversations().addMessage(id, std::nullopt, MessageRole::System, system);
+    m_store.snapshots().insert(encoded, state.weightsFingerprint(), {root, std::nullopt});
+    m_store.conversations().setCurrentMessage(id, root);
+    tx.commit();
+    m_conversation = id;
+    m_current = root;
+    return id;
+}
+
+void ChatSession::open(int64_t conversationId)
+{
+    const ConversationInfo info = m_store.conversations().get(conversationId);
+    if (!info.currentMessageId)
+        throw Error(ErrorCode::Database, "conversation " + std::to_string(conversationId) + " has no messages to continue from");
+    m_conversation = conversationId;
+    m_current = *info.currentMessageId;
+}
+
+void ChatSession::requireOpen() const
+{
+    if (m_conversation == 0) throw Error(ErrorCode::InvalidArgument, "no conversation is open");
+}
+
+MessageRecord ChatSession::messageOfThisConversation(int64_t messageId)
+{
+    requireOpen();
+    MessageRecord m = m_store.conversations().message(messageId);
+    if (m.conversationId != m_conversation)
+        throw Error(ErrorCode::InvalidArgument, "message " + std::to_string(messageId) + " belongs to conversation "
+                                                    + std::to_string(m.conversationId) + ", not "
+                                                    + std::to_string(m_conversation));
+    return m;
+}
+
+State ChatSession::restore(int64_t messageId)
+{
+    const MessageRecord m = m_store.conversations().message(messageId);
+    if (m.role == MessageRole::User)
+        throw Error(ErrorCode::InvalidArgument, "message " + std::to_string(messageId)
+                                                    + " is a user message; continue from the reply before it or after it");
+    const std::string mine = fingerprintHex(m_model.fingerprint());
+    const std::vector<SnapshotInfo> snapshots = m_store.snapshots().forMessage(messageId);
+    const auto match = std::find_if(snapshots.begin(), snapshots.end(),
+                                    [&](const SnapshotInfo& s) { return s.modelFingerprint == mine; });
+    if (match != snapshots.end()) return m_store.snapshots().load(match->id, m_model.config(), m_model.fingerprint());
+    if (snapshots.empty())
+        throw Error(ErrorCode::Database, "message " + std::to_string(messageId) + " of conversation "
+                                             + std::to_string(m.conversationId) + " has no saved state");
+    const std::optional<std::string> path = m_store.snapshots().modelPath(snapshots.front().modelFingerprint);
+    throw Error(ErrorCode::IncompatibleState,
+                "conversation " + std::to_string(m.conversationId) + " was saved with other weights ("
+                    + (path ? *path + ", " : std::string()) + "fingerprint " + snapshots.front().modelFingerprint.substr(0, 12)
+                    + "…), so its state cannot continue with this model; rebuild the state by replaying its text");
+}
+
+ChatTurn ChatSession::send(std::string_view userText, const GenerationOptions& options, const TextFn& onText,
+                           std::stop_token cancel)
+{
+    requireOpen();
+    return runTurn(m_current, std::nullopt, userText, options, onText, std::move(cancel));
+}
+
+ChatTurn ChatSession::sendFrom(int64_t parentMessageId, std::string_view userText, const GenerationOptions& options,
+                               const TextFn& onText, std::stop_token cancel)
+{
+    messageOfThisConversation(parentMessageId);
+    return runTurn(parentMessageId, std::nullopt, userText, options, onText, std::move(cancel));
+}
+
+ChatTurn ChatSession::regenerate(int64_t assistantMessageId, const GenerationOptions& options, const TextFn& onText,
+                                 std::stop_token cancel)
+{
+    const MessageRecord reply = messageOfThisConversation(assistantMessageId);
+    if (reply.role != MessageRole::Assistant || !reply.parentId)
+        throw Error(ErrorCode::InvalidArgument, "message " + std::to_string(assistantMessageId) + " is not a reply");
+    const MessageRecord question = m_store.conversations().message(*reply.parentId);
+    return runTurn(*question.parentId, question.id, question.content, options, onText, std::move(cancel));
+}
+
+void ChatSession::switchTo(int64_t messageId)
+{
+    const MessageRecord m = messageOfThisConversation(messageId);
+    if (m.role == MessageRole::User)
+        throw Error(ErrorCode::InvalidArgument, "message " + std::to_string(messageId)
+                                                    + " is a user message; switch to a reply or the root");
+    m_store.conversations().setCurrentMessage(m_conversation, messageId);
+    m_current = messageId;
+}
+
+ChatTurn ChatSession::runTurn(int64_t parentMessageId, std::optional<int64_t> userMessageId, std::string_view userText,
+                              const GenerationOptions& options, const TextFn& onText, std::stop_token cancel)
+{
+    const std::string text = cleanUserText(userText);
+    if (text.empty()) throw Error(ErrorCode::InvalidArgument, "the message is empty");
+    ChatTurn turn;
+    int64_t t0 = nowNs();
+    State state = restore(parentMessageId);
+    turn.restoreNs = nowNs() - t0;
+
+    // A reply always ends at the turn end, whatever stop strings the caller asked for.
+    GenerationOptions chatOptions = options;
+    if (std::find(chatOptions.stopStrings.begin(), chatOptions.stopStrings.end(), kTurnEnd) == chatOptions.stopStrings.end())
+        chatOptions.stopStrings.emplace_back(kTurnEnd);
+    const std::vector<int32_t> prompt = m_tokenizer.encode(chatPrompt(text));
+    turn.promptTokens = int64_t(prompt.size());
+    turn.generation = generate(m_model, &m_tokenizer, prompt, state, chatOptions, onText, cancel);
+    // A reply cut by the token limit or a cancel still closes its turn, so the stored state
+    // is always at a turn boundary and the next "User:" starts a fresh line as in training.
+    if (turn.generation.reason != StopReason::StopString) m_model.forward(m_tokenizer.encode(kTurnEnd), state);
+
+    // Compress before taking the write lock, so other connections wait only for the write.
+    t0 = nowNs();
+    const EncodedSnapshot encoded = m_store.snapshots().codec().encode(state);
+    ConversationStore& conversations = m_store.conversations();
+    Transaction tx(m_store.database());
+    m_store.snapshots().registerModel(m_model.fingerprint(), m_weightsPath, m_model.config());
+    turn.userMessageId = userMessageId ? *userMessageId
+                                       : conversations.addMessage(m_conversation, parentMessageId, MessageRole::User, text);
+    turn.assistantMessageId =
+        conversations.addMessage(m_conversation, turn.userMessageId, MessageRole::Assistant, turn.generation.text);
+    turn.snapshotId = m_store.snapshots().insert(encoded, state.weightsFingerprint(), {turn.assistantMessageId, std::nullopt});
+    conversations.setCurrentMessage(m_conversation, turn.assistantMessageId);
+    if (conversations.get(m_conversation).title.empty()) conversations.setTitle(m_conversation, titleFrom(text));
+    tx.commit();
+    turn.saveNs = nowNs() - t0;
+    m_current = turn.assistantMessageId;
+    return turn;
+}
+
+int ChatSession::rebuildByReplay(int64_t messageId, std::stop_token cancel)
+{
+    messageOfThisConversation(messageId);
+    const std::vector<MessageRecord> path = m_store.conversations().pathTo(messageId);
+    const std::string mine = fingerprintHex(m_model.fingerprint());
+    const auto snapshotForThisModel = [&](int64_t id) -> std::optional<int64_t> {
+        for (const SnapshotInfo& s : m_store.snapshots().forMessage(id))
+            if (s.modelFingerprint == mine) return s.id;
+        return std::nullopt;
+    };
+    // Start from the deepest message that already has a state for these weights.
+    size_t first = 0;
+    State state = m_model.newState();
+    for (size_t i = path.size(); i-- > 0;) {
+        if (path[i].role == MessageRole::User) continue;
+        if (const auto id = snapshotForThisModel(path[i].id)) {
+            state = m_store.snapshots().load(*id, m_model.config(), m_model.fingerprint());
+            first = i + 1;
+            break;
+        }
+    }
+    int written = 0;
+    for (size_t i = first; i < path.size(); ++i) {
+        const MessageRecord& m = path[i];
+        if (cancel.stop_requested()) throw Error(ErrorCode::Cancelled, "rebuilding the conversation was cancelled");
+        std::string text;
+        if (m.role == MessageRole::System)
+            text = m.content.empty() ? std::string() : systemPrompt(m.content);
+        else if (m.role == MessageRole::User)
+            text = chatPrompt(m.content);
+        else
+            text = m.content + std::string(kTurnEnd);
+        if (!text.empty()) m_model.forward(m_tokenizer.encode(text), state);
+        if (m.role == MessageRole::User) continue;
+        const EncodedSnapshot encoded = m_store.snapshots().codec().encode(state);
+        Transaction tx(m_store.database());
+        m_store.snapshots().registerModel(m_model.fingerprint(), m_weightsPath, m_model.config());
+        m_store.snapshots().insert(encoded, state.weightsFingerprint(), {m.id, std::nullopt});
+        tx.commit();
+        ++written;
+    }
+    return written;
+}
+
+} // namespace rwkv

@@ -1,0 +1,88 @@
+#pragma once
+// A stored chat: every completed turn leaves a snapshot of the state on its assistant
+// message, so continuing, regenerating, editing and switching branches restore a parent's
+// snapshot instead of replaying history. Shared by the CLI and the app; one per thread.
+//
+// Tree: the root is a system message (the system prompt, possibly empty) whose snapshot is
+// the initial state after that prompt; then user → assistant → user → ... Only the root and
+// assistant messages have snapshots (one per weights fingerprint).
+#include "core/generator.h"
+#include "core/model.h"
+#include "core/store/store.h"
+#include "core/tokenizer/tokenizer.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <string_view>
+
+namespace rwkv {
+
+struct ChatTurn {
+    int64_t userMessageId = 0;
+    int64_t assistantMessageId = 0;
+    int64_t snapshotId = 0;
+    GenerationResult generation;   // generation.text is the reply (the stored assistant text)
+    int64_t promptTokens = 0;      // tokens fed before sampling: this turn's prompt only
+    int64_t restoreNs = 0;         // restoring the parent's snapshot
+    int64_t saveNs = 0;            // compressing and committing the new snapshot
+};
+
+using TextFn = std::function<void(std::string_view)>;
+
+class ChatSession {
+public:
+    // weightsPath is recorded with the weights' fingerprint so errors can name the file.
+    ChatSession(Store& store, Model& model, const Tokenizer& tokenizer, std::filesystem::path weightsPath);
+
+    // Creates a conversation whose root state is initialState after the system prompt of
+    // `settings`, and selects it. Returns its id.
+    int64_t start(const State& initialState, std::string_view title, const ConversationSettings& settings);
+    // Selects a stored conversation; it continues from its current message. Throws
+    // Error(InvalidArgument) when there is no such conversation.
+    void open(int64_t conversationId);
+    int64_t conversationId() const { return m_conversation; }
+    int64_t currentMessageId() const { return m_current; }
+
+    // The state after message `messageId` (root or assistant), from its snapshot. Throws
+    // Error(IncompatibleState) when it was saved only with other weights (rebuildByReplay
+    // fixes that), Error(Database) when it has no snapshot or the snapshot is damaged.
+    State restore(int64_t messageId);
+
+    // A turn after the current message.
+    ChatTurn send(std::string_view userText, const GenerationOptions& options, const TextFn& onText = {},
+                  std::stop_token cancel = {});
+    // A turn after any root or assistant message: editing a message and resending, or
+    // branching. The new messages become siblings of that message's existing children.
+    ChatTurn sendFrom(int64_t parentMessageId, std::string_view userText, const GenerationOptions& options,
+                      const TextFn& onText = {}, std::stop_token cancel = {});
+    // Another reply to the user message of `assistantMessageId`, as its sibling.
+    ChatTurn regenerate(int64_t assistantMessageId, const GenerationOptions& options, const TextFn& onText = {},
+                        std::stop_token cancel = {});
+    // Continues from `messageId` (root or assistant) from now on.
+    void switchTo(int64_t messageId);
+
+    // Recomputes, for the loaded weights, the snapshot of every root and assistant message on
+    // the path to messageId by feeding the stored text (tokenized afresh, so a token sequence
+    // the sampler chose differently from the tokenizer's is not reproduced). The initial state
+    // is the model's own. Returns the number of snapshots written. Throws Error(Cancelled).
+    int rebuildByReplay(int64_t messageId, std::stop_token cancel = {});
+
+private:
+    ChatTurn runTurn(int64_t parentMessageId, std::optional<int64_t> userMessageId, std::string_view userText,
+                     const GenerationOptions& options, const TextFn& onText, std::stop_token cancel);
+    MessageRecord messageOfThisConversation(int64_t messageId);
+    void requireOpen() const;
+
+    Store& m_store;
+    Model& m_model;
+    const Tokenizer& m_tokenizer;
+    std::filesystem::path m_weightsPath;
+    int64_t m_conversation = 0;
+    int64_t m_current = 0;
+};
+
+} // namespace rwkv

@@ -1,0 +1,96 @@
+#include "core/document_library.h"
+
+#include "core/error.h"
+#include "core/prompt_format.h"
+
+#include <algorithm>
+#include <chrono>
+
+namespace rwkv {
+
+namespace {
+
+int64_t nowNs()
+{
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+} // namespace
+
+DocumentLibrary::DocumentLibrary(Store& store, Model& model, const Tokenizer& tokenizer, std::filesystem::path weightsPath)
+    : m_store(store), m_model(model), m_tokenizer(tokenizer), m_weightsPath(std::move(weightsPath))
+{
+}
+
+IngestResult DocumentLibrary::ingest(const std::filesystem::path& file, const IngestOptions& options,
+                                     const IngestProgressFn& progress, std::stop_token cancel)
+{
+    IngestResult result;
+    // The first pass hashes and counts (cheap next to the model), so a document already read
+    // is not read again and the progress has a true total.
+    const DocumentRead scan = scanDocument(file, m_tokenizer);
+    const std::string fingerprint = fingerprintHex(m_model.fingerprint());
+    if (auto existing = m_store.documents().findByContent(scan.contentHash, fingerprint)) {
+        result.document = *existing;
+        result.alreadyStored = true;
+        return result;
+    }
+    State state = m_model.newState();
+    const DocumentRead read = readDocument(m_model, m_tokenizer, file, state, scan, options.chunkTokens, progress, cancel);
+    result.readNs = read.elapsedNs;
+
+    const int64_t t0 = nowNs();
+    const EncodedSnapshot encoded = m_store.snapshots().codec().encode(state);
+    Transaction tx(m_store.database());
+    m_store.snapshots().registerModel(m_model.fingerprint(), m_weightsPath, m_model.config());
+    DocumentRecord& d = result.document;
+    d.name = options.name.empty() ? file.filename().string() : options.name;
+    d.contentHash = read.contentHash;
+    d.byteSize = int64_t(read.fileBytes);
+    d.tokenCount = read.tokens;
+    d.modelFingerprint = fingerprint;
+    d.snapshotId = m_store.snapshots().insert(encoded, state.weightsFingerprint(), {});
+    d.id = m_store.documents().insert(d);
+    tx.commit();
+    result.saveNs = nowNs() - t0;
+    d = *m_store.documents().find(d.id);
+    return result;
+}
+
+DocumentRecord DocumentLibrary::find(std::string_view idOrName)
+{
+    const std::string key(idOrName);
+    const bool numeric = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) { return c >= '0' && c <= '9'; });
+    std::optional<DocumentRecord> d = numeric ? m_store.documents().find(std::stoll(key)) : std::nullopt;
+    if (!d) d = m_store.documents().findByName(key);
+    if (!d) throw Error(ErrorCode::InvalidArgument, "no document '" + key + "' in " + m_store.database().path().string());
+    return *d;
+}
+
+State DocumentLibrary::documentState(int64_t documentId)
+{
+    const std::optional<DocumentRecord> d = m_store.documents().find(documentId);
+    if (!d) throw Error(ErrorCode::InvalidArgument, "no document " + std::to_string(documentId));
+    try {
+        return m_store.snapshots().load(d->snapshotId, m_model.config(), m_model.fingerprint());
+    } catch (const Error& e) {
+        if (e.code() != ErrorCode::IncompatibleState) throw;
+        throw Error(ErrorCode::IncompatibleState, "document '" + d->name + "' was read with other weights ("
+                                                      + e.what() + "); ingest it again with this model");
+    }
+}
+
+GenerationResult DocumentLibrary::ask(int64_t documentId, std::string_view question, const GenerationOptions& options,
+                                      const TextFn& onText, std::stop_token cancel)
+{
+    const std::string text = cleanUserText(question);
+    if (text.empty()) throw Error(ErrorCode::InvalidArgument, "the question is empty");
+    State state = documentState(documentId);
+    GenerationOptions chatOptions = options;
+    if (std::find(chatOptions.stopStrings.begin(), chatOptions.stopStrings.end(), kTurnEnd) == chatOptions.stopStrings.end())
+        chatOptions.stopStrings.emplace_back(kTurnEnd);
+    return generate(m_model, &m_tokenizer, m_tokenizer.encode(chatPrompt(text)), state, chatOptions, onText, cancel);
+}
+
+} // namespace rwkv

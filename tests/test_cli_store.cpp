@@ -1,0 +1,171 @@
+// rwkv-cli's store commands as a user runs them (real processes, the demo model, a database
+// in a temporary folder): chat --db resumes without replaying, conv show/branch/rm, named
+// states, documents ingested once and asked, and one clear line on stderr for every error.
+#include "core/prompt_format.h"
+#include "core/store/database.h"
+#include "core/tokenizer/world_tokenizer.h"
+#include "support/test_support.h"
+
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+
+namespace {
+
+struct Run {
+    int exitCode = -1;
+    QByteArray out, err;
+};
+
+Run cli(const QStringList& args, const QByteArray& input = {})
+{
+    QProcess p;
+    p.start(QString::fromStdString((rwkv::test::binDir() / "rwkv-cli").string()), args);
+    p.write(input);
+    p.closeWriteChannel();
+    if (!p.waitForFinished(300000)) qFatal("rwkv-cli did not finish");
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(), p.readAllStandardError()};
+}
+
+void verifyCleanError(const Run& r, int expectedCode, const char* mention)
+{
+    QCOMPARE(r.exitCode, expectedCode);
+    QVERIFY2(r.err.startsWith("rwkv-cli: error: "), r.err.constData());
+    QCOMPARE(r.err.count('\n'), 1);
+    QVERIFY2(r.err.contains(mention), r.err.constData());
+}
+
+nlohmann::json json(const Run& r) { return nlohmann::json::parse(r.out.toStdString()); }
+
+} // namespace
+
+class TestCliStore : public QObject {
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+    QString db() const { return m_dir.path() + "/store.sqlite"; }
+
+private slots:
+    void chatResumesWithoutReplay()
+    {
+        const Run straight = cli({"chat", "--temperature", "0"}, "What is 7 + 5?\nThank you!\n");
+        QCOMPARE(straight.exitCode, 0);
+
+        const Run first = cli({"chat", "--db", db(), "--prompt", "What is 7 + 5?", "--temperature", "0"});
+        QCOMPARE(first.exitCode, 0);
+        QCOMPARE(first.err, QByteArray("conversation 1\n"));
+        // The second process restores the saved state and feeds only the new turn.
+        const Run second = cli({"chat", "--db", db(), "--conversation", "1", "--prompt", "Thank you!", "--stats"});
+        QCOMPARE(second.exitCode, 0);
+        QCOMPARE(first.out + second.out, straight.out);
+        const auto tokenizer = rwkv::WorldTokenizer::load(rwkv::test::shareDir() / "vocab/rwkv_vocab_v20230424.txt");
+        const auto promptTokens = tokenizer->encode(rwkv::chatPrompt("Thank you!")).size();
+        QVERIFY2(second.err.startsWith("prompt " + QByteArray::number(qulonglong(promptTokens)) + " tokens, restore "),
+                 second.err.constData());
+    }
+
+    void convListShowBranchRm()
+    {
+        const Run list = cli({"conv", "list", "--db", db(), "--json"});
+        QCOMPARE(list.exitCode, 0);
+        QCOMPARE(json(list).size(), size_t(1));
+        QCOMPARE(json(list)[0].at("title").get<std::string>(), std::string("What is 7 + 5?"));
+        QCOMPARE(json(list)[0].at("messages").get<int>(), 5);
+
+        const nlohmann::json shown = json(cli({"conv", "show", "1", "--db", db(), "--json"}));
+        const nlohmann::json& messages = shown.at("messages");
+        QCOMPARE(messages.size(), size_t(5));
+        QCOMPARE(messages[2].at("content").get<std::string>(), std::string(" 7 + 5 = 12."));
+        const int firstReply = messages[2].at("id").get<int>();
+
+        const Run branch = cli({"conv", "branch", "1", "--at", QString::number(firstReply), "--db", db()});
+        QCOMPARE(branch.exitCode, 0);
+        const Run joke = cli({"chat", "--db", db(), "--conversation", "1", "--prompt", "Tell me a joke.", "--temperature", "0"});
+        QCOMPARE(joke.exitCode, 0);
+        QVERIFY2(joke.out.startsWith(" Why did the computer go to sleep?"), joke.out.constData());
+        const nlohmann::json after = json(cli({"conv", "show", "1", "--db", db(), "--json"}));
+        QCOMPARE(after.at("messages").size(), size_t(5));
+        QCOMPARE(after.at("messages")[3].at("content").get<std::string>(), std::string("Tell me a joke."));
+        QCOMPARE(after.at("messages")[2].at("id").get<int>(), firstReply);
+        const Run tree = cli({"conv", "show", "1", "--all", "--db", db()});
+        QCOMPARE(tree.exitCode, 0);
+        QCOMPARE(tree.out.count("user:"), 3);
+        QVERIFY(tree.out.contains("* [" + QByteArray::number(firstReply) + "] assistant: 7 + 5 = 12."));
+
+        verifyCleanError(cli({"conv", "branch", "1", "--at", QString::number(firstReply - 1), "--db", db()}), 2, "is a user message");
+        const Run second = cli({"chat", "--db", db(), "--prompt", "Hello!", "--temperature", "0"});
+        QCOMPARE(second.err, QByteArray("conversation 2\n"));
+        QCOMPARE(cli({"conv", "rm", "2", "--db", db()}).exitCode, 0);
+        QCOMPARE(json(cli({"conv", "list", "--db", db(), "--json"})).size(), size_t(1));
+        verifyCleanError(cli({"conv", "show", "2", "--db", db()}), 2, "no conversation 2");
+    }
+
+    void namedStates()
+    {
+        const Run save = cli({"state", "save", "canary", "--text", "The RWKV-7 Goose architecture is a recurrent", "--db", db()});
+        QCOMPARE(save.exitCode, 0);
+        QVERIFY2(save.out.startsWith("state 'canary' saved"), save.out.constData());
+        verifyCleanError(cli({"state", "save", "canary", "--text", "x", "--db", db()}), 2, "exists");
+        const Run load = cli({"state", "load", "canary", "--prompt", " network", "--max-tokens", "5", "--temperature", "0",
+                              "--json", "--db", db()});
+        QCOMPARE(load.exitCode, 0);
+        // Equal to generating from the whole text in one process (the card's canary continuation).
+        QCOMPARE(json(load).at("tokens").get<std::vector<int>>(), (std::vector<int>{32227, 47601, 4596, 56812, 31296}));
+        const Run fromChat = cli({"state", "save", "chat", "--conversation", "1", "--db", db()});
+        QCOMPARE(fromChat.exitCode, 0);
+        const nlohmann::json listed = json(cli({"state", "list", "--json", "--db", db()}));
+        QCOMPARE(listed.size(), size_t(2));
+        QCOMPARE(listed[0].at("name").get<std::string>(), std::string("canary"));
+        QVERIFY(listed[0].at("stored_bytes").get<int64_t>() > 0);
+        QCOMPARE(cli({"state", "rm", "canary", "--db", db()}).exitCode, 0);
+        QCOMPARE(json(cli({"state", "list", "--json", "--db", db()})).size(), size_t(1));
+        verifyCleanError(cli({"state", "load", "canary", "--db", db()}), 2, "no state named 'canary'");
+    }
+
+    void documentsIngestedOnceAndAsked()
+    {
+        std::ifstream in(rwkv::test::dataDir() / "rwkv7-demo-18.7m-20261123.verify.json");
+        const nlohmann::json item = nlohmann::json::parse(in).at("qa10").at("items")[1];
+        const QString file = m_dir.path() + "/facts.md";
+        std::ofstream(file.toStdString()) << item.at("document").get<std::string>();
+
+        const Run ingest = cli({"doc", "ingest", file, "--db", db()});
+        QCOMPARE(ingest.exitCode, 0);
+        QVERIFY2(ingest.out.startsWith("document 1: 'facts.md', "), ingest.out.constData());
+        const Run again = cli({"doc", "ingest", file, "--db", db()});
+        QVERIFY2(again.out.contains("already read"), again.out.constData());
+        const QString question = QString::fromStdString(item.at("question").get<std::string>());
+        const QByteArray expected = " " + QByteArray::fromStdString(item.at("expected").get<std::string>()) + "\n";
+        QCOMPARE(cli({"doc", "ask", "1", question, "--db", db()}).out, expected);
+        QCOMPARE(cli({"doc", "ask", "facts.md", question, "--db", db()}).out, expected);
+        QCOMPARE(json(cli({"doc", "list", "--json", "--db", db()})).size(), size_t(1));
+        verifyCleanError(cli({"doc", "ask", "nope", "What?", "--db", db()}), 2, "no document 'nope'");
+        verifyCleanError(cli({"doc", "ingest", m_dir.path() + "/missing.txt", "--db", db()}), 1, "cannot read");
+        QCOMPARE(cli({"doc", "rm", "1", "--db", db()}).exitCode, 0);
+        QCOMPARE(json(cli({"doc", "list", "--json", "--db", db()})).size(), size_t(0));
+    }
+
+    void errorsAreOneClearLine()
+    {
+        verifyCleanError(cli({"conv", "--db", db()}), 2, "conv needs a verb");
+        verifyCleanError(cli({"conv", "fly", "--db", db()}), 2, "unknown conv verb 'fly'");
+        verifyCleanError(cli({"chat", "--db", db(), "--conversation", "9", "--prompt", "hi"}), 2, "no conversation 9");
+        verifyCleanError(cli({"chat", "--db", db(), "--conversation", "x", "--prompt", "hi"}), 2, "--conversation must be a positive number");
+        verifyCleanError(cli({"conv", "list", "--db", m_dir.path()}), 1, "cannot open the file");
+        const QString newer = m_dir.path() + "/newer.sqlite";
+        {
+            rwkv::Database d = rwkv::Database::open(newer.toStdString());
+            d.exec("PRAGMA user_version = 99");
+        }
+        verifyCleanError(cli({"chat", "--db", newer, "--prompt", "hi"}), 1, "newer than this build");
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCliStore)
+#include "test_cli_store.moc"

@@ -1,0 +1,163 @@
+// rwkv-cli conv list|show|branch|rm|rebuild: stored conversations.
+#include "core/chat_session.h"
+#include "core/error.h"
+#include "tools/rwkv-cli/commands.h"
+#include "tools/rwkv-cli/model_setup.h"
+#include "tools/rwkv-cli/store_setup.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <functional>
+#include <iostream>
+#include <set>
+
+namespace rwkv::cli {
+
+namespace {
+
+constexpr const char* kVerbs = "list, show, branch, rm, rebuild";
+
+nlohmann::json messageJson(const MessageRecord& m)
+{
+    return {{"id", m.id},
+            {"parent", m.parentId ? nlohmann::json(*m.parentId) : nlohmann::json()},
+            {"role", messageRoleName(m.role)},
+            {"content", m.content}};
+}
+
+// One line of a message: "[12] user: text" (newlines shown as ⏎ so each message is one line).
+std::string messageLine(const MessageRecord& m)
+{
+    std::string out = "[";
+    out.append(std::to_string(m.id)).append("] ").append(messageRoleName(m.role)).append(":");
+    if (!m.content.empty() && m.content[0] != ' ') out.push_back(' ');
+    for (const char c : m.content) {
+        if (c == '\n')
+            out.append("⏎");
+        else
+            out.push_back(c);
+    }
+    return out;
+}
+
+int list(Store& store, Args& args)
+{
+    const bool json = args.flag("json");
+    args.finish();
+    const std::vector<ConversationInfo> all = store.conversations().list();
+    if (json) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const ConversationInfo& c : all)
+            out.push_back({{"id", c.id}, {"title", c.title}, {"messages", c.messageCount}, {"updated_ms", c.updatedAt},
+                           {"current_message", c.currentMessageId ? nlohmann::json(*c.currentMessageId) : nlohmann::json()}});
+        std::cout << out.dump() << "\n";
+        return 0;
+    }
+    for (const ConversationInfo& c : all)
+        std::printf("%-5lld %-16s %4lld messages  %s\n", static_cast<long long>(c.id), formatTime(c.updatedAt).c_str(),
+                    static_cast<long long>(c.messageCount), c.title.c_str());
+    return 0;
+}
+
+int show(Store& store, const SubcommandLine& line, Args& args)
+{
+    requirePositionals(line, 1, "conv show ID [--all] [--json]");
+    const bool all = args.flag("all");
+    const bool json = args.flag("json");
+    args.finish();
+    const ConversationInfo c = store.conversations().get(parseId(line.positionals[0], "the conversation id"));
+    const std::vector<MessageRecord> branch =
+        c.currentMessageId ? store.conversations().pathTo(*c.currentMessageId) : std::vector<MessageRecord>{};
+    const std::vector<MessageRecord> messages = all ? store.conversations().messages(c.id) : branch;
+    if (json) {
+        nlohmann::json out = {{"id", c.id}, {"title", c.title}, {"messages", nlohmann::json::array()}};
+        out["current_message"] = c.currentMessageId ? nlohmann::json(*c.currentMessageId) : nlohmann::json();
+        for (const MessageRecord& m : messages) out["messages"].push_back(messageJson(m));
+        std::cout << out.dump() << "\n";
+        return 0;
+    }
+    std::printf("conversation %lld: %s\n", static_cast<long long>(c.id), c.title.c_str());
+    if (!all) {
+        for (const MessageRecord& m : branch)
+            if (m.role != MessageRole::System || !m.content.empty()) std::printf("%s\n", messageLine(m).c_str());
+        return 0;
+    }
+    // The whole tree, depth-first, indented by depth; '*' marks the current branch.
+    std::set<int64_t> onBranch;
+    for (const MessageRecord& m : branch) onBranch.insert(m.id);
+    const std::function<void(int64_t, int)> print = [&](int64_t id, int depth) {
+        for (const MessageRecord& m : messages) {
+            if (m.parentId != std::optional(id) && !(id == 0 && !m.parentId)) continue;
+            std::printf("%s%s %s\n", std::string(size_t(depth) * 2, ' ').c_str(), onBranch.count(m.id) ? "*" : " ",
+                        messageLine(m).c_str());
+            print(m.id, depth + 1);
+        }
+    };
+    print(0, 0);
+    return 0;
+}
+
+int branch(Store& store, const SubcommandLine& line, Args& args)
+{
+    requirePositionals(line, 1, "conv branch ID --at MESSAGE");
+    const auto at = args.value("at");
+    args.finish();
+    if (!at) throw Error(ErrorCode::InvalidArgument, "usage: rwkv-cli conv branch ID --at MESSAGE");
+    const int64_t id = parseId(line.positionals[0], "the conversation id");
+    const int64_t messageId = parseId(*at, "--at");
+    store.conversations().get(id);
+    const MessageRecord m = store.conversations().message(messageId);
+    if (m.conversationId != id)
+        throw Error(ErrorCode::InvalidArgument, "message " + *at + " is not in conversation " + line.positionals[0]);
+    if (m.role == MessageRole::User)
+        throw Error(ErrorCode::InvalidArgument, "message " + *at + " is a user message; branch at a reply or the root");
+    store.conversations().setCurrentMessage(id, messageId);
+    std::printf("conversation %lld continues after message %lld\n", static_cast<long long>(id),
+                static_cast<long long>(messageId));
+    return 0;
+}
+
+int remove(Store& store, const SubcommandLine& line, Args& args)
+{
+    requirePositionals(line, 1, "conv rm ID");
+    args.finish();
+    const int64_t id = parseId(line.positionals[0], "the conversation id");
+    store.conversations().remove(id);
+    std::printf("conversation %lld removed\n", static_cast<long long>(id));
+    return 0;
+}
+
+int rebuild(Store& store, const SubcommandLine& line, Args& args)
+{
+    requirePositionals(line, 1, "conv rebuild ID [--model F]");
+    LoadedModel m = loadModel(args);
+    args.finish();
+    ChatSession session(store, *m.model, requireTokenizer(m), m.path);
+    session.open(parseId(line.positionals[0], "the conversation id"));
+    const int written = session.rebuildByReplay(session.currentMessageId());
+    std::printf("conversation %lld: %d states rebuilt for %s\n", static_cast<long long>(session.conversationId()), written,
+                m.path.filename().string().c_str());
+    return 0;
+}
+
+} // namespace
+
+int runConv(int argc, char** argv)
+{
+    SubcommandLine line = parseSubcommand(argc, argv, "conv", kVerbs);
+    Args& args = line.options;
+    if (line.verb != "list" && line.verb != "show" && line.verb != "branch" && line.verb != "rm" && line.verb != "rebuild")
+        throw Error(ErrorCode::InvalidArgument, "unknown conv verb '" + line.verb + "' (" + kVerbs + ")");
+    std::unique_ptr<Store> store = openStore(args.value("db"));
+    if (line.verb == "list") {
+        requirePositionals(line, 0, "conv list [--json]");
+        return list(*store, args);
+    }
+    if (line.verb == "show") return show(*store, line, args);
+    if (line.verb == "branch") return branch(*store, line, args);
+    if (line.verb == "rm") return remove(*store, line, args);
+    return rebuild(*store, line, args);
+}
+
+} // namespace rwkv::cli

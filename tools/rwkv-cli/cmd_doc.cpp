@@ -1,0 +1,144 @@
+// rwkv-cli doc ingest|ask|list|rm: documents read once (their state stored), asked many times.
+#include "core/document_library.h"
+#include "core/error.h"
+#include "tools/rwkv-cli/commands.h"
+#include "tools/rwkv-cli/model_setup.h"
+#include "tools/rwkv-cli/sampling_args.h"
+#include "tools/rwkv-cli/store_setup.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <unistd.h>
+
+namespace rwkv::cli {
+
+namespace {
+
+constexpr const char* kVerbs = "ingest, ask, list, rm";
+
+// Peak resident memory of this process (VmHWM), in bytes; 0 where unknown.
+int64_t peakResidentBytes()
+{
+    std::ifstream status("/proc/self/status");
+    for (std::string line; std::getline(status, line);)
+        if (line.rfind("VmHWM:", 0) == 0) return std::stoll(line.substr(6)) * 1024;
+    return 0;
+}
+
+std::string clock(double seconds)
+{
+    const auto s = static_cast<long long>(seconds + 0.5);
+    char text[32];
+    std::snprintf(text, sizeof text, "%lld:%02lld:%02lld", s / 3600, s / 60 % 60, s % 60);
+    return text;
+}
+
+int ingest(Store& store, const SubcommandLine& line, Args& args)
+{
+    requirePositionals(line, 1, "doc ingest FILE [--name NAME] [--chunk TOKENS] [--stats]");
+    IngestOptions options;
+    options.name = args.value("name").value_or("");
+    options.chunkTokens = args.intValue("chunk", 512);
+    const bool stats = args.flag("stats");
+    if (options.chunkTokens <= 0) throw Error(ErrorCode::InvalidArgument, "--chunk must be positive");
+    LoadedModel m = loadModel(args);
+    args.finish();
+    DocumentLibrary library(store, *m.model, requireTokenizer(m), m.path);
+    const bool tty = isatty(STDERR_FILENO);
+    const IngestProgressFn progress = [&](const IngestProgress& p) {
+        if (!tty) return;
+        std::fprintf(stderr, "\r\033[Kreading: %lld / %lld tokens (%.0f%%), %.0f tokens/s, %s left",
+                     static_cast<long long>(p.tokensDone), static_cast<long long>(p.tokensTotal),
+                     100.0 * double(p.tokensDone) / double(std::max<int64_t>(p.tokensTotal, 1)), p.tokensPerSecond(),
+                     clock(p.etaSeconds()).c_str());
+    };
+    const IngestResult r = library.ingest(line.positionals[0], options, progress);
+    if (tty) std::fprintf(stderr, "\r\033[K");
+    const DocumentRecord& d = r.document;
+    if (r.alreadyStored)
+        std::printf("document %lld: '%s' was already read with this model (%lld tokens)\n", static_cast<long long>(d.id),
+                    d.name.c_str(), static_cast<long long>(d.tokenCount));
+    else
+        std::printf("document %lld: '%s', %lld tokens read in %.1f s (%.0f tokens/s), state saved in %.1f ms\n",
+                    static_cast<long long>(d.id), d.name.c_str(), static_cast<long long>(d.tokenCount),
+                    double(r.readNs) / 1e9, r.readNs ? double(d.tokenCount) * 1e9 / double(r.readNs) : 0.0,
+                    double(r.saveNs) / 1e6);
+    if (stats) std::fprintf(stderr, "peak resident memory: %s\n", formatBytes(peakResidentBytes()).c_str());
+    return 0;
+}
+
+int ask(Store& store, const SubcommandLine& line, Args& args)
+{
+    requirePositionals(line, 2, "doc ask DOC QUESTION [--max-tokens N] [sampling] [--json]");
+    const bool json = args.flag("json");
+    GenerationOptions options;
+    options.maxTokens = args.intValue("max-tokens", 200);
+    // Answers are copied out of the document: greedy unless asked otherwise.
+    SamplingParams defaults = chatSamplingDefaults(false);
+    defaults.temperature = 0;
+    options.sampling = parseSampling(args, defaults);
+    options.exemptWhitespaceDigits = false;
+    LoadedModel m = loadModel(args);
+    args.finish();
+    DocumentLibrary library(store, *m.model, requireTokenizer(m), m.path);
+    const DocumentRecord d = library.find(line.positionals[0]);
+    const GenerationResult r = library.ask(d.id, line.positionals[1], options, json ? TextFn{} : TextFn(writeStdout));
+    if (json)
+        std::cout << nlohmann::json({{"document", d.id}, {"answer", r.text}, {"tokens", r.tokens}}).dump() << "\n";
+    else
+        writeStdout("\n");
+    return 0;
+}
+
+int list(Store& store, Args& args)
+{
+    const bool json = args.flag("json");
+    args.finish();
+    nlohmann::json out = nlohmann::json::array();
+    for (const DocumentRecord& d : store.documents().list()) {
+        if (json) {
+            out.push_back({{"id", d.id}, {"name", d.name}, {"bytes", d.byteSize}, {"tokens", d.tokenCount},
+                           {"model_fingerprint", d.modelFingerprint}, {"created_ms", d.createdAt}});
+            continue;
+        }
+        std::printf("%-5lld %-32s %10s %9lld tokens  %s\n", static_cast<long long>(d.id), d.name.c_str(),
+                    formatBytes(d.byteSize).c_str(), static_cast<long long>(d.tokenCount), formatTime(d.createdAt).c_str());
+    }
+    if (json) std::cout << out.dump() << "\n";
+    return 0;
+}
+
+int remove(Store& store, const SubcommandLine& line, Args& args)
+{
+    requirePositionals(line, 1, "doc rm DOC");
+    args.finish();
+    const int64_t id = parseId(line.positionals[0], "the document id");
+    if (!store.documents().find(id)) throw Error(ErrorCode::InvalidArgument, "no document " + line.positionals[0]);
+    store.documents().remove(id);
+    std::printf("document %lld removed\n", static_cast<long long>(id));
+    return 0;
+}
+
+} // namespace
+
+int runDoc(int argc, char** argv)
+{
+    SubcommandLine line = parseSubcommand(argc, argv, "doc", kVerbs);
+    Args& args = line.options;
+    if (line.verb != "ingest" && line.verb != "ask" && line.verb != "list" && line.verb != "rm")
+        throw Error(ErrorCode::InvalidArgument, "unknown doc verb '" + line.verb + "' (" + kVerbs + ")");
+    std::unique_ptr<Store> store = openStore(args.value("db"));
+    if (line.verb == "ingest") return ingest(*store, line, args);
+    if (line.verb == "ask") return ask(*store, line, args);
+    if (line.verb == "list") {
+        requirePositionals(line, 0, "doc list [--json]");
+        return list(*store, args);
+    }
+    return remove(*store, line, args);
+}
+
+} // namespace rwkv::cli

@@ -1,0 +1,162 @@
+// rwkv-cli state save|load|list|rm: named snapshots of a model state in the store.
+#include "core/chat_session.h"
+#include "core/error.h"
+#include "core/generator.h"
+#include "core/prompt_format.h"
+#include "tools/rwkv-cli/commands.h"
+#include "tools/rwkv-cli/model_setup.h"
+#include "tools/rwkv-cli/sampling_args.h"
+#include "tools/rwkv-cli/state_bench.h"
+#include "tools/rwkv-cli/store_setup.h"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+namespace rwkv::cli {
+
+namespace {
+
+constexpr const char* kVerbs = "save, load, list, rm, bench";
+
+double millisSince(std::chrono::steady_clock::time_point t0)
+{
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+int save(Store& store, const SubcommandLine& line, Args& args)
+{
+    requirePositionals(line, 1, "state save NAME (--text TEXT | --conversation ID) [--replace] [--state F]");
+    const std::string& name = line.positionals[0];
+    const auto text = args.value("text");
+    const auto conversation = args.value("conversation");
+    const auto stateFile = args.value("state");
+    const bool replace = args.flag("replace");
+    if (text.has_value() == conversation.has_value())
+        throw Error(ErrorCode::InvalidArgument, "give exactly one of --text TEXT or --conversation ID");
+    if (conversation && stateFile) throw Error(ErrorCode::InvalidArgument, "--state applies to --text");
+    const std::optional<SnapshotInfo> existing = store.snapshots().named(name);
+    if (existing && !replace)
+        throw Error(ErrorCode::InvalidArgument, "a state named '" + name + "' exists; use --replace or rm it first");
+    LoadedModel m = loadModel(args);
+    args.finish();
+
+    State state = initialState(m, stateFile);
+    if (text) {
+        m.model->forward(requireTokenizer(m).encode(*text), state);
+    } else {
+        ChatSession session(store, *m.model, requireTokenizer(m), m.path);
+        session.open(parseId(*conversation, "--conversation"));
+        state = session.restore(session.currentMessageId());
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    const EncodedSnapshot encoded = store.snapshots().codec().encode(state);
+    Transaction tx(store.database());
+    store.snapshots().registerModel(m.model->fingerprint(), m.path, m.model->config());
+    if (existing) store.snapshots().remove(existing->id);
+    const int64_t id = store.snapshots().insert(encoded, state.weightsFingerprint(), {std::nullopt, name});
+    tx.commit();
+    std::printf("state '%s' saved (snapshot %lld, %s, %s stored, %.1f ms)\n", name.c_str(), static_cast<long long>(id),
+                formatBytes(encoded.byteSize).c_str(), formatBytes(int64_t(encoded.data.size())).c_str(), millisSince(t0));
+    return 0;
+}
+
+int load(Store& store, const SubcommandLine& line, Args& args)
+{
+    requirePositionals(line, 1, "state load NAME [--prompt TEXT [--chat]] [--max-tokens N] [sampling] [--json]");
+    const std::string& name = line.positionals[0];
+    const auto prompt = args.value("prompt");
+    const bool chat = args.flag("chat");
+    const bool json = args.flag("json");
+    GenerationOptions options;
+    options.maxTokens = args.intValue("max-tokens", chat ? 500 : 128);
+    options.sampling = parseSampling(args, chat ? chatSamplingDefaults(false) : SamplingParams{});
+    if (chat) {
+        options.stopStrings = {std::string(kTurnEnd)};
+        options.exemptWhitespaceDigits = false;
+    }
+    if (chat && !prompt) throw Error(ErrorCode::InvalidArgument, "--chat needs --prompt TEXT");
+    const std::optional<SnapshotInfo> info = store.snapshots().named(name);
+    if (!info) throw Error(ErrorCode::InvalidArgument, "no state named '" + name + "' in " + store.database().path().string());
+    LoadedModel m = loadModel(args);
+    args.finish();
+
+    const auto t0 = std::chrono::steady_clock::now();
+    State state = store.snapshots().load(info->id, m.model->config(), m.model->fingerprint());
+    const double restoreMs = millisSince(t0);
+    if (!prompt) {
+        if (json)
+            std::cout << nlohmann::json({{"name", name}, {"bytes", info->byteSize}, {"stored_bytes", info->storedBytes},
+                                         {"restore_ms", restoreMs}})
+                             .dump()
+                      << "\n";
+        else
+            std::printf("state '%s' restored (%s) in %.2f ms\n", name.c_str(), formatBytes(info->byteSize).c_str(), restoreMs);
+        return 0;
+    }
+    const Tokenizer& tokenizer = requireTokenizer(m);
+    const GenerationResult r = generate(*m.model, &tokenizer, tokenizer.encode(chat ? chatPrompt(*prompt) : *prompt), state,
+                                        options, json ? TextFn{} : TextFn(writeStdout));
+    if (json)
+        std::cout << nlohmann::json({{"text", r.text}, {"tokens", r.tokens}, {"restore_ms", restoreMs}}).dump() << "\n";
+    else
+        writeStdout("\n");
+    return 0;
+}
+
+int list(Store& store, Args& args)
+{
+    const bool json = args.flag("json");
+    args.finish();
+    nlohmann::json out = nlohmann::json::array();
+    for (const SnapshotInfo& s : store.snapshots().listNamed()) {
+        const std::string model = store.snapshots().modelPath(s.modelFingerprint).value_or(s.modelFingerprint);
+        if (json) {
+            out.push_back({{"name", s.name}, {"bytes", s.byteSize}, {"stored_bytes", s.storedBytes}, {"model", model},
+                           {"model_fingerprint", s.modelFingerprint}, {"created_ms", s.createdAt}});
+            continue;
+        }
+        std::printf("%-24s %10s %10s stored  %s  %s\n", s.name.c_str(), formatBytes(s.byteSize).c_str(),
+                    formatBytes(s.storedBytes).c_str(), formatTime(s.createdAt).c_str(),
+                    std::filesystem::path(model).filename().string().c_str());
+    }
+    if (json) std::cout << out.dump() << "\n";
+    return 0;
+}
+
+int remove(Store& store, const SubcommandLine& line, Args& args)
+{
+    requirePositionals(line, 1, "state rm NAME");
+    args.finish();
+    const std::optional<SnapshotInfo> info = store.snapshots().named(line.positionals[0]);
+    if (!info) throw Error(ErrorCode::InvalidArgument, "no state named '" + line.positionals[0] + "'");
+    store.snapshots().remove(info->id);
+    std::printf("state '%s' removed\n", line.positionals[0].c_str());
+    return 0;
+}
+
+} // namespace
+
+int runState(int argc, char** argv)
+{
+    SubcommandLine line = parseSubcommand(argc, argv, "state", kVerbs);
+    Args& args = line.options;
+    if (line.verb != "save" && line.verb != "load" && line.verb != "list" && line.verb != "rm" && line.verb != "bench")
+        throw Error(ErrorCode::InvalidArgument, "unknown state verb '" + line.verb + "' (" + kVerbs + ")");
+    if (line.verb == "bench") {
+        requirePositionals(line, 0, "state bench [--db F] [--shapes 12x768,...] [--replay-tokens N] [--repetitions N]");
+        return runStateBench(args);
+    }
+    std::unique_ptr<Store> store = openStore(args.value("db"));
+    if (line.verb == "save") return save(*store, line, args);
+    if (line.verb == "load") return load(*store, line, args);
+    if (line.verb == "list") {
+        requirePositionals(line, 0, "state list [--json]");
+        return list(*store, args);
+    }
+    return remove(*store, line, args);
+}
+
+} // namespace rwkv::cli

@@ -1,0 +1,82 @@
+#include "tools/rwkv-cli/store_setup.h"
+
+#include "core/error.h"
+
+#include <charconv>
+#include <cstdio>
+#include <ctime>
+
+namespace rwkv::cli {
+
+namespace {
+
+int firstOption(int argc, char** argv, int from)
+{
+    int i = from;
+    while (i < argc && std::string_view(argv[i]).rfind("--", 0) != 0) ++i;
+    return i;
+}
+
+} // namespace
+
+SubcommandLine parseSubcommand(int argc, char** argv, const char* command, const char* verbs)
+{
+    if (argc < 3 || std::string_view(argv[2]).rfind("--", 0) == 0)
+        throw Error(ErrorCode::InvalidArgument, std::string(command) + " needs a verb: " + verbs);
+    const int options = firstOption(argc, argv, 3);
+    SubcommandLine line{argv[2], {}, Args(argc, argv, options)};
+    for (int i = 3; i < options; ++i) line.positionals.emplace_back(argv[i]);
+    return line;
+}
+
+void requirePositionals(const SubcommandLine& line, size_t count, const char* usage)
+{
+    if (line.positionals.size() != count)
+        throw Error(ErrorCode::InvalidArgument, std::string("usage: rwkv-cli ") + usage);
+}
+
+std::unique_ptr<Store> openStore(const std::optional<std::string>& db)
+{
+    return std::make_unique<Store>(db ? std::filesystem::path(*db) : Store::defaultPath());
+}
+
+int64_t parseId(const std::string& text, const char* what)
+{
+    int64_t id = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+    if (ec != std::errc() || end != text.data() + text.size() || id <= 0)
+        throw Error(ErrorCode::InvalidArgument, std::string(what) + " must be a positive number, got '" + text + "'");
+    return id;
+}
+
+std::string formatBytes(int64_t bytes)
+{
+    char text[32];
+    if (bytes < 1024) std::snprintf(text, sizeof text, "%lld B", static_cast<long long>(bytes));
+    else if (bytes < (1 << 20)) std::snprintf(text, sizeof text, "%.1f KiB", double(bytes) / 1024);
+    else if (bytes < (1 << 30)) std::snprintf(text, sizeof text, "%.1f MiB", double(bytes) / (1 << 20));
+    else std::snprintf(text, sizeof text, "%.2f GiB", double(bytes) / (1 << 30));
+    return text;
+}
+
+std::string formatTime(int64_t unixMillis)
+{
+    const std::time_t t = std::time_t(unixMillis / 1000);
+    std::tm local{};
+#ifdef _WIN32
+    localtime_s(&local, &t);
+#else
+    localtime_r(&t, &local);
+#endif
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%d %H:%M", &local);
+    return text;
+}
+
+void writeStdout(std::string_view text)
+{
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+}
+
+} // namespace rwkv::cli
