@@ -7,11 +7,13 @@
 // zero keeps the rounding error of its terms, and no fp32 kernel can do better than that.
 #include "backends/cpu/cpu_device.h"
 #include "backends/cpu/simd_dispatch.h"
+#include "backends/cpu/thread_pool.h"
 #include "core/dtype.h"
 
 #include <QtTest>
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -130,16 +132,36 @@ private slots:
         QVERIFY(!rwkv::cpu::forceSimdTarget("NO_SUCH_TARGET"));
     }
 
+    // Every index exactly once, in grain-aligned ranges, whatever the thread count.
+    void threadPoolCoversRange()
+    {
+        for (int threads : {1, 2, 3})
+            for (int64_t n : {1, 2, 7, 100, 12345})
+                for (int64_t grain : {1, 3, 64}) {
+                    rwkv::cpu::ThreadPool pool(threads);
+                    std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
+                    std::atomic<bool> misaligned{false};
+                    for (int repeat = 0; repeat < 3; ++repeat)
+                        pool.parallelFor(n, grain, [&](int64_t begin, int64_t end) {
+                            if (begin % grain != 0 || (end % grain != 0 && end != n) || begin >= end) misaligned = true;
+                            for (int64_t i = begin; i < end; ++i) hits[size_t(i)].fetch_add(1);
+                        });
+                    QVERIFY(!misaligned);
+                    for (int64_t i = 0; i < n; ++i) QCOMPARE(hits[size_t(i)].load(), 3);
+                }
+    }
+
     void matmul_data()
     {
         QTest::addColumn<int>("T");
         QTest::addColumn<int>("I");
         QTest::addColumn<int>("O");
         QTest::addColumn<int>("dtype");
-        // I = 1100 exceeds the prefill loop's column block, so partial sums are accumulated.
+        // I = 1600 is cut into column blocks by the prefill loop, so partial sums are accumulated;
+        // I ≤ 128 takes its outer-product form.
         for (int dtype : {int(DType::F32), int(DType::F16), int(DType::BF16)})
             for (int T : {1, 2, 3, 7, 16, 33, 128})
-                for (int I : {7, 33, 768, 1100})
+                for (int I : {7, 33, 768, 1600})
                     for (int O : {1, 5, 32, 768, 1000})
                         QTest::newRow(qPrintable(QStringLiteral("%1 T%2 I%3 O%4")
                                                      .arg(QString::fromLatin1(rwkv::dtypeName(DType(dtype)).data()))

@@ -1,79 +1,199 @@
 // RWKV-7 specific kernels: key preparation, the WKV recurrence and the bonus term.
+// The WKV state of one head (N×N fp32, 16 KiB for N = 64) stays in L1 for all T tokens;
+// heads run in parallel. Rows are processed four at a time so their horizontal sums
+// (sa = S·α and y = S·r) are reduced together.
 #include "backends/cpu/kernels.h"
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 
-namespace rwkv::cpu {
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "backends/cpu/kernels_rwkv7.cpp"
+#include <hwy/foreach_target.h> // IWYU pragma: keep
+#include <hwy/cache_control.h>
+#include <hwy/highway.h>
 
-void rwkv7KeyPrepKernel(const DTensor& k, const DTensor& alpha, const DTensor& beta, const DTensor& a,
-                        const DTensor& kK, const DTensor& kA, int headSize)
+#include "backends/cpu/simd_inl.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace rwkv::cpu::HWY_NAMESPACE {
+
+// Σ p[c]·q[c]·s[c] (s may be null: Σ p·q) over n values.
+float dot3(const float* p, const float* q, const float* s, size_t n)
 {
-    const int64_t C = k.cols, N = headSize;
+    const DF df;
+    const size_t N = hn::Lanes(df);
+    VF acc = hn::Zero(df);
+    size_t c = 0;
+    for (; c + N <= n; c += N) {
+        VF pq = hn::Mul(hn::LoadU(df, p + c), hn::LoadU(df, q + c));
+        acc = s ? hn::MulAdd(pq, hn::LoadU(df, s + c), acc) : hn::Add(acc, pq);
+    }
+    float sum = sumLanes(acc);
+    for (; c < n; ++c) sum += s ? p[c] * q[c] * s[c] : p[c] * q[c];
+    return sum;
+}
+
+void keyPrepImpl(const DTensor& k, const DTensor& alpha, const DTensor& beta, const DTensor& a, const DTensor& kK,
+                 const DTensor& kA, int headSize)
+{
+    const DF df;
+    const size_t N = hn::Lanes(df), C = size_t(k.cols), H = size_t(headSize);
     for (int64_t t = 0; t < k.rows; ++t) {
-        float* pk = k.f32() + t * C;
-        const float* pa = a.f32() + t * C;
-        float* pal = alpha.f32() + t * C;
-        float* pbe = beta.f32() + t * C;
-        for (int64_t h0 = 0; h0 < C; h0 += N) {
-            float norm = 0.0f;
-            for (int64_t c = h0; c < h0 + N; ++c) {
-                const float kappa = pk[c] * kK.f32()[c];
-                pal[c] = kappa;
-                norm += kappa * kappa;
+        float* pk = k.f32() + t * k.cols;
+        const float* pa = a.f32() + t * k.cols;
+        float* pal = alpha.f32() + t * k.cols;
+        float* pbe = beta.f32() + t * k.cols;
+        // κ = k ⊙ kK, parked in alpha until the head's norm is known.
+        size_t c = 0;
+        for (; c + N <= C; c += N)
+            hn::StoreU(hn::Mul(hn::LoadU(df, pk + c), hn::LoadU(df, kK.f32() + c)), df, pal + c);
+        for (; c < C; ++c) pal[c] = pk[c] * kK.f32()[c];
+        for (size_t h0 = 0; h0 < C; h0 += H) {
+            // F.normalize: divide by max(‖κ‖, 1e-12), so a zero key gives zeros, not NaN.
+            const float norm = std::sqrt(dot3(pal + h0, pal + h0, nullptr, H));
+            const float inv = 1.0f / std::max(norm, 1e-12f);
+            const VF vinv = hn::Set(df, inv), one = hn::Set(df, 1.0f);
+            size_t j = h0;
+            for (; j + N <= h0 + H; j += N) {
+                const VF kappa = hn::Mul(hn::LoadU(df, pal + j), vinv);
+                const VF va = hn::LoadU(df, pa + j);
+                hn::StoreU(hn::Neg(kappa), df, pal + j);
+                hn::StoreU(hn::Mul(kappa, va), df, pbe + j);
+                const VF scale = hn::MulAdd(hn::Sub(va, one), hn::LoadU(df, kA.f32() + j), one);
+                hn::StoreU(hn::Mul(hn::LoadU(df, pk + j), scale), df, pk + j);
             }
-            // F.normalize: divide by max(‖x‖, 1e-12).
-            const float inv = 1.0f / std::max(std::sqrt(norm), 1e-12f);
-            for (int64_t c = h0; c < h0 + N; ++c) {
-                const float kappa = pal[c] * inv;
-                pal[c] = -kappa;
-                pbe[c] = kappa * pa[c];
-                pk[c] = pk[c] * (1.0f + (pa[c] - 1.0f) * kA.f32()[c]);
+            for (; j < h0 + H; ++j) {
+                const float kappa = pal[j] * inv;
+                pal[j] = -kappa;
+                pbe[j] = kappa * pa[j];
+                pk[j] = pk[j] * (1.0f + (pa[j] - 1.0f) * kA.f32()[j]);
             }
         }
     }
 }
 
-void wkv7Kernel(ThreadPool& pool, const DTensor& y, const DTensor& state, const DTensor& r, const DTensor& w,
-                const DTensor& k, const DTensor& v, const DTensor& alpha, const DTensor& beta, int headSize)
+// One token of one head, reference loop order (for head sizes the vector path cannot tile).
+void wkvStepScalar(float* S, const float* r, const float* w, const float* k, const float* v, const float* a,
+                   const float* b, float* y, size_t n, const float*)
 {
-    const int64_t C = r.cols, N = headSize, H = C / N, T = r.rows;
-    pool.parallelFor(H, 1, [&](int64_t hBegin, int64_t hEnd) {
-        for (int64_t h = hBegin; h < hEnd; ++h) {
-            float* S = state.f32() + h * N * N;
-            for (int64_t t = 0; t < T; ++t) {
-                const int64_t o = t * C + h * N;
-                const float *pr = r.f32() + o, *pw = w.f32() + o, *pk = k.f32() + o, *pv = v.f32() + o;
-                const float *pa = alpha.f32() + o, *pb = beta.f32() + o;
-                for (int64_t i = 0; i < N; ++i) {
-                    float* row = S + i * N;
-                    float sa = 0.0f;
-                    for (int64_t j = 0; j < N; ++j) sa += row[j] * pa[j];
-                    float acc = 0.0f;
-                    const float vi = pv[i];
-                    for (int64_t j = 0; j < N; ++j) {
-                        row[j] = row[j] * pw[j] + sa * pb[j] + vi * pk[j];
-                        acc += row[j] * pr[j];
-                    }
-                    y.f32()[o + i] = acc;
-                }
+    for (size_t i = 0; i < n; ++i) {
+        float* row = S + i * n;
+        float sa = 0.0f;
+        for (size_t j = 0; j < n; ++j) sa += row[j] * a[j];
+        float acc = 0.0f;
+        for (size_t j = 0; j < n; ++j) {
+            row[j] = row[j] * w[j] + sa * b[j] + v[i] * k[j];
+            acc += row[j] * r[j];
+        }
+        y[i] = acc;
+    }
+}
+
+// One token of one head; n is a multiple of 4 and of the lane count. When `next` is set,
+// the matching rows of that (next head's) state are prefetched along the way: in decode the
+// states were evicted by the weights streamed since the last token.
+void wkvStepVector(float* S, const float* r, const float* w, const float* k, const float* v, const float* a,
+                   const float* b, float* y, size_t n, const float* next)
+{
+    const DF df;
+    const size_t N = hn::Lanes(df);
+    for (size_t i = 0; i < n; i += 4) {
+        if (next)
+            for (size_t line = 0; line < 4 * n; line += 16) hwy::Prefetch(next + i * n + line);
+        float* rows[4] = {S + i * n, S + (i + 1) * n, S + (i + 2) * n, S + (i + 3) * n};
+        VF part[4];
+        for (size_t q = 0; q < 4; ++q) part[q] = hn::Zero(df);
+        for (size_t j = 0; j < n; j += N) {
+            const VF va = hn::LoadU(df, a + j);
+            for (size_t q = 0; q < 4; ++q) part[q] = hn::MulAdd(hn::LoadU(df, rows[q] + j), va, part[q]);
+        }
+        float sa[4];
+        storeSum4(part[0], part[1], part[2], part[3], sa, false);
+        VF vsa[4], vv[4];
+        for (size_t q = 0; q < 4; ++q) {
+            vsa[q] = hn::Set(df, sa[q]);
+            vv[q] = hn::Set(df, v[i + q]);
+            part[q] = hn::Zero(df);
+        }
+        for (size_t j = 0; j < n; j += N) {
+            const VF vw = hn::LoadU(df, w + j), vb = hn::LoadU(df, b + j), vk = hn::LoadU(df, k + j);
+            const VF vr = hn::LoadU(df, r + j);
+            for (size_t q = 0; q < 4; ++q) {
+                const VF s = hn::MulAdd(hn::LoadU(df, rows[q] + j), vw, hn::MulAdd(vsa[q], vb, hn::Mul(vv[q], vk)));
+                hn::StoreU(s, df, rows[q] + j);
+                part[q] = hn::MulAdd(s, vr, part[q]);
+            }
+        }
+        storeSum4(part[0], part[1], part[2], part[3], y + i, false);
+    }
+}
+
+void wkv7Impl(ThreadPool& pool, const DTensor& y, const DTensor& state, const DTensor& r, const DTensor& w,
+              const DTensor& k, const DTensor& v, const DTensor& alpha, const DTensor& beta, int headSize)
+{
+    const size_t C = size_t(r.cols), n = size_t(headSize), T = size_t(r.rows);
+    const bool vector = n % 4 == 0 && n % hn::Lanes(DF()) == 0;
+    pool.parallelFor(int64_t(C / n), 1, [&](int64_t hBegin, int64_t hEnd) {
+        for (size_t h = size_t(hBegin); h < size_t(hEnd); ++h) {
+            float* S = state.f32() + h * n * n;
+            for (size_t t = 0; t < T; ++t) {
+                const size_t o = t * C + h * n;
+                const float* next = t == 0 && h + 1 < size_t(hEnd) ? S + n * n : nullptr;
+                (vector ? wkvStepVector : wkvStepScalar)(S, r.f32() + o, w.f32() + o, k.f32() + o, v.f32() + o,
+                                                         alpha.f32() + o, beta.f32() + o, y.f32() + o, n, next);
             }
         }
     });
 }
 
-void rwkv7BonusKernel(const DTensor& o, const DTensor& r, const DTensor& k, const DTensor& v, const DTensor& rK,
-                      int headSize)
+void bonusImpl(const DTensor& o, const DTensor& r, const DTensor& k, const DTensor& v, const DTensor& rK, int headSize)
 {
-    const int64_t C = o.cols, N = headSize;
+    const DF df;
+    const size_t N = hn::Lanes(df), C = size_t(o.cols), H = size_t(headSize);
     for (int64_t t = 0; t < o.rows; ++t) {
-        const int64_t base = t * C;
-        for (int64_t h0 = 0; h0 < C; h0 += N) {
-            float s = 0.0f;
-            for (int64_t c = h0; c < h0 + N; ++c) s += r.f32()[base + c] * k.f32()[base + c] * rK.f32()[c];
-            for (int64_t c = h0; c < h0 + N; ++c) o.f32()[base + c] += s * v.f32()[base + c];
+        const size_t base = size_t(t) * C;
+        for (size_t h0 = 0; h0 < C; h0 += H) {
+            const float s = dot3(r.f32() + base + h0, k.f32() + base + h0, rK.f32() + h0, H);
+            const VF vs = hn::Set(df, s);
+            float* po = o.f32() + base;
+            const float* pv = v.f32() + base;
+            size_t c = h0;
+            for (; c + N <= h0 + H; c += N)
+                hn::StoreU(hn::MulAdd(vs, hn::LoadU(df, pv + c), hn::LoadU(df, po + c)), df, po + c);
+            for (; c < h0 + H; ++c) po[c] += s * pv[c];
         }
     }
 }
 
+} // namespace rwkv::cpu::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace rwkv::cpu {
+
+HWY_EXPORT(keyPrepImpl);
+HWY_EXPORT(wkv7Impl);
+HWY_EXPORT(bonusImpl);
+
+void rwkv7KeyPrepKernel(const DTensor& k, const DTensor& alpha, const DTensor& beta, const DTensor& a,
+                        const DTensor& kK, const DTensor& kA, int headSize)
+{
+    HWY_DYNAMIC_DISPATCH(keyPrepImpl)(k, alpha, beta, a, kK, kA, headSize);
+}
+
+void wkv7Kernel(ThreadPool& pool, const DTensor& y, const DTensor& state, const DTensor& r, const DTensor& w,
+                const DTensor& k, const DTensor& v, const DTensor& alpha, const DTensor& beta, int headSize)
+{
+    HWY_DYNAMIC_DISPATCH(wkv7Impl)(pool, y, state, r, w, k, v, alpha, beta, headSize);
+}
+
+void rwkv7BonusKernel(const DTensor& o, const DTensor& r, const DTensor& k, const DTensor& v, const DTensor& rK,
+                      int headSize)
+{
+    HWY_DYNAMIC_DISPATCH(bonusImpl)(o, r, k, v, rK, headSize);
+}
+
 } // namespace rwkv::cpu
+#endif

@@ -14,11 +14,18 @@ namespace rwkv::cpu {
 
 namespace {
 constexpr auto kSpinTime = std::chrono::microseconds(200);
-}
+// Guided self-scheduling: each take is 1/(kGuidedDivisor·threads) of what is left, so
+// chunks start large (few takes of the shared counter, long sequential streams) and shrink
+// towards the end, where they bound the wait for a late thread; never below
+// 1/(kMinChunkDivisor·threads) of the job.
+constexpr int64_t kGuidedDivisor = 2;
+constexpr int64_t kMinChunkDivisor = 8;
+constexpr uint64_t kIndexMask = 0xffffffffu;
+} // namespace
 
 ThreadPool::ThreadPool(int threads)
 {
-    for (int i = 1; i < std::max(1, threads); ++i) m_workers.emplace_back([this, i] { workerLoop(i); });
+    for (int i = 1; i < std::max(1, threads); ++i) m_workers.emplace_back([this] { workerLoop(); });
 }
 
 ThreadPool::~ThreadPool()
@@ -32,37 +39,51 @@ ThreadPool::~ThreadPool()
     for (auto& t : m_workers) t.join();
 }
 
-void ThreadPool::runShare(int index)
+void ThreadPool::runChunks()
 {
-    const int64_t units = (m_n + m_grain - 1) / m_grain;
-    const int64_t parts = size();
-    const int64_t begin = std::min(m_n, units * index / parts * m_grain);
-    const int64_t end = std::min(m_n, units * (index + 1) / parts * m_grain);
-    if (begin < end) (*m_job)(begin, end);
+    uint64_t work = m_work.load(std::memory_order_acquire);
+    for (;;) {
+        const int64_t next = int64_t(work & kIndexMask);
+        if (next >= m_units) return;
+        const int64_t take = std::max(m_minChunk, (m_units - next) / (kGuidedDivisor * size()));
+        const int64_t end = std::min(m_units, next + take);
+        if (!m_work.compare_exchange_weak(work, work + uint64_t(end - next), std::memory_order_acq_rel,
+                                          std::memory_order_acquire))
+            continue;
+        // The job cannot be replaced while these units are outstanding, so its fields are stable.
+        (*m_job)(next * m_grain, std::min(m_n, end * m_grain));
+        m_done.fetch_add(end - next, std::memory_order_acq_rel);
+        work = m_work.load(std::memory_order_acquire);
+    }
 }
 
 void ThreadPool::parallelFor(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn)
 {
     if (n <= 0) return;
     grain = std::max<int64_t>(1, grain);
-    if (m_workers.empty() || n <= grain) {
+    const int64_t units = (n + grain - 1) / grain;
+    if (m_workers.empty() || units == 1) {
         fn(0, n);
         return;
     }
+    m_job = &fn;
+    m_n = n;
+    m_grain = grain;
+    m_units = units;
+    m_minChunk = std::max<int64_t>(1, units / (kMinChunkDivisor * size()));
+    m_done.store(0, std::memory_order_relaxed);
+    const uint64_t job = (m_work.load(std::memory_order_relaxed) >> 32) + 1;
     {
         std::lock_guard lock(m_mutex);
-        m_job = &fn;
-        m_n = n;
-        m_grain = grain;
-        m_pending.store(int(m_workers.size()));
+        m_work.store(job << 32, std::memory_order_release);
         m_epoch.fetch_add(1, std::memory_order_release);
     }
     m_wake.notify_all();
-    runShare(0);
-    while (m_pending.load(std::memory_order_acquire) != 0) RWKV_CPU_RELAX();
+    runChunks();
+    while (m_done.load(std::memory_order_acquire) != m_units) RWKV_CPU_RELAX();
 }
 
-void ThreadPool::workerLoop(int index)
+void ThreadPool::workerLoop()
 {
     uint64_t seen = 0;
     for (;;) {
@@ -76,8 +97,7 @@ void ThreadPool::workerLoop(int index)
         }
         seen = m_epoch.load(std::memory_order_acquire);
         if (m_stop) return;
-        runShare(index);
-        m_pending.fetch_sub(1, std::memory_order_acq_rel);
+        runChunks();
     }
 }
 

@@ -1,7 +1,9 @@
 #pragma once
-// Fixed worker threads for data-parallel kernels. The caller runs one share itself, so a
-// pool of n threads starts n-1 workers. Workers spin briefly between jobs because decode
-// dispatches hundreds of small jobs per token; after that they sleep.
+// Fixed worker threads for data-parallel kernels. The caller takes part in every job, so a
+// pool of n threads starts n-1 workers. Work is handed out in shrinking chunks from a shared
+// counter: a thread that is descheduled (another process on the core) delays the job by at
+// most the chunk it holds, not by a fixed share. Workers spin briefly between jobs because
+// decode dispatches hundreds of small jobs per token; after that they sleep.
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -21,21 +23,25 @@ public:
 
     int size() const { return int(m_workers.size()) + 1; }
     // Calls fn(begin, end) on disjoint ranges covering [0, n), in parallel; returns when all
-    // are done. Ranges are multiples of `grain` except the last.
+    // are done. Ranges are multiples of `grain` except the last; a thread may get several.
     void parallelFor(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
 
 private:
-    void workerLoop(int index);
-    void runShare(int index);
+    void workerLoop();
+    // Runs chunks of the current job until none is left.
+    void runChunks();
 
     std::vector<std::thread> m_workers;
-    std::atomic<uint64_t> m_epoch{0};
-    std::atomic<int> m_pending{0};
+    // (job id << 32) | next unit to hand out: one word, so units are never taken for a job
+    // that has already been replaced.
+    alignas(64) std::atomic<uint64_t> m_work{0};
+    alignas(64) std::atomic<int64_t> m_done{0};
+    alignas(64) std::atomic<uint64_t> m_epoch{0};
     std::atomic<bool> m_stop{false};
     std::mutex m_mutex;
     std::condition_variable m_wake;
     const std::function<void(int64_t, int64_t)>* m_job = nullptr;
-    int64_t m_n = 0, m_grain = 1;
+    int64_t m_n = 0, m_grain = 1, m_units = 0, m_minChunk = 1;
 };
 
 } // namespace rwkv::cpu
