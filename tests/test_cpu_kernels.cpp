@@ -151,16 +151,36 @@ private slots:
                 }
     }
 
+    // Many short jobs back to back, as decode issues them: a worker still looking at the
+    // previous job must never take part of the next one twice or run it with stale bounds.
+    void threadPoolBackToBackJobs()
+    {
+        for (int threads : {2, 3}) {
+            rwkv::cpu::ThreadPool pool(threads);
+            std::atomic<int64_t> sum{0};
+            int64_t expected = 0;
+            for (int job = 0; job < 50000; ++job) {
+                const int64_t n = 1 + job % 37;
+                pool.parallelFor(n, 1 + job % 3, [&](int64_t begin, int64_t end) {
+                    for (int64_t i = begin; i < end; ++i) sum.fetch_add(i + 1, std::memory_order_relaxed);
+                });
+                expected += n * (n + 1) / 2;
+            }
+            QCOMPARE(sum.load(), expected);
+        }
+    }
+
     void matmul_data()
     {
         QTest::addColumn<int>("T");
         QTest::addColumn<int>("I");
         QTest::addColumn<int>("O");
         QTest::addColumn<int>("dtype");
-        // I = 1600 is cut into column blocks by the prefill loop, so partial sums are accumulated;
-        // I ≤ 128 takes its outer-product form.
+        // T ≤ 6 covers every streaming (decode) loop, larger T the prefill loops. I = 1600 is
+        // cut into column blocks there, so partial sums are accumulated; I ≤ 128 takes its
+        // outer-product form (and the grouped decode loop).
         for (int dtype : {int(DType::F32), int(DType::F16), int(DType::BF16)})
-            for (int T : {1, 2, 3, 7, 16, 33, 128})
+            for (int T : {1, 2, 3, 4, 5, 6, 7, 16, 33, 128})
                 for (int I : {7, 33, 768, 1600})
                     for (int O : {1, 5, 32, 768, 1000})
                         QTest::newRow(qPrintable(QStringLiteral("%1 T%2 I%3 O%4")

@@ -3,7 +3,11 @@
 # Runs apt-get as root (directly, or through sudo when available).
 set -eu
 packages="g++ cmake ninja-build pkg-config git ca-certificates
-  qt6-base-dev libhwy-dev nlohmann-json3-dev libxxhash-dev libzstd-dev libsqlite3-dev libicu-dev"
+  qt6-base-dev libhwy-dev nlohmann-json3-dev libxxhash-dev libzstd-dev libsqlite3-dev libicu-dev
+  qt6-declarative-dev qml6-module-qtquick qml6-module-qtquick-controls qml6-module-qtquick-layouts
+  qml6-module-qtquick-window qml6-module-qtquick-templates qml6-module-qtqml-workerscript
+  qml6-module-qtquick-dialogs qml6-module-qtcore libpoppler-qt6-dev fonts-dejavu-core
+  dpkg-dev file xvfb xauth"
 
 missing=""
 for p in $packages; do

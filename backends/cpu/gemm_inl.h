@@ -17,7 +17,8 @@
 HWY_BEFORE_NAMESPACE();
 namespace rwkv::cpu::HWY_NAMESPACE {
 
-// out[T,O] = in[T,I] · Wᵀ for T ≥ 4 input rows; W is float, hwy::float16_t or hwy::bfloat16_t.
+// out[T,O] = in[T,I] · Wᵀ for T ≥ 4 input rows (any T is correct; fewer rows are faster
+// streamed); W is float, hwy::float16_t or hwy::bfloat16_t.
 template <typename W>
 void gemm(ThreadPool& pool, float* out, const float* in, const W* w, size_t T, size_t I, size_t O);
 

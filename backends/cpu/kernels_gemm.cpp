@@ -1,6 +1,7 @@
-// Prefill matmul, out[T,O] = in[T,I] · Wᵀ for T ≥ 4, bound by FMA throughput. Weights are
-// widened to fp32 once per call into an L2-sized scratch buffer and reused by every tile of
-// input rows, so the inner loops are pure fp32 FMA.
+// Prefill matmul, out[T,O] = in[T,I] · Wᵀ for more input rows than the streaming loops of
+// kernels_matmul.cpp take; bound by FMA throughput. Weights are widened to fp32 once per
+// call into an L2-sized scratch buffer and reused by every tile of input rows, so the inner
+// loops are pure fp32 FMA.
 //  * I > kSmallI: dot-product tiles of kTileRows input rows × 4 weight rows, vectorised
 //    along I; the 4 sums of a tile row are reduced together and stored as one 4-float row.
 //    Columns are blocked so a tile's operands stay in L1.

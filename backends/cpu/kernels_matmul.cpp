@@ -1,7 +1,6 @@
 // out[T,O] = in[T,I] · Wᵀ with W stored [O,I] in fp32, fp16 or bf16; fp32 accumulation.
-// Decode (T ≤ 3) is bound by memory bandwidth: every weight row is streamed exactly once and
-// widened in registers; four rows at a time share the activation loads, and their four sums
-// are reduced together. Prefill (T ≥ 4) is bound by FMA throughput: kernels_gemm.cpp.
+// Decode (small T) is bound by memory bandwidth: every weight row is streamed exactly once and
+// widened to fp32 in registers. Prefill is bound by FMA throughput: kernels_gemm.cpp.
 // Both are data-parallel over output rows (prefill also over T when O is small).
 #include "backends/cpu/kernels.h"
 
@@ -12,9 +11,9 @@
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "backends/cpu/kernels_matmul.cpp"
 #include <hwy/foreach_target.h> // IWYU pragma: keep
+#include <hwy/cache_control.h>
 #include <hwy/highway.h>
 #include <hwy/targets.h>
-#include <hwy/cache_control.h>
 
 #include "backends/cpu/gemm_inl.h"
 #include "backends/cpu/simd_inl.h"
@@ -22,8 +21,10 @@
 HWY_BEFORE_NAMESPACE();
 namespace rwkv::cpu::HWY_NAMESPACE {
 
-// Largest T handled by the streaming (decode) loop.
-constexpr size_t kMaxStreamRows = 3;
+// Largest T handled by the streaming loops: up to this many input rows, reading the weights
+// once from memory beats widening them into a buffer first. The grouped loop holds TT×4
+// accumulators + TT inputs + 1 weight vector: 31 of AVX-512's 32 registers at TT = 6.
+constexpr size_t kMaxStreamRows = HWY_TARGET <= HWY_AVX3 ? 6 : 3;
 // Distance of the grouped loop's software prefetch.
 constexpr size_t kPrefetchBytes = 12 * 1024;
 // Shorter rows (the second matrix of each LoRA pair) go through the grouped loop even for
@@ -115,15 +116,19 @@ void matmulTyped(ThreadPool& pool, float* out, const float* in, const W* w, size
         // pieces whose hand-out and prefetch ramp-up cost more than they read.
         const size_t grain = std::max<size_t>(1, kMinChunkBytes / (4 * I * sizeof(W)));
         pool.parallelFor(int64_t(groups), int64_t(grain), [&](int64_t g0, int64_t g1) {
-            for (size_t t = 0; t < T; t += kMaxStreamRows) {
-                const size_t tt = std::min(kMaxStreamRows, T - t);
-                const float* x = in + t * I;
-                float* y = out + t * O;
-                if (tt == 1 && I >= kMinRowStreamColumns)
-                    streamRows(x, I, w, y, size_t(g0) * 4, std::min(O, size_t(g1) * 4));
-                if (tt == 1 && I < kMinRowStreamColumns) streamGroups<1>(x, I, w, O, y, size_t(g0), size_t(g1));
-                if (tt == 2) streamGroups<2>(x, I, w, O, y, size_t(g0), size_t(g1));
-                if (tt == 3) streamGroups<3>(x, I, w, O, y, size_t(g0), size_t(g1));
+            const size_t a = size_t(g0), b = size_t(g1);
+            switch (T) {
+            case 1:
+                if (I >= kMinRowStreamColumns)
+                    streamRows(in, I, w, out, a * 4, std::min(O, b * 4));
+                else
+                    streamGroups<1>(in, I, w, O, out, a, b);
+                break;
+            case 2: streamGroups<2>(in, I, w, O, out, a, b); break;
+            case 3: streamGroups<3>(in, I, w, O, out, a, b); break;
+            case 4: streamGroups<4>(in, I, w, O, out, a, b); break;
+            case 5: streamGroups<5>(in, I, w, O, out, a, b); break;
+            default: streamGroups<6>(in, I, w, O, out, a, b); break;
             }
         });
         return;

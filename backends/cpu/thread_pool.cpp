@@ -1,6 +1,7 @@
 #include "backends/cpu/thread_pool.h"
 
 #include <algorithm>
+#include <cassert>
 #include <chrono>
 
 #if defined(__x86_64__) || defined(_M_X64)
@@ -44,9 +45,13 @@ void ThreadPool::runChunks()
     uint64_t work = m_work.load(std::memory_order_acquire);
     for (;;) {
         const int64_t next = int64_t(work & kIndexMask);
-        if (next >= m_units) return;
-        const int64_t take = std::max(m_minChunk, (m_units - next) / (kGuidedDivisor * size()));
-        const int64_t end = std::min(m_units, next + take);
+        // units and minChunk may already belong to a newer job; then the exchange below
+        // fails and the loop sees the new word.
+        const int64_t units = m_units.load(std::memory_order_relaxed);
+        if (next >= units) return;
+        const int64_t minChunk = m_minChunk.load(std::memory_order_relaxed);
+        const int64_t take = std::max(minChunk, (units - next) / (kGuidedDivisor * size()));
+        const int64_t end = std::min(units, next + take);
         if (!m_work.compare_exchange_weak(work, work + uint64_t(end - next), std::memory_order_acq_rel,
                                           std::memory_order_acquire))
             continue;
@@ -66,13 +71,18 @@ void ThreadPool::parallelFor(int64_t n, int64_t grain, const std::function<void(
         fn(0, n);
         return;
     }
+    assert(uint64_t(units) < kIndexMask);
+    // Close the word first: a worker still holding the previous job's word can no longer
+    // take units (its compare-exchange fails), and one reading the new word sees an index
+    // past any job's end until the fields below are complete.
+    const uint64_t job = (m_work.load(std::memory_order_relaxed) >> 32) + 1;
+    m_work.store((job << 32) | kIndexMask, std::memory_order_seq_cst);
     m_job = &fn;
     m_n = n;
     m_grain = grain;
-    m_units = units;
-    m_minChunk = std::max<int64_t>(1, units / (kMinChunkDivisor * size()));
+    m_units.store(units, std::memory_order_relaxed);
+    m_minChunk.store(std::max<int64_t>(1, units / (kMinChunkDivisor * size())), std::memory_order_relaxed);
     m_done.store(0, std::memory_order_relaxed);
-    const uint64_t job = (m_work.load(std::memory_order_relaxed) >> 32) + 1;
     {
         std::lock_guard lock(m_mutex);
         m_work.store(job << 32, std::memory_order_release);
@@ -80,7 +90,7 @@ void ThreadPool::parallelFor(int64_t n, int64_t grain, const std::function<void(
     }
     m_wake.notify_all();
     runChunks();
-    while (m_done.load(std::memory_order_acquire) != m_units) RWKV_CPU_RELAX();
+    while (m_done.load(std::memory_order_acquire) != units) RWKV_CPU_RELAX();
 }
 
 void ThreadPool::workerLoop()

@@ -41,7 +41,10 @@ private:
     std::mutex m_mutex;
     std::condition_variable m_wake;
     const std::function<void(int64_t, int64_t)>* m_job = nullptr;
-    int64_t m_n = 0, m_grain = 1, m_units = 0, m_minChunk = 1;
+    // Read by workers only after taking units, so stable while they use them.
+    int64_t m_n = 0, m_grain = 1;
+    // Read by workers before taking units, possibly while the next job is being set up.
+    std::atomic<int64_t> m_units{0}, m_minChunk{1};
 };
 
 } // namespace rwkv::cpu

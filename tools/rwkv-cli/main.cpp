@@ -36,6 +36,8 @@ stored conversations, states and documents (--db F, default ~/.local/share/rwkv-
       ask DOC QUESTION [--max-tokens N] [sampling]        answer from a copy of that state (greedy by default)
       list [--json] | rm DOC
 
+  --version                                            print the version
+
 common options:
   --model F         .pth or .safetensors checkpoint (default: the bundled demo model)
   --strategy S      e.g. "cpu fp32", "cpu bf16"        --device ID   cpu | cuda:N | vulkan:N
@@ -55,6 +57,10 @@ int main(int argc, char** argv)
         return argc < 2 ? 2 : 0;
     }
     const std::string command = argv[1];
+    if (command == "--version" || command == "version") {
+        std::printf("rwkv-cli %s\n", RWKV_VERSION);
+        return 0;
+    }
     try {
         Args args(argc, argv, 2);
         if (command == "info") return runInfo(args);

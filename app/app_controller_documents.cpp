@@ -1,0 +1,101 @@
+// The model and document half of AppController.
+#include "app/app_controller.h"
+#include "app/document_text.h"
+
+#include <QFileInfo>
+
+void AppController::loadModel(const QString& pathOrUrl, const QString& deviceId, const QString& precision, int threads)
+{
+    const QUrl url(pathOrUrl);
+    const QString path = url.isLocalFile() ? url.toLocalFile() : pathOrUrl;
+    if (path.isEmpty()) return;
+    stop();
+    m_pendingModelChoice = {{QStringLiteral("path"), path},
+                            {QStringLiteral("deviceId"), deviceId},
+                            {QStringLiteral("precision"), precision},
+                            {QStringLiteral("threads"), threads}};
+    m_model.clear();
+    m_meters.setModelSizes(0, 0);
+    m_modelLoadProgress = 0;
+    emit modelChanged();
+    emit modelLoadProgressChanged();
+    const QString strategy = deviceId + u' ' + precision;
+    post(Job::Load, [path, strategy, threads](InferenceWorker& w) { w.loadModel(path, strategy, threads); });
+    // States are per weights: show the open conversation again, restored for the new model.
+    if (m_conversationId != 0) {
+        m_messages.clear();
+        post(Job::Other, [id = m_conversationId](InferenceWorker& w) { w.openConversation(id); });
+    }
+}
+
+QVariantMap AppController::modelChoice() const
+{
+    const QString path = m_settings.modelPath();
+    return {{QStringLiteral("path"), path.isEmpty() ? defaultModelPath() : path},
+            {QStringLiteral("deviceId"), m_settings.deviceId()},
+            {QStringLiteral("precision"), m_settings.precision()},
+            {QStringLiteral("threads"), m_settings.threads()}};
+}
+
+QString AppController::defaultModelPath() const { return QString::fromStdString(m_paths.defaultModel.string()); }
+
+bool AppController::isDocument(const QUrl& url) const
+{
+    return isSupportedDocument(url.isLocalFile() ? url.toLocalFile() : url.toString());
+}
+
+void AppController::openDocument(const QUrl& url)
+{
+    const QString path = url.isLocalFile() ? url.toLocalFile() : url.toString();
+    if (path.isEmpty()) return;
+    dismissError();
+    if (m_streamTarget == &m_answers) m_streamTarget = nullptr;
+    m_documentId = 0;
+    m_answers.clear();
+    m_ingest = {{QStringLiteral("name"), QFileInfo(path).fileName()},
+                {QStringLiteral("tokensDone"), 0.0},
+                {QStringLiteral("tokensTotal"), 0.0},
+                {QStringLiteral("tokensPerSecond"), 0.0},
+                {QStringLiteral("etaSeconds"), -1.0}};
+    emit ingestChanged();
+    emit documentChanged();
+    setView(QStringLiteral("document"));
+    post(Job::Ingest, [path, cancel = cancelToken()](InferenceWorker& w) { w.ingestDocument(path, cancel); });
+}
+
+void AppController::showDocument(qint64 id)
+{
+    if (id != m_documentId) {
+        if (m_streamTarget == &m_answers) m_streamTarget = nullptr;
+        m_documentId = id;
+        m_answers.clear();
+        emit documentChanged();
+    }
+    setView(QStringLiteral("document"));
+}
+
+void AppController::deleteDocument(qint64 id)
+{
+    if (id == m_documentId) {
+        if (m_streamTarget == &m_answers) m_streamTarget = nullptr;
+        m_documentId = 0;
+        m_answers.clear();
+        emit documentChanged();
+        setView(QStringLiteral("chat"));
+    }
+    post(Job::Other, [id](InferenceWorker& w) { w.deleteDocument(id); });
+}
+
+void AppController::ask(const QString& question)
+{
+    const QString trimmed = question.trimmed();
+    if (trimmed.isEmpty() || m_documentId == 0 || generating()) return;
+    dismissError();
+    m_answers.appendTurn(trimmed);
+    m_streamTarget = &m_answers;
+    post(Job::Generate, [id = m_documentId, trimmed, settings = m_chatSettings, cancel = cancelToken()](InferenceWorker& w) {
+        w.askDocument(id, trimmed, settings, cancel);
+    });
+}
+
+void AppController::showChat() { setView(QStringLiteral("chat")); }

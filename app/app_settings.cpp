@@ -1,0 +1,62 @@
+#include "app/app_settings.h"
+
+#include "app/chat_settings.h"
+
+QRect AppSettings::windowGeometry() const { return m_settings.value(QStringLiteral("window/geometry")).toRect(); }
+
+void AppSettings::setWindowGeometry(const QRect& geometry) { m_settings.setValue(QStringLiteral("window/geometry"), geometry); }
+
+bool AppSettings::windowMaximized() const { return m_settings.value(QStringLiteral("window/maximized"), false).toBool(); }
+
+void AppSettings::setWindowMaximized(bool maximized) { m_settings.setValue(QStringLiteral("window/maximized"), maximized); }
+
+qint64 AppSettings::lastConversation() const
+{
+    return m_settings.value(QStringLiteral("chat/lastConversation"), 0).toLongLong();
+}
+
+void AppSettings::setLastConversation(qint64 id) { m_settings.setValue(QStringLiteral("chat/lastConversation"), id); }
+
+QString AppSettings::modelPath() const { return m_settings.value(QStringLiteral("model/path")).toString(); }
+
+QString AppSettings::deviceId() const
+{
+    return m_settings.value(QStringLiteral("model/device"), QStringLiteral("cpu")).toString();
+}
+
+QString AppSettings::precision() const
+{
+    const QString fallback = deviceId().startsWith(u"cpu") ? QStringLiteral("fp32") : QStringLiteral("fp16");
+    return m_settings.value(QStringLiteral("model/precision"), fallback).toString();
+}
+
+int AppSettings::threads() const { return m_settings.value(QStringLiteral("model/threads"), 0).toInt(); }
+
+void AppSettings::setModel(const QString& path, const QString& deviceId, const QString& precision, int threads)
+{
+    m_settings.setValue(QStringLiteral("model/path"), path);
+    m_settings.setValue(QStringLiteral("model/device"), deviceId);
+    m_settings.setValue(QStringLiteral("model/precision"), precision);
+    m_settings.setValue(QStringLiteral("model/threads"), threads);
+}
+
+QStringList AppSettings::recentModels() const { return m_settings.value(QStringLiteral("model/recent")).toStringList(); }
+
+void AppSettings::addRecentModel(const QString& path)
+{
+    QStringList recent = recentModels();
+    recent.removeAll(path);
+    recent.prepend(path);
+    while (recent.size() > kMaxRecent) recent.removeLast();
+    m_settings.setValue(QStringLiteral("model/recent"), recent);
+}
+
+QVariantMap AppSettings::newChatSettings() const
+{
+    return normalizedChatSettings(m_settings.value(QStringLiteral("chat/newSettings")).toMap());
+}
+
+void AppSettings::setNewChatSettings(const QVariantMap& settings)
+{
+    m_settings.setValue(QStringLiteral("chat/newSettings"), normalizedChatSettings(settings));
+}

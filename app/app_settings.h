@@ -1,0 +1,42 @@
+#pragma once
+// What the app remembers between runs, in QSettings (organisation empty, application
+// "rwkv-desktop"): window geometry, the last conversation, the model and its strategy,
+// recently opened models, and the chat settings new conversations start with.
+#include <QRect>
+#include <QSettings>
+#include <QStringList>
+#include <QVariantMap>
+
+class AppSettings {
+public:
+    // Reads and writes `settings`, which must outlive this object.
+    explicit AppSettings(QSettings& settings) : m_settings(settings) {}
+
+    QRect windowGeometry() const;
+    void setWindowGeometry(const QRect& geometry);
+    bool windowMaximized() const;
+    void setWindowMaximized(bool maximized);
+
+    // 0 when none.
+    qint64 lastConversation() const;
+    void setLastConversation(qint64 id);
+
+    // Empty when none was chosen (then the bundled demo model).
+    QString modelPath() const;
+    QString deviceId() const;   // default "cpu"
+    QString precision() const;  // default: the device's (cpu fp32, GPUs fp16)
+    int threads() const;        // 0 = all cores
+    void setModel(const QString& path, const QString& deviceId, const QString& precision, int threads);
+
+    // Newest first, at most kMaxRecent.
+    QStringList recentModels() const;
+    void addRecentModel(const QString& path);
+
+    QVariantMap newChatSettings() const;
+    void setNewChatSettings(const QVariantMap& settings);
+
+    static constexpr int kMaxRecent = 8;
+
+private:
+    QSettings& m_settings;
+};

@@ -1,0 +1,106 @@
+#pragma once
+// Everything that touches the model, the tokenizer or the database, on one worker thread
+// (design.md property 9): the UI thread posts jobs with post() and hears back through
+// signals carrying plain numbers and rows. Each job's rwkv::Error is caught here, the one
+// catch of this thread boundary, and reported with failed(). Long jobs take a stop_token.
+#include "app/worker_types.h"
+#include "core/chat_session.h"
+#include "core/document_library.h"
+#include "core/model.h"
+#include "core/store/store.h"
+#include "core/tokenizer/tokenizer.h"
+
+#include <QObject>
+#include <QString>
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <stop_token>
+
+class InferenceWorker : public QObject {
+    Q_OBJECT
+
+public:
+    // Nothing is opened until openStore() and loadModel() run on the worker thread.
+    InferenceWorker(std::filesystem::path databasePath, std::filesystem::path vocabDir);
+    ~InferenceWorker() override;
+
+    // Runs `job` on this object's thread after the jobs posted before it; thread-safe.
+    void post(std::function<void(InferenceWorker&)> job);
+
+    // The jobs (worker thread only).
+    void openStore();
+    // strategy: the core's grammar ("cpu fp32"); threads 0 = all cores.
+    void loadModel(const QString& path, const QString& strategy, int threads);
+    // Every device of this build, available or not, with the reason.
+    void listDevices();
+    void listConversations();
+    // Shows a conversation: its current path and the time to restore its state.
+    void openConversation(qint64 id);
+    void renameConversation(qint64 id, const QString& title);
+    void deleteConversation(qint64 id);
+    void saveConversationSettings(qint64 id, const QVariantMap& settings);
+    // A turn after the current message of `conversationId` (0: a new conversation with `settings`).
+    void send(qint64 conversationId, const QString& text, const QVariantMap& settings, std::stop_token cancel);
+    // Edit-and-resend: a new user message after `parentId` (root or assistant).
+    void sendFrom(qint64 conversationId, qint64 parentId, const QString& text, const QVariantMap& settings,
+                  std::stop_token cancel);
+    void regenerate(qint64 conversationId, qint64 assistantId, const QVariantMap& settings, std::stop_token cancel);
+    // Selects the branch through `messageId`, continuing from its newest leaf.
+    void switchBranch(qint64 conversationId, qint64 messageId);
+    // Recomputes the conversation's states for the loaded weights by replaying its text.
+    void rebuildConversation(qint64 conversationId, std::stop_token cancel);
+
+    void listDocuments();
+    // Reads a .txt, .md or .pdf file once and keeps its state (the same content is not read twice).
+    void ingestDocument(const QString& path, std::stop_token cancel);
+    void askDocument(qint64 documentId, const QString& question, const QVariantMap& settings, std::stop_token cancel);
+    void deleteDocument(qint64 id);
+
+signals:
+    void storeOpened(const QString& path);
+    void modelLoadProgress(double fraction);
+    void modelLoaded(const ModelInfo& info);
+    void devicesListed(const QList<DeviceRow>& rows);
+    void conversationsListed(const QList<ConversationRow>& rows);
+    void conversationShown(const ConversationView& view);
+    void conversationDeleted(qint64 id);
+    // Streamed reply text; tokens and elapsedNs count generated tokens since sampling began.
+    void textStreamed(const QString& text, qint64 tokens, qint64 elapsedNs);
+    void turnFinished(const TurnStats& stats);
+    void documentsListed(const QList<DocumentRow>& rows);
+    void ingestProgress(qint64 tokensDone, qint64 tokensTotal, qint64 elapsedNs);
+    void documentReady(const DocumentRow& row, bool alreadyStored, qint64 readNs);
+    void answerFinished(const TurnStats& stats);
+    // A job failed: what it was doing, the error's code name ("bad-file") and its message.
+    void failed(const QString& task, const QString& code, const QString& message);
+    // After every posted job, failed or not.
+    void jobFinished();
+
+private:
+    void guarded(const QString& task, const std::function<void()>& job);
+    rwkv::Store& store();
+    void requireModel() const;
+    rwkv::ChatSession& chatFor(qint64 conversationId);
+    // Runs a chat turn, streaming its text, and shows the conversation afterwards.
+    void runTurn(const std::function<rwkv::ChatTurn(rwkv::ChatSession&, const rwkv::TextFn&)>& turn);
+    // onText for generate(): coalesces text into textStreamed() at most every few ms.
+    rwkv::TextFn streamer();
+    void flushStream();
+    ConversationView viewOf(qint64 conversationId, bool restoreState);
+
+    std::filesystem::path m_databasePath;
+    std::filesystem::path m_vocabDir;
+    std::unique_ptr<rwkv::Store> m_store;
+    std::unique_ptr<rwkv::Device> m_device;
+    std::unique_ptr<rwkv::Model> m_model;
+    std::unique_ptr<rwkv::Tokenizer> m_tokenizer;
+    std::filesystem::path m_modelPath;
+    std::unique_ptr<rwkv::ChatSession> m_chat;
+    std::unique_ptr<rwkv::DocumentLibrary> m_library;
+
+    // Streaming state of the generation in progress.
+    QString m_pendingText;
+    qint64 m_streamStartNs = 0, m_lastEmitNs = 0, m_streamedTokens = 0;
+};

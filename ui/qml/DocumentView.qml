@@ -1,0 +1,160 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+import "Format.js" as Format
+
+// A document: while it is read, a progress bar with tokens/s, time left and cancel; then
+// questions, each answered from a copy of the state the reading left.
+Pane {
+    id: view
+
+    required property var app
+    readonly property var ingest: app.ingest
+
+    signal openRequested
+
+    function focusComposer() {
+        composer.focusInput()
+    }
+
+    padding: 0
+
+    ColumnLayout {
+        anchors.fill: parent
+        spacing: 0
+
+        RowLayout {
+            Layout.fillWidth: true
+            Layout.margins: 12
+            spacing: 10
+
+            ColumnLayout {
+                Layout.fillWidth: true
+                spacing: 2
+                Label {
+                    Layout.fillWidth: true
+                    elide: Text.ElideMiddle
+                    font.pixelSize: 17
+                    font.bold: true
+                    text: view.app.documentId > 0 ? view.app.documentName
+                                                  : view.app.ingesting ? (view.ingest.name || "") : qsTr("Documents")
+                }
+                Label {
+                    Layout.fillWidth: true
+                    wrapMode: Text.Wrap
+                    opacity: 0.7
+                    font.pixelSize: 12
+                    visible: view.app.documentId > 0
+                    text: qsTr("Read once (%1 tokens). Every question starts from a copy of the cached state, so asking costs only the question.")
+                          .arg(Format.count(view.app.documentTokens))
+                }
+            }
+            Button {
+                text: qsTr("Back to chat")
+                onClicked: view.app.showChat()
+            }
+        }
+
+        Pane {
+            Layout.fillWidth: true
+            Layout.leftMargin: 12
+            Layout.rightMargin: 12
+            visible: view.app.ingesting
+
+            background: Rectangle {
+                radius: 8
+                color: Qt.rgba(0.2, 0.5, 0.9, 0.10)
+                border.color: Qt.rgba(0.2, 0.5, 0.9, 0.35)
+            }
+
+            ColumnLayout {
+                anchors.fill: parent
+                spacing: 8
+
+                Label {
+                    text: qsTr("Reading %1 into the model's state…").arg(view.ingest.name || "")
+                    font.bold: true
+                }
+                ProgressBar {
+                    Layout.fillWidth: true
+                    from: 0
+                    to: Math.max(1, view.ingest.tokensTotal || 0)
+                    value: view.ingest.tokensDone || 0
+                    indeterminate: !(view.ingest.tokensTotal > 0)
+                    Accessible.name: qsTr("Reading progress")
+                }
+                RowLayout {
+                    Layout.fillWidth: true
+                    Label {
+                        Layout.fillWidth: true
+                        objectName: "ingestStatus"
+                        text: view.ingest.tokensTotal > 0
+                              ? qsTr("%1 / %2 tokens  ·  %3  ·  about %4 left")
+                                .arg(Format.count(view.ingest.tokensDone)).arg(Format.count(view.ingest.tokensTotal))
+                                .arg(Format.rate(view.ingest.tokensPerSecond)).arg(Format.seconds(view.ingest.etaSeconds))
+                              : qsTr("Counting tokens…")
+                        Accessible.name: text
+                    }
+                    Button {
+                        text: qsTr("Cancel")
+                        onClicked: view.app.stop()
+                        Accessible.name: qsTr("Cancel reading the document")
+                    }
+                }
+            }
+        }
+
+        ListView {
+            id: list
+            Layout.fillWidth: true
+            Layout.fillHeight: true
+            clip: true
+            model: view.app.answers
+            spacing: 4
+            topMargin: 8
+            bottomMargin: 8
+            ScrollBar.vertical: ScrollBar {}
+            onCountChanged: Qt.callLater(positionViewAtEnd)
+            onContentHeightChanged: Qt.callLater(positionViewAtEnd)
+            Accessible.name: qsTr("Questions and answers")
+
+            delegate: MessageDelegate {
+                app: view.app
+                width: list.width
+            }
+
+            Label {
+                anchors.centerIn: parent
+                width: Math.min(parent.width - 40, 440)
+                horizontalAlignment: Text.AlignHCenter
+                wrapMode: Text.Wrap
+                opacity: 0.7
+                visible: list.count === 0 && !view.app.ingesting
+                text: view.app.documentId > 0
+                      ? qsTr("Ask anything about this document.")
+                      : qsTr("Drop a .txt, .md or .pdf file on the window, or open one, to read it once and ask questions.")
+            }
+        }
+
+        Composer {
+            id: composer
+            objectName: "documentComposer"
+            Layout.fillWidth: true
+            Layout.margins: 10
+            visible: view.app.documentId > 0
+            busy: view.app.generating
+            canSend: view.app.modelReady
+            placeholder: qsTr("Ask about the document — Enter sends")
+            onSubmitted: text => view.app.ask(text)
+            onStopRequested: view.app.stop()
+        }
+
+        Button {
+            Layout.alignment: Qt.AlignHCenter
+            Layout.margins: 16
+            visible: view.app.documentId === 0 && !view.app.ingesting
+            text: qsTr("Open a document…")
+            onClicked: view.openRequested()
+        }
+    }
+}

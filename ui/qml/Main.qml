@@ -1,0 +1,210 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+import QtQuick.Dialogs
+
+// The main window: conversations and documents on the left, the chat or the document in the
+// middle, the meters on the right. `app` is the AppController.
+ApplicationWindow {
+    id: window
+
+    required property var app
+
+    width: 1180
+    height: 760
+    minimumWidth: 760
+    minimumHeight: 480
+    visible: true
+    title: (app.conversationTitle.length > 0 && app.view === "chat" ? app.conversationTitle + " — " : "") + "RWKV Desktop"
+
+    // The controls take their colours from the system palette, live: a dark desktop (or one
+    // switching to dark) gives a dark window.
+    palette.window: sys.window
+    palette.windowText: sys.windowText
+    palette.base: sys.base
+    palette.alternateBase: sys.alternateBase
+    palette.text: sys.text
+    palette.button: sys.button
+    palette.buttonText: sys.buttonText
+    palette.highlight: sys.highlight
+    palette.highlightedText: sys.highlightedText
+    palette.light: sys.light
+    palette.midlight: sys.midlight
+    palette.mid: sys.mid
+    palette.dark: sys.dark
+    palette.shadow: sys.shadow
+    palette.placeholderText: sys.placeholderText
+    palette.disabled.windowText: sysDisabled.windowText
+    palette.disabled.text: sysDisabled.text
+    palette.disabled.button: sysDisabled.button
+    palette.disabled.buttonText: sysDisabled.buttonText
+
+    SystemPalette {
+        id: sys
+    }
+    SystemPalette {
+        id: sysDisabled
+        colorGroup: SystemPalette.Disabled
+    }
+
+    function openSettings(tab) {
+        settingsDialog.currentTab = tab
+        settingsDialog.open()
+    }
+
+    header: TopBar {
+        app: window.app
+        metersVisible: metersPanel.visible
+        onSettingsRequested: window.openSettings(0)
+        onMetersToggled: metersPanel.visible = !metersPanel.visible
+    }
+
+    SplitView {
+        id: split
+        anchors.fill: parent
+
+        Sidebar {
+            id: sidebar
+            app: window.app
+            SplitView.preferredWidth: 260
+            SplitView.minimumWidth: 190
+            onOpenDocumentRequested: documentDialog.open()
+        }
+
+        Item {
+            SplitView.fillWidth: true
+            SplitView.minimumWidth: 320
+
+            StackLayout {
+                anchors.fill: parent
+                currentIndex: window.app.view === "document" ? 1 : 0
+
+                ChatView {
+                    id: chatView
+                    app: window.app
+                }
+                DocumentView {
+                    id: documentView
+                    app: window.app
+                    onOpenRequested: documentDialog.open()
+                }
+            }
+
+            ErrorBanner {
+                anchors.left: parent.left
+                anchors.right: parent.right
+                anchors.top: parent.top
+                anchors.margins: 8
+                text: window.app.errorText
+                onDismissed: window.app.dismissError()
+            }
+        }
+
+        MetersPanel {
+            id: metersPanel
+            objectName: "metersPanel"
+            app: window.app
+            SplitView.preferredWidth: 250
+            SplitView.minimumWidth: 210
+        }
+    }
+
+    DropArea {
+        id: drop
+        anchors.fill: parent
+        onEntered: drag => drag.accepted = drag.hasUrls
+        onDropped: drop => {
+            for (const url of drop.urls) {
+                if (window.app.isDocument(url)) {
+                    window.app.openDocument(url)
+                    return
+                }
+            }
+        }
+
+        Rectangle {
+            anchors.fill: parent
+            visible: drop.containsDrag
+            color: Qt.rgba(window.palette.highlight.r, window.palette.highlight.g, window.palette.highlight.b, 0.15)
+            border.color: window.palette.highlight
+            border.width: 3
+
+            Label {
+                anchors.centerIn: parent
+                text: qsTr("Drop a .txt, .md or .pdf file to read it")
+                font.pixelSize: 22
+            }
+        }
+    }
+
+    SettingsDialog {
+        id: settingsDialog
+        objectName: "settingsDialog"
+        app: window.app
+        anchors.centerIn: parent
+    }
+
+    FileDialog {
+        id: documentDialog
+        title: qsTr("Open a document")
+        nameFilters: [qsTr("Documents (*.txt *.md *.markdown *.pdf)"), qsTr("All files (*)")]
+        onAccepted: window.app.openDocument(selectedFile)
+    }
+
+    Shortcut {
+        sequence: StandardKey.New
+        onActivated: {
+            window.app.newConversation()
+            chatView.focusComposer()
+        }
+    }
+    Shortcut {
+        sequence: StandardKey.Open
+        onActivated: documentDialog.open()
+    }
+    Shortcut {
+        sequence: StandardKey.Find
+        onActivated: sidebar.focusSearch()
+    }
+    Shortcut {
+        sequence: "Ctrl+,"
+        onActivated: window.openSettings(0)
+    }
+    Shortcut {
+        sequence: "Ctrl+Shift+,"
+        onActivated: window.openSettings(1)
+    }
+    Shortcut {
+        sequence: "Escape"
+        enabled: window.app.generating || window.app.ingesting
+        onActivated: window.app.stop()
+    }
+    Shortcut {
+        sequence: "Ctrl+R"
+        onActivated: chatView.regenerateLast()
+    }
+    Shortcut {
+        sequence: "Ctrl+L"
+        onActivated: window.app.view === "document" ? documentView.focusComposer() : chatView.focusComposer()
+    }
+    Shortcut {
+        sequence: "Ctrl+M"
+        onActivated: metersPanel.visible = !metersPanel.visible
+    }
+    Shortcut {
+        sequence: "Ctrl+Shift+C"
+        onActivated: chatView.copyLast()
+    }
+
+    Component.onCompleted: {
+        const g = app.windowGeometry
+        if (g.width >= minimumWidth && g.height >= minimumHeight) {
+            x = g.x
+            y = g.y
+            width = g.width
+            height = g.height
+        }
+        chatView.focusComposer()
+    }
+    onClosing: app.windowGeometry = Qt.rect(x, y, width, height)
+}

@@ -1,0 +1,182 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+import QtQuick.Dialogs
+import "Format.js" as Format
+
+// Which model runs where: the file (recent files, the bundled demo model), the device from
+// the backend registry (unavailable ones with their reason), the precision and CPU threads.
+ColumnLayout {
+    id: page
+
+    required property var app
+    property string path: app.modelChoice.path
+    property string deviceId: app.modelChoice.deviceId
+    property string precision: app.modelChoice.precision
+    property int threads: app.modelChoice.threads
+    readonly property string strategy: deviceId + " " + precision
+
+    spacing: 8
+
+    Connections {
+        target: page.app
+        function onModelChoiceChanged() {
+            page.path = page.app.modelChoice.path
+            page.deviceId = page.app.modelChoice.deviceId
+            page.precision = page.app.modelChoice.precision
+            page.threads = page.app.modelChoice.threads
+        }
+    }
+
+    GroupBox {
+        Layout.fillWidth: true
+        title: qsTr("Loaded")
+
+        GridLayout {
+            anchors.fill: parent
+            columns: 2
+            columnSpacing: 12
+
+            Label { text: qsTr("Model"); opacity: 0.7 }
+            Label {
+                Layout.fillWidth: true
+                elide: Text.ElideMiddle
+                text: page.app.modelReady ? page.app.model.name : page.app.modelLoading ? qsTr("loading…") : qsTr("none")
+            }
+            Label { text: qsTr("Architecture"); opacity: 0.7 }
+            Label {
+                Layout.fillWidth: true
+                wrapMode: Text.Wrap
+                text: page.app.modelReady ? page.app.model.description : "–"
+            }
+            Label { text: qsTr("Strategy"); opacity: 0.7 }
+            Label { text: page.app.modelReady ? page.app.model.strategy + "  (" + page.app.model.deviceName + ")" : "–" }
+            Label { text: qsTr("Sizes"); opacity: 0.7 }
+            Label {
+                text: page.app.modelReady ? qsTr("weights %1, state %2, loaded in %3")
+                                            .arg(Format.bytes(page.app.model.weightBytes))
+                                            .arg(Format.bytes(page.app.model.stateBytes))
+                                            .arg(Format.ms(page.app.model.loadNs)) : "–"
+            }
+        }
+    }
+
+    Label {
+        text: qsTr("Model file (.pth or .st)")
+        font.bold: true
+    }
+    RowLayout {
+        Layout.fillWidth: true
+        TextField {
+            id: pathField
+            Layout.fillWidth: true
+            text: page.path
+            onEditingFinished: page.path = text
+            Accessible.name: qsTr("Model file")
+        }
+        Button {
+            text: qsTr("Browse…")
+            onClicked: modelDialog.open()
+        }
+        Button {
+            text: qsTr("Demo model")
+            onClicked: page.path = page.app.defaultModelPath()
+            ToolTip.visible: hovered
+            ToolTip.text: qsTr("The tiny RWKV-7 model bundled with the app")
+        }
+    }
+    ComboBox {
+        Layout.fillWidth: true
+        visible: page.app.recentModels.length > 0
+        model: page.app.recentModels
+        displayText: qsTr("Recent models…")
+        onActivated: index => page.path = page.app.recentModels[index]
+        Accessible.name: qsTr("Recent models")
+    }
+
+    Label {
+        Layout.topMargin: 6
+        text: qsTr("Device")
+        font.bold: true
+    }
+    ButtonGroup {
+        id: deviceGroup
+    }
+    Repeater {
+        model: page.app.devices
+        delegate: RadioButton {
+            required property string deviceId
+            required property string description
+            required property bool available
+            Layout.fillWidth: true
+            ButtonGroup.group: deviceGroup
+            enabled: available
+            checked: deviceId === page.deviceId
+            text: description.startsWith(deviceId) ? description : deviceId + " — " + description
+            onToggled: if (checked) {
+                page.deviceId = deviceId
+                page.precision = deviceId === "cpu" ? "fp32" : "fp16"
+            }
+            Accessible.name: available ? qsTr("Device %1, %2").arg(deviceId).arg(description)
+                                       : qsTr("Device %1, unavailable: %2").arg(deviceId).arg(description)
+        }
+    }
+
+    RowLayout {
+        Layout.topMargin: 6
+        spacing: 12
+        Label { text: qsTr("Precision"); font.bold: true }
+        ComboBox {
+            id: precisionBox
+            model: ["fp32", "bf16", "fp16"]
+            currentIndex: Math.max(0, model.indexOf(page.precision))
+            onActivated: index => page.precision = model[index]
+            Accessible.name: qsTr("Weight precision")
+        }
+        Label { text: qsTr("CPU threads"); font.bold: true }
+        SpinBox {
+            from: 0
+            to: 256
+            editable: true
+            value: page.threads
+            onValueModified: page.threads = value
+            textFromValue: (v, locale) => v === 0 ? qsTr("all") : Number(v).toString()
+            valueFromText: (text, locale) => text === qsTr("all") ? 0 : parseInt(text)
+            Accessible.name: qsTr("CPU threads, 0 for all cores")
+        }
+    }
+    Label {
+        Layout.fillWidth: true
+        wrapMode: Text.Wrap
+        font.pixelSize: 12
+        opacity: 0.7
+        text: qsTr("Strategy: %1. fp32 is exact; bf16 and fp16 halve the weights' memory and speed up decoding on memory-bound machines.")
+              .arg(page.strategy)
+    }
+
+    RowLayout {
+        Layout.topMargin: 6
+        Button {
+            text: qsTr("Load model")
+            highlighted: true
+            enabled: page.path.length > 0 && !page.app.modelLoading
+            onClicked: page.app.loadModel(page.path, page.deviceId, page.precision, page.threads)
+            Accessible.name: qsTr("Load the model with this strategy")
+        }
+        ProgressBar {
+            Layout.fillWidth: true
+            visible: page.app.modelLoading
+            from: 0
+            to: 1
+            value: page.app.modelLoadProgress
+            Accessible.name: qsTr("Model loading progress")
+        }
+    }
+
+    FileDialog {
+        id: modelDialog
+        title: qsTr("Open a model")
+        nameFilters: [qsTr("RWKV models (*.pth *.st *.safetensors)"), qsTr("All files (*)")]
+        onAccepted: page.path = decodeURIComponent(selectedFile.toString().replace(/^file:\/\//, ""))
+    }
+}
