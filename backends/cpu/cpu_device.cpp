@@ -43,7 +43,8 @@ CpuDevice::CpuDevice(int threads) : m_pool(threads > 0 ? threads : defaultThread
 
 std::string CpuDevice::name() const
 {
-    return "cpu (" + std::string(simdTargetName()) + ", " + std::to_string(m_pool.size()) + " threads)";
+    const int n = m_pool.size();
+    return "cpu (" + std::string(simdTargetName()) + ", " + std::to_string(n) + (n == 1 ? " thread)" : " threads)");
 }
 
 std::unique_ptr<DeviceBuffer> CpuDevice::allocate(size_t bytes) { return std::make_unique<HostBuffer>(bytes); }
