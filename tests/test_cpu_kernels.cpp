@@ -102,7 +102,8 @@ private:
         for (const std::string& target : m_targets) {
             QVERIFY(rwkv::cpu::forceSimdTarget(target));
             for (auto& device : m_devices) {
-                check(*device, QStringLiteral("%1, %2 threads").arg(QString::fromStdString(target)).arg(device->threads()));
+                const QString label = QString::fromStdString(target) + QStringLiteral(", %1 threads").arg(device->threads());
+                check(*device, label);
                 if (QTest::currentTestFailed()) return;
             }
         }
@@ -297,7 +298,8 @@ private slots:
         std::vector<double> sScale(S.size());
         for (int h = 0; h < heads; ++h) {
             double maxAbs = 0.0;
-            for (size_t i = size_t(h) * N * N; i < size_t(h + 1) * N * N; ++i) maxAbs = std::max(maxAbs, std::fabs(S[i]));
+            for (size_t i = size_t(h) * N * N; i < size_t(h + 1) * N * N; ++i)
+                maxAbs = std::max(maxAbs, std::fabs(S[i]));
             for (size_t i = size_t(h) * N * N; i < size_t(h + 1) * N * N; ++i) sScale[i] = maxAbs;
         }
 
@@ -399,7 +401,8 @@ private slots:
         std::vector<double> lerpWant(n), lerpScale(n), addWant(n), mulWant(n), addScale(n), mulScale(n);
         for (int r = 0; r < rows; ++r)
             for (int c = 0; c < cols; ++c) {
-                const double va = a[size_t(broadcastA ? 0 : r) * cols + c], vb = b[size_t(broadcastB ? 0 : r) * cols + c];
+                const double va = a[size_t(broadcastA ? 0 : r) * cols + c];
+                const double vb = b[size_t(broadcastB ? 0 : r) * cols + c];
                 const double vt = t[size_t(broadcastT ? 0 : r) * cols + c];
                 const size_t i = size_t(r) * cols + c;
                 lerpWant[i] = va + (vb - va) * vt;
@@ -433,7 +436,8 @@ private slots:
                                                        {UnaryOp::ReluSquare, "relu2"}, {UnaryOp::Silu, "silu"},
                                                        {UnaryOp::Decay6, "decay6"},   {UnaryOp::Decay7, "decay7"}};
         for (const auto& [op, name] : ops)
-            for (int n : {1, 37, 1000}) QTest::newRow(qPrintable(QStringLiteral("%1 n%2").arg(name).arg(n))) << int(op) << n;
+            for (int n : {1, 37, 1000})
+                QTest::newRow(qPrintable(QStringLiteral("%1 n%2").arg(name).arg(n))) << int(op) << n;
     }
 
     void unary()
@@ -460,7 +464,8 @@ private slots:
             }
             // exp(−exp(x)) amplifies the fp32 rounding of its input by exp(x): the relative
             // error grows with exp(x) whatever the implementation.
-            scale[i] = UnaryOp(op) == UnaryOp::Decay6 && want[i] > 0.0 ? want[i] * std::max(1.0, std::exp(v)) : std::fabs(want[i]);
+            const bool decay6 = UnaryOp(op) == UnaryOp::Decay6 && want[i] > 0.0;
+            scale[i] = decay6 ? want[i] * std::max(1.0, std::exp(v)) : std::fabs(want[i]);
         }
         forEachConfig([&](CpuDevice& device, const QString& label) {
             std::vector<float> y(x.size(), std::nanf(""));
@@ -560,7 +565,8 @@ private slots:
             }
         forEachConfig([&](CpuDevice& device, const QString& label) {
             std::vector<float> o = o0;
-            device.rwkv7Bonus(view(o, rows, C), view(r, rows, C), view(k, rows, C), view(v, rows, C), view(rK, 1, C), N);
+            device.rwkv7Bonus(view(o, rows, C), view(r, rows, C), view(k, rows, C), view(v, rows, C), view(rK, 1, C),
+                              N);
             expectClose(o, want, scale, 1e-5, 0.0, label);
         });
     }

