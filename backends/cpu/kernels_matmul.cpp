@@ -11,7 +11,6 @@
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "backends/cpu/kernels_matmul.cpp"
 #include <hwy/foreach_target.h> // IWYU pragma: keep
-#include <hwy/cache_control.h>
 #include <hwy/highway.h>
 #include <hwy/targets.h>
 
@@ -25,8 +24,10 @@ namespace rwkv::cpu::HWY_NAMESPACE {
 // once from memory beats widening them into a buffer first. The grouped loop holds TT×4
 // accumulators + TT inputs + 1 weight vector: 31 of AVX-512's 32 registers at TT = 6.
 constexpr size_t kMaxStreamRows = HWY_TARGET <= HWY_AVX3 ? 6 : 3;
-// Distance of the grouped loop's software prefetch.
+// Distances of the software prefetch: in the grouped loop (four streams, rounded to whole
+// groups) and in the one-row loop (one stream).
 constexpr size_t kPrefetchBytes = 12 * 1024;
+constexpr size_t kRowPrefetchBytes = 8 * 1024;
 // Shorter 16-bit rows (the second matrix of each LoRA pair) also take the grouped loop for
 // T = 1: a horizontal sum per row would cost more than the row's FMAs.
 constexpr size_t kMinRowStreamColumns = 256;
@@ -35,10 +36,9 @@ constexpr size_t kMinChunkBytes = 32 * 1024;
 
 // ---- decode --------------------------------------------------------------------------------
 
-// T = 1 with 16-bit weights: one row at a time, so each thread reads one sequential stream,
-// which the hardware prefetcher follows best (measured 5-30% above four interleaved rows
-// with software prefetch). fp32 weights measured the other way round (~60% better grouped),
-// so they take the grouped loop. Four accumulators cover FMA latency.
+// T = 1 with 16-bit weights: one row at a time, so each thread reads one sequential stream
+// (measured 5-30% above four interleaved rows). fp32 weights measured the other way round
+// (~60% better grouped), so they take the grouped loop. Four accumulators cover FMA latency.
 template <typename W>
 HWY_NOINLINE void streamRows(const float* x, size_t I, const W* w, float* out, size_t o0, size_t o1)
 {
@@ -49,6 +49,8 @@ HWY_NOINLINE void streamRows(const float* x, size_t I, const W* w, float* out, s
         VF a0 = hn::Zero(df), a1 = hn::Zero(df), a2 = hn::Zero(df), a3 = hn::Zero(df);
         size_t k = 0;
         for (; k + 4 * N <= I; k += 4 * N) {
+            const char* ahead = reinterpret_cast<const char*>(row + k) + kRowPrefetchBytes;
+            for (size_t line = 0; line < 4 * N * sizeof(W); line += 64) prefetchOnce(ahead + line);
             a0 = hn::MulAdd(hn::LoadU(df, x + k), loadWidened(df, row + k), a0);
             a1 = hn::MulAdd(hn::LoadU(df, x + k + N), loadWidened(df, row + k + N), a1);
             a2 = hn::MulAdd(hn::LoadU(df, x + k + 2 * N), loadWidened(df, row + k + 2 * N), a2);
@@ -81,7 +83,7 @@ HWY_NOINLINE void streamGroup(const float* x, size_t I, const W* w, size_t O, si
         // One prefetch per 64 bytes of each row: more only cost load slots (measured).
         const bool lineStart = ((k * sizeof(W)) & 63) == 0;
         for (size_t r = 0; r < 4; ++r) {
-            if (lineStart) hwy::Prefetch(rows[r] + prefetch + k);
+            if (lineStart) prefetchOnce(rows[r] + prefetch + k);
             const VF wv = loadWidened(df, rows[r] + k);
             for (size_t t = 0; t < TT; ++t) acc[t][r] = hn::MulAdd(xv[t], wv, acc[t][r]);
         }
@@ -129,9 +131,10 @@ void matmulTyped(ThreadPool& pool, float* out, const float* in, const W* w, size
                 break;
             case 2: streamGroups<2>(in, I, w, O, out, a, b); break;
             case 3: streamGroups<3>(in, I, w, O, out, a, b); break;
-            case 4: streamGroups<4>(in, I, w, O, out, a, b); break;
-            case 5: streamGroups<5>(in, I, w, O, out, a, b); break;
-            default: streamGroups<6>(in, I, w, O, out, a, b); break;
+            // Never reached where kMaxStreamRows is 3; capped so no spilling tile is built.
+            case 4: streamGroups<std::min<size_t>(4, kMaxStreamRows)>(in, I, w, O, out, a, b); break;
+            case 5: streamGroups<std::min<size_t>(5, kMaxStreamRows)>(in, I, w, O, out, a, b); break;
+            default: streamGroups<kMaxStreamRows>(in, I, w, O, out, a, b); break;
             }
         });
         return;

@@ -20,7 +20,7 @@ namespace rwkv::cpu::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
 // Sums n floats with four independent accumulators; the sum keeps the loads alive.
-float streamSum(const float* data, size_t n)
+HWY_NOINLINE float streamSum(const float* data, size_t n)
 {
     const hn::ScalableTag<float> d;
     const size_t N = hn::Lanes(d);
@@ -39,7 +39,7 @@ float streamSum(const float* data, size_t n)
 
 // Twelve independent FMA chains cover FMA latency × FMA ports on current cores (4 × 2)
 // and still fit 16-register targets. Returns flops done.
-double fmaChains(int64_t iterations, float* sink)
+HWY_NOINLINE double fmaChains(int64_t iterations, float* sink)
 {
     const hn::ScalableTag<float> d;
     const auto m = hn::Set(d, 0.9999999f), c = hn::Set(d, 1e-7f);
@@ -57,65 +57,68 @@ double fmaChains(int64_t iterations, float* sink)
     return double(iterations) * 12.0 * double(hn::Lanes(d)) * 2.0;
 }
 
-} // namespace rwkv::cpu::HWY_NAMESPACE
-HWY_AFTER_NAMESPACE();
-
-#if HWY_ONCE
-namespace rwkv::cpu {
-
-HWY_EXPORT(streamSum);
-HWY_EXPORT(fmaChains);
-
-namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
-
 // Splits [0, n) into one contiguous share per pool thread.
 void perThread(ThreadPool& pool, int64_t n, const std::function<void(int64_t, int64_t)>& fn)
 {
     pool.parallelFor(n, (n + pool.size() - 1) / pool.size(), fn);
 }
 
-} // namespace
+// One timed read of data[0, n) by all pool threads; returns seconds.
+double readPass(ThreadPool& pool, const float* data, size_t n)
+{
+    std::atomic<float> sink{0.0f};
+    const auto t0 = std::chrono::steady_clock::now();
+    perThread(pool, int64_t(n), [&](int64_t b, int64_t e) {
+        sink.store(streamSum(data + b, size_t(e - b)), std::memory_order_relaxed);
+    });
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// One timed FMA run on every pool thread; returns GFLOP/s.
+double fmaPass(ThreadPool& pool, int64_t iterations)
+{
+    std::atomic<double> flops{0.0};
+    std::atomic<float> results{0.0f}; // keeps the chains' results, so they cannot be elided
+    const auto t0 = std::chrono::steady_clock::now();
+    perThread(pool, pool.size(), [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) {
+            float result = 0.0f;
+            flops.fetch_add(fmaChains(iterations, &result));
+            results.store(result, std::memory_order_relaxed);
+        }
+    });
+    return flops.load() / std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() * 1e-9;
+}
+
+} // namespace rwkv::cpu::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace rwkv::cpu {
+
+HWY_EXPORT(readPass);
+HWY_EXPORT(fmaPass);
 
 double measureReadBandwidthGBs(ThreadPool& pool)
 {
     constexpr size_t kBytes = size_t(512) << 20;
-    constexpr int64_t kFloats = int64_t(kBytes / sizeof(float));
-    const auto buffer = hwy::AllocateAligned<float>(size_t(kFloats));
+    constexpr size_t kFloats = kBytes / sizeof(float);
+    const auto buffer = hwy::AllocateAligned<float>(kFloats);
     float* data = buffer.get();
-    // First touch from the reading threads, so pages sit near them and are really mapped.
-    perThread(pool, kFloats, [&](int64_t b, int64_t e) { std::fill(data + b, data + e, 1.0f); });
-    std::atomic<float> sink{0.0f};
+    // First touch from the reading threads, so pages are really mapped (and near them).
+    pool.parallelFor(int64_t(kFloats), int64_t(kFloats) / pool.size() + 1,
+                     [&](int64_t b, int64_t e) { std::fill(data + b, data + e, 1.0f); });
     double best = 0.0;
-    for (int run = 0; run < 5; ++run) {
-        const auto t0 = Clock::now();
-        perThread(pool, kFloats, [&](int64_t b, int64_t e) {
-            sink.store(HWY_DYNAMIC_DISPATCH(streamSum)(data + b, size_t(e - b)), std::memory_order_relaxed);
-        });
-        best = std::max(best, double(kBytes) / seconds(t0, Clock::now()) * 1e-9);
-    }
+    for (int run = 0; run < 5; ++run)
+        best = std::max(best, double(kBytes) / HWY_DYNAMIC_DISPATCH(readPass)(pool, data, kFloats) * 1e-9);
     return best;
 }
 
 double measureFmaPeakGflops(ThreadPool& pool)
 {
     constexpr int64_t kIterations = int64_t(1) << 23;
-    std::atomic<double> flops{0.0};
     double best = 0.0;
-    for (int run = 0; run < 3; ++run) {
-        flops.store(0.0);
-        const auto t0 = Clock::now();
-        perThread(pool, pool.size(), [&](int64_t b, int64_t e) {
-            for (int64_t i = b; i < e; ++i) {
-                float sink = 0.0f; // written through a dispatched call, so the chains cannot be elided
-                flops.fetch_add(HWY_DYNAMIC_DISPATCH(fmaChains)(kIterations, &sink));
-            }
-        });
-        best = std::max(best, flops.load() / seconds(t0, Clock::now()) * 1e-9);
-    }
+    for (int run = 0; run < 3; ++run) best = std::max(best, HWY_DYNAMIC_DISPATCH(fmaPass)(pool, kIterations));
     return best;
 }
 
