@@ -9,11 +9,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace rwkv {
 
-// A view of device memory; data is a host pointer on the CPU backend.
+// A view of device memory; data is a host pointer on the CPU backend and a device address
+// on GPU backends (so views into one buffer are plain pointer arithmetic everywhere).
 struct DTensor {
     void* data = nullptr;
     DType dtype = DType::F32;
@@ -46,11 +48,21 @@ enum class UnaryOp {
 
 enum class BinaryOp { Add, Mul };
 
+// Device memory in use and the most this process may use (bytes).
+struct MemoryInfo {
+    uint64_t used = 0;
+    uint64_t budget = 0;
+};
+
 class Device {
 public:
     virtual ~Device() = default;
     // e.g. "cpu (AVX-512, 2 threads)".
     virtual std::string name() const = 0;
+    // True when DTensor::data is host memory the CPU may read and write directly.
+    virtual bool hostMemory() const { return false; }
+    // The device's memory meter, where it has one of its own.
+    virtual std::optional<MemoryInfo> memoryInfo() const { return std::nullopt; }
 
     // Throws Error(OutOfMemory).
     virtual std::unique_ptr<DeviceBuffer> allocate(size_t bytes) = 0;

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <optional>
 
 namespace rwkv {
 
@@ -74,7 +75,9 @@ DTensor Model::scratch(int64_t rows, int64_t cols)
 
 DTensor Model::stateTensor(std::span<float> values, int64_t rows, int64_t cols) const
 {
-    return DTensor{values.data(), DType::F32, rows, cols};
+    if (!m_stateHost) return DTensor{values.data(), DType::F32, rows, cols};
+    float* device = static_cast<float*>(m_stateBuffer->data()) + (values.data() - m_stateHost);
+    return DTensor{device, DType::F32, rows, cols};
 }
 
 std::vector<float> Model::forward(std::span<const int32_t> tokens, State& state, bool allLogits)
@@ -88,12 +91,27 @@ std::vector<float> Model::forward(std::span<const int32_t> tokens, State& state,
                                                         + std::to_string(m_config.vocab - 1) + ")");
     const size_t V = size_t(m_config.vocab);
     std::vector<float> logits(allLogits ? tokens.size() * V : (tokens.empty() ? 0 : V));
+    // A device without host memory works on a copy of the state: uploaded here, downloaded
+    // after the last chunk (on an error the State keeps its old value). This round trip per
+    // call could be saved by a device-resident state cache keyed by the State; not built yet.
+    std::optional<DTensor> mirror;
+    if (!m_device.hostMemory()) {
+        if (!m_stateBuffer) m_stateBuffer = m_device.allocate(state.data().size() * 4);
+        mirror = DTensor{m_stateBuffer->data(), DType::F32, 1, int64_t(state.data().size())};
+        m_device.upload(*mirror, state.data().data());
+        m_stateHost = state.data().data();
+    }
+    struct Unmirror {
+        const float*& host;
+        ~Unmirror() { host = nullptr; }
+    } unmirror{m_stateHost};
     for (size_t first = 0; first < tokens.size(); first += kMaxChunkTokens) {
         const size_t n = std::min<size_t>(kMaxChunkTokens, tokens.size() - first);
         const bool last = first + n == tokens.size();
         float* out = allLogits ? logits.data() + first * V : (last ? logits.data() : nullptr);
         runChunk(tokens.subspan(first, n), state, out, allLogits);
     }
+    if (mirror) m_device.download(state.data().data(), *mirror);
     return logits;
 }
 

@@ -46,7 +46,8 @@ protected:
 
     // Scratch activation memory; rows × cols fp32, valid until the next forward call.
     DTensor scratch(int64_t rows, int64_t cols);
-    // Wraps a host span of the state as a device tensor (CPU-resident state).
+    // The device tensor for a span of the State being fed: the span itself on a host-memory
+    // device, else the same floats in the device copy forward() keeps during the call.
     DTensor stateTensor(std::span<float> values, int64_t rows, int64_t cols) const;
 
     ModelConfig m_config;
@@ -63,6 +64,10 @@ private:
     DTensor m_lnOutW, m_lnOutB, m_head;
     std::unique_ptr<DeviceBuffer> m_scratchBuffer;
     size_t m_scratchUsed = 0;
+    // Device copy of the state for devices without host memory, valid during forward():
+    // m_stateHost is the State's data it mirrors (null when the state is used in place).
+    std::unique_ptr<DeviceBuffer> m_stateBuffer;
+    const float* m_stateHost = nullptr;
 };
 
 // Largest number of tokens pushed through the blocks at once (bounds scratch memory).

@@ -12,6 +12,7 @@ public:
     explicit CpuDevice(int threads = 0);
 
     std::string name() const override;
+    bool hostMemory() const override { return true; }
     int threads() const { return m_pool.size(); }
 
     std::unique_ptr<DeviceBuffer> allocate(size_t bytes) override;
