@@ -84,8 +84,15 @@ void AppController::connectWorker()
                             c.value(QStringLiteral("precision")).toString(), c.value(QStringLiteral("threads")).toInt());
         m_settings.addRecentModel(info.path);
         m_meters.setModelSizes(double(info.stateBytes), double(info.weightBytes));
+        // Process RAM until (and unless) the new model's device reports its own meter.
+        m_deviceMemoryBytes = -1;
+        m_meters.setMemoryScale(QStringLiteral("RAM"), double(systemMemoryBytes()));
         emit modelChanged();
         emit modelChoiceChanged();
+    });
+    connect(w, &InferenceWorker::deviceMemory, this, [this](qint64 used, qint64 budget) {
+        if (m_deviceMemoryBytes < 0) m_meters.setMemoryScale(QStringLiteral("VRAM"), double(budget));
+        m_deviceMemoryBytes = used;
     });
     connect(w, &InferenceWorker::devicesListed, this, [this](const QList<DeviceRow>& rows) { m_devices.setRows(rows); });
     connect(w, &InferenceWorker::conversationsListed, this, [this](const QList<ConversationRow>& rows) {
@@ -335,7 +342,7 @@ void AppController::sampleMeters()
 {
     MeterSample sample;
     sample.timeMs = m_clock.isValid() ? m_clock.elapsed() : 0;
-    sample.memoryBytes = double(processResidentBytes());
+    sample.memoryBytes = m_deviceMemoryBytes >= 0 ? double(m_deviceMemoryBytes) : double(processResidentBytes());
     sample.prefillTps = std::exchange(m_pendingPrefillTps, 0.0);
     sample.decodeTps = generating() ? m_liveDecodeTps : 0.0;
     m_meters.addSample(sample);

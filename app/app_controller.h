@@ -204,4 +204,5 @@ private:
     QElapsedTimer m_clock;
     double m_liveDecodeTps = 0;    // while a reply streams
     double m_pendingPrefillTps = 0;  // the last turn's prefill rate, plotted once
+    qint64 m_deviceMemoryBytes = -1; // the model device's own meter; -1: none, process RAM is shown
 };

@@ -62,6 +62,10 @@ void InferenceWorker::guarded(const QString& task, const std::function<void()>& 
     } catch (const std::exception& e) {
         emit failed(task, QStringLiteral("internal"), qs(e.what()));
     }
+    // Devices with their own memory meter (Vulkan) report it after every job; for the CPU
+    // the app measures the process itself.
+    if (m_device)
+        if (const auto memory = m_device->memoryInfo()) emit deviceMemory(qint64(memory->used), qint64(memory->budget));
     emit jobFinished();
 }
 

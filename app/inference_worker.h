@@ -63,6 +63,8 @@ signals:
     void modelLoadProgress(double fraction);
     void modelLoaded(const ModelInfo& info);
     void devicesListed(const QList<DeviceRow>& rows);
+    // The model's device memory in use and its budget, where the device meters it itself.
+    void deviceMemory(qint64 usedBytes, qint64 budgetBytes);
     void conversationsListed(const QList<ConversationRow>& rows);
     void conversationShown(const ConversationView& view);
     void conversationDeleted(qint64 id);

@@ -10,6 +10,18 @@
 
 namespace rwkv::cli {
 
+namespace {
+
+// "120.0 MiB used of 80.0 GiB", the device's own meter.
+std::string memoryText(const MemoryInfo& m)
+{
+    char text[96];
+    std::snprintf(text, sizeof text, "%.1f MiB used of %.1f MiB", double(m.used) / (1 << 20), double(m.budget) / (1 << 20));
+    return text;
+}
+
+} // namespace
+
 int runInfo(Args& args)
 {
     const bool json = args.flag("json");
@@ -24,6 +36,8 @@ int runInfo(Args& args)
             {"ffn", c.nFfn}, {"vocab", c.vocab}, {"parameters", c.paramCount}, {"state_bytes", c.stateBytes()},
             {"fingerprint", fp}, {"tokenizer", m.tokenizer ? std::string(m.tokenizer->name()) : "none"},
             {"strategy", m.strategy.text()}, {"weight_bytes", m.model->weightBytes()}};
+        if (const auto mem = m.device->memoryInfo())
+            j["device_memory"] = {{"used_bytes", mem->used}, {"budget_bytes", mem->budget}};
         std::cout << j.dump() << "\n";
         return 0;
     }
@@ -41,14 +55,19 @@ int runInfo(Args& args)
     std::printf("fingerprint  %s\n", fp.c_str());
     std::printf("strategy     %s, %.1f MiB of weights on %s\n", m.strategy.text().c_str(),
                 double(m.model->weightBytes()) / (1 << 20), m.model->device().name().c_str());
+    if (const auto mem = m.device->memoryInfo()) std::printf("memory       %s\n", memoryText(*mem).c_str());
     return 0;
 }
 
 int runDevices(Args& args)
 {
     args.finish();
-    for (const DeviceInfo& d : listDevices())
-        std::printf("%-10s %-11s %s\n", d.id.c_str(), d.available ? "available" : "unavailable", d.description.c_str());
+    for (const DeviceInfo& d : listDevices()) {
+        std::string text = d.description;
+        if (d.available && d.id != "cpu")
+            if (const auto mem = createDevice(d.id)->memoryInfo()) text += ", " + memoryText(*mem);
+        std::printf("%-10s %-11s %s\n", d.id.c_str(), d.available ? "available" : "unavailable", text.c_str());
+    }
     return 0;
 }
 
