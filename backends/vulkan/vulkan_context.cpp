@@ -47,6 +47,7 @@ AdapterInfo describeAdapter(VkPhysicalDevice physical)
     vkGetPhysicalDeviceProperties2(physical, &props);
     const uint32_t api = props.properties.apiVersion;
     AdapterInfo a;
+    a.subgroupSize = subgroup.subgroupSize;
     a.name = std::string(props.properties.deviceName) + " (Vulkan " + std::to_string(VK_API_VERSION_MAJOR(api)) + "."
              + std::to_string(VK_API_VERSION_MINOR(api)) + ")";
     if (api < VK_API_VERSION_1_2) {

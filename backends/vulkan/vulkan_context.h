@@ -29,6 +29,7 @@ private:
 struct AdapterInfo {
     std::string name;   // e.g. "NVIDIA H100 80GB HBM3 (Vulkan 1.3)"
     std::string reason; // empty when usable, else why the kernels cannot run on it
+    uint32_t subgroupSize = 0;
 };
 
 // What adapter `physical` is and whether it has every feature the kernels rely on.

@@ -53,6 +53,7 @@ VulkanDevice::VulkanDevice(int index)
     const AdapterInfo info = describeAdapter(m_physical);
     if (!info.reason.empty()) throw Error(ErrorCode::Unsupported, info.name + ": " + info.reason);
     m_name = "vulkan:" + std::to_string(index) + " " + info.name;
+    m_subgroupSize = std::max<uint32_t>(1, info.subgroupSize);
 
     uint32_t familyCount = 0;
     vkGetPhysicalDeviceQueueFamilyProperties(m_physical, &familyCount, nullptr);
@@ -319,7 +320,7 @@ void VulkanDevice::download(void* host, const DTensor& src)
     }
 }
 
-VkPipeline VulkanDevice::pipeline(Shader shader, uint32_t spec)
+VkPipeline VulkanDevice::pipeline(Shader shader, Spec spec)
 {
     const auto key = std::make_pair(shader, spec);
     if (const auto it = m_pipelines.find(key); it != m_pipelines.end()) return it->second;
@@ -332,8 +333,9 @@ VkPipeline VulkanDevice::pipeline(Shader shader, uint32_t spec)
         info.pCode = code.data();
         check(vkCreateShaderModule(m_device, &info, nullptr, &module), "vkCreateShaderModule");
     }
-    const VkSpecializationMapEntry entry{0, 0, sizeof(uint32_t)};
-    VkSpecializationInfo specInfo{1, &entry, sizeof(uint32_t), &spec};
+    const uint32_t values[2] = {spec.first, spec.second};
+    const VkSpecializationMapEntry entries[2] = {{0, 0, sizeof(uint32_t)}, {1, sizeof(uint32_t), sizeof(uint32_t)}};
+    VkSpecializationInfo specInfo{2, entries, sizeof values, values};
     VkComputePipelineCreateInfo info{};
     info.sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO;
     info.stage.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO;
@@ -348,7 +350,7 @@ VkPipeline VulkanDevice::pipeline(Shader shader, uint32_t spec)
     return p;
 }
 
-void VulkanDevice::dispatchRaw(Shader shader, uint32_t spec, const void* push, uint32_t pushBytes, uint64_t groups)
+void VulkanDevice::dispatchRaw(Shader shader, Spec spec, const void* push, uint32_t pushBytes, uint64_t groups)
 {
     if (groups == 0) return;
     const VkPipeline p = pipeline(shader, spec);

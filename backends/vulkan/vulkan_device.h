@@ -64,14 +64,17 @@ private:
         size_t size = 0;
     };
 
+    // Specialisation constants 0 and 1 of a shader (unused ones are ignored).
+    using Spec = std::pair<uint32_t, uint32_t>;
+
     // Records one kernel: `groups` workgroups of `shader` specialised with `spec`.
     template <class Push>
-    void dispatch(Shader shader, uint32_t spec, const Push& push, uint64_t groups)
+    void dispatch(Shader shader, Spec spec, const Push& push, uint64_t groups)
     {
         dispatchRaw(shader, spec, &push, uint32_t(sizeof(Push)), groups);
     }
-    void dispatchRaw(Shader shader, uint32_t spec, const void* push, uint32_t pushBytes, uint64_t groups);
-    VkPipeline pipeline(Shader shader, uint32_t spec);
+    void dispatchRaw(Shader shader, Spec spec, const void* push, uint32_t pushBytes, uint64_t groups);
+    VkPipeline pipeline(Shader shader, Spec spec);
     Allocation createBuffer(size_t bytes, VkBufferUsageFlags usage, uint32_t memoryType, bool deviceAddress);
     // The buffer holding [address, address + bytes) and the offset of address in it.
     std::pair<VkBuffer, VkDeviceSize> locate(const void* address, size_t bytes) const;
@@ -91,11 +94,12 @@ private:
     bool m_recording = false;
     VkPipeline m_bound = VK_NULL_HANDLE;
     std::map<Shader, VkShaderModule> m_modules;
-    std::map<std::pair<Shader, uint32_t>, VkPipeline> m_pipelines;
+    std::map<std::pair<Shader, Spec>, VkPipeline> m_pipelines;
 
     std::map<uint64_t, Allocation> m_allocations; // by device address
     uint32_t m_deviceType = 0, m_hostType = 0;      // memory type indices
     uint32_t m_deviceHeap = 0;
+    uint32_t m_subgroupSize = 32;
     bool m_hasBudget = false;
     uint64_t m_allocatedBytes = 0;
 

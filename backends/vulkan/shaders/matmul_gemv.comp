@@ -1,51 +1,76 @@
 #version 460
 // matmul for a few rows of input (decode): out[T,O] = in[T,I] · Wᵀ, T ≤ kMaxT. Each
-// workgroup owns kRows output rows; its invocations stride over I so that neighbours read
-// neighbouring weights (coalesced), every weight is read once for all T rows, and the
-// partial sums meet in subgroup reductions.
+// subgroup owns whole output rows: its lanes stride over I so that neighbours read
+// neighbouring weights (coalesced), each weight is read once for all T input rows, and one
+// subgroup reduction finishes a row, with no shared memory or barrier. With kVector (I a
+// multiple of 8, 16-byte aligned tensors) each lane reads 8 weights at a time, in 16-byte
+// loads for fp16/bf16.
+layout(local_size_x = 128) in;
 #include "common.glsl"
 #include "weights.glsl"
 #extension GL_KHR_shader_subgroup_arithmetic : require
 #extension GL_KHR_shader_subgroup_basic : require
 
-layout(local_size_x = 128) in;
+layout(constant_id = 1) const bool kVector = false;
+
+layout(buffer_reference, std430, buffer_reference_align = 16) readonly buffer Vec4s { vec4 v[]; };
+layout(buffer_reference, std430, buffer_reference_align = 16) readonly buffer UVec4s { uvec4 v[]; };
 
 layout(push_constant) uniform Params {
     Floats outp, inp, weight;
     uint T, I, O;
+    uint rowsPerGroup; // a multiple of the number of subgroups
 };
 
-const uint kRows = 2;
 const uint kMaxT = 4;
-shared float sPartial[kRows * kMaxT][64];
+
+// Weights 8q .. 8q+7 of the matrix (row-major, so within one row when I % 8 == 0).
+void load8(uint q, out float w[8])
+{
+    if (kWeightType == 0) {
+        const vec4 a = Vec4s(weight).v[2 * q], b = Vec4s(weight).v[2 * q + 1];
+        w = float[8](a.x, a.y, a.z, a.w, b.x, b.y, b.z, b.w);
+        return;
+    }
+    const uvec4 u = UVec4s(weight).v[q];
+    for (uint k = 0; k < 4; ++k) {
+        if (kWeightType == 1) {
+            const vec2 h = unpackHalf2x16(u[k]);
+            w[2 * k] = h.x;
+            w[2 * k + 1] = h.y;
+        } else {
+            w[2 * k] = uintBitsToFloat(u[k] << 16);
+            w[2 * k + 1] = uintBitsToFloat(u[k] & 0xffff0000u);
+        }
+    }
+}
 
 void main()
 {
-    const uint row0 = flatGroup() * kRows;
-    float acc[kRows * kMaxT];
-    for (uint j = 0; j < kRows * kMaxT; ++j) acc[j] = 0.0;
-
-    for (uint i = gl_LocalInvocationID.x; i < I; i += gl_WorkGroupSize.x) {
-        float x[kMaxT];
-        for (uint t = 0; t < kMaxT; ++t) x[t] = t < T ? inp.v[t * I + i] : 0.0;
-        for (uint r = 0; r < kRows; ++r) {
-            if (row0 + r >= O) break;
-            const float w = loadWeight(weight, (row0 + r) * I + i);
-            for (uint t = 0; t < kMaxT; ++t) acc[r * kMaxT + t] += w * x[t];
+    const uint lane = gl_SubgroupInvocationID, width = gl_SubgroupSize;
+    for (uint r = gl_SubgroupID; r < rowsPerGroup; r += gl_NumSubgroups) {
+        const uint row = flatGroup() * rowsPerGroup + r;
+        if (row >= O) break; // the same for the whole subgroup
+        float acc[kMaxT];
+        for (uint t = 0; t < kMaxT; ++t) acc[t] = 0.0;
+        if (kVector) {
+            for (uint q = lane; q < I / 8; q += width) {
+                float w[8];
+                load8(row * (I / 8) + q, w);
+                for (uint t = 0; t < T && t < kMaxT; ++t) {
+                    const vec4 a = Vec4s(inp).v[t * I / 4 + 2 * q], b = Vec4s(inp).v[t * I / 4 + 2 * q + 1];
+                    acc[t] += dot(vec4(w[0], w[1], w[2], w[3]), a) + dot(vec4(w[4], w[5], w[6], w[7]), b);
+                }
+            }
+        } else {
+            for (uint i = lane; i < I; i += width) {
+                const float w = loadWeight(weight, row * I + i);
+                for (uint t = 0; t < T && t < kMaxT; ++t) acc[t] += w * inp.v[t * I + i];
+            }
         }
-    }
-    for (uint j = 0; j < kRows * kMaxT; ++j) {
-        const float s = subgroupAdd(acc[j]);
-        if (subgroupElect()) sPartial[j][gl_SubgroupID] = s;
-    }
-    barrier();
-    const uint j = gl_LocalInvocationID.x;
-    if (j < kRows * kMaxT) {
-        const uint r = j / kMaxT, t = j % kMaxT;
-        if (t < T && row0 + r < O) {
-            float total = 0.0;
-            for (uint s = 0; s < gl_NumSubgroups; ++s) total += sPartial[j][s];
-            outp.v[t * O + row0 + r] = total;
+        for (uint t = 0; t < kMaxT; ++t) {
+            const float s = subgroupAdd(acc[t]);
+            if (lane == 0 && t < T) outp.v[t * O + row] = s;
         }
     }
 }
