@@ -22,7 +22,10 @@ Instance::Instance()
     VkInstanceCreateInfo info{};
     info.sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO;
     info.pApplicationInfo = &app;
-    check(vkCreateInstance(&info, nullptr, &m_instance), "vkCreateInstance (no Vulkan driver installed?)");
+    const VkResult r = vkCreateInstance(&info, nullptr, &m_instance);
+    if (r != VK_SUCCESS)
+        throw Error(ErrorCode::Unsupported,
+                    "no usable Vulkan driver (vkCreateInstance failed, VkResult " + std::to_string(int(r)) + ")");
 }
 
 Instance::~Instance() { vkDestroyInstance(m_instance, nullptr); }
