@@ -231,7 +231,12 @@ void VulkanDevice::release(uint64_t address)
 {
     const auto it = m_allocations.find(address);
     if (it == m_allocations.end()) return;
-    finish(); // recorded work may still use it
+    try {
+        finish(); // recorded work may still use it
+    } catch (const Error&) {
+        // The device is lost: nothing runs any more, so freeing is safe; destructors don't throw.
+        m_recording = false;
+    }
     vkDestroyBuffer(m_device, it->second.buffer, nullptr);
     vkFreeMemory(m_device, it->second.memory, nullptr);
     m_allocatedBytes -= it->second.size;

@@ -50,6 +50,8 @@ int runBench(Args& args)
     if (promptTokens <= 0 || genTokens <= 0 || repetitions <= 0)
         throw Error(ErrorCode::InvalidArgument, "--prompt-tokens, --gen-tokens and --repetitions must be positive");
     const int threads = args.intValue("threads", 0); // also read by loadModel, for the CPU device
+    // A GPU's memory bandwidth cannot be probed from the host: the roofline needs it given.
+    const double deviceGBs = args.floatValue("device-gbs", 0.0f);
     LoadedModel m = loadModel(args);
     args.finish();
     Model& model = *m.model;
@@ -83,7 +85,10 @@ int runBench(Args& args)
     const Stat pp = stats(prefill), tg = stats(decode);
     const double bytesPerToken = double(model.bytesPerDecodedToken());
     const double decodeGBs = tg.mean * bytesPerToken / 1e9;
-    const double bandwidthLimit = bandwidth * 1e9 / bytesPerToken;
+    // Decode roofline: the device's memory bandwidth over the bytes a token reads (host RAM as
+    // probed above for host-memory devices, --device-gbs for the others).
+    const bool gpu = !model.device().hostMemory();
+    const double bandwidthLimit = (gpu ? deviceGBs : bandwidth) * 1e9 / bytesPerToken;
     // Prefill FLOPs per token: every matrix but the head (only the last row needs logits).
     const double matrixParams = bytesPerToken / double(dtypeSize(model.matrixType())) - double(c.vocab) * c.nEmbd;
     const double prefillGflops = pp.mean * 2.0 * matrixParams / 1e9;
@@ -98,7 +103,8 @@ int runBench(Args& args)
                                   {"decode_stddev", tg.stddev}, {"decode_weight_gb_per_s", decodeGBs},
                                   {"bytes_per_token", bytesPerToken}, {"prefill_gflops", prefillGflops},
                                   {"machine_read_gb_per_s", bandwidth}, {"machine_fma_gflops", fmaPeak},
-                                  {"decode_fraction_of_bandwidth_limit", tg.mean / bandwidthLimit}};
+                                  {"device_gb_per_s", gpu ? deviceGBs : bandwidth},
+                                  {"decode_fraction_of_bandwidth_limit", bandwidthLimit > 0 ? tg.mean / bandwidthLimit : 0.0}};
         std::cout << j.dump() << "\n";
         return 0;
     }
@@ -107,10 +113,13 @@ int runBench(Args& args)
                 name.c_str(), m.strategy.text().c_str(), double(model.weightBytes()) / (1 << 20),
                 double(c.paramCount) / 1e6, model.device().name().c_str(), promptTokens, pp.mean, pp.stddev,
                 prefillGflops, 100.0 * prefillGflops / fmaPeak);
-    std::printf("| %s | %s, %.1f MiB | %.1f M | %s | tg%d | %.1f ± %.1f | %.1f GB/s of weights (%.0f%% of the %.0f t/s bandwidth limit) |\n",
-                name.c_str(), m.strategy.text().c_str(), double(model.weightBytes()) / (1 << 20),
-                double(c.paramCount) / 1e6, model.device().name().c_str(), genTokens, tg.mean, tg.stddev, decodeGBs,
-                100.0 * tg.mean / bandwidthLimit, bandwidthLimit);
+    char roofline[96] = "roofline unknown: give --device-gbs";
+    if (bandwidthLimit > 0)
+        std::snprintf(roofline, sizeof roofline, "%.0f%% of the %.0f t/s bandwidth limit", 100.0 * tg.mean / bandwidthLimit,
+                      bandwidthLimit);
+    std::printf("| %s | %s, %.1f MiB | %.1f M | %s | tg%d | %.1f ± %.1f | %.1f GB/s of weights (%s) |\n", name.c_str(),
+                m.strategy.text().c_str(), double(model.weightBytes()) / (1 << 20), double(c.paramCount) / 1e6,
+                model.device().name().c_str(), genTokens, tg.mean, tg.stddev, decodeGBs, roofline);
     std::printf("\nmachine: read bandwidth %.1f GB/s, FMA peak %.1f GFLOP/s (%d threads); %.1f MB of weights read per decoded token\n",
                 bandwidth, fmaPeak, pool.size(), bytesPerToken / 1e6);
     return 0;

@@ -20,6 +20,7 @@ commands:
               --state F starts from a state-tuning file
   logits      --tokens CSV [--chunk-sizes CSV] --json  logits after the last token
   bench       [--prompt-tokens 512] [--gen-tokens 128] [--threads N]        prefill/decode speed
+              [--device-gbs G]  a GPU's memory bandwidth, for the decode roofline
   make-random --arch x070 --layers L --width C --vocab V --out F [--ffn F] [--head-size N] [--dtype bf16] [--seed S]
   devices                                              compute devices of this build
 
