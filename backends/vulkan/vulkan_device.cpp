@@ -63,13 +63,18 @@ VulkanDevice::VulkanDevice(int index)
                                       [](const auto& f) { return f.queueFlags & VK_QUEUE_COMPUTE_BIT; });
     if (compute == families.end()) throw Error(ErrorCode::Unsupported, info.name + ": no compute queue");
     m_hasBudget = hasExtension(m_physical, VK_EXT_MEMORY_BUDGET_EXTENSION_NAME);
-    createLogicalDevice(uint32_t(compute - families.begin()), m_hasBudget);
-    chooseMemoryTypes();
-    m_staging = createBuffer(kStagingBytes, VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
-                             m_hostType, false);
-    void* mapped = nullptr;
-    check(vkMapMemory(m_device, m_staging.memory, 0, VK_WHOLE_SIZE, 0, &mapped), "vkMapMemory");
-    m_stagingMap = static_cast<char*>(mapped);
+    try {
+        createLogicalDevice(uint32_t(compute - families.begin()), m_hasBudget);
+        chooseMemoryTypes();
+        m_staging = createBuffer(kStagingBytes, VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+                                 m_hostType, false);
+        void* mapped = nullptr;
+        check(vkMapMemory(m_device, m_staging.memory, 0, VK_WHOLE_SIZE, 0, &mapped), "vkMapMemory");
+        m_stagingMap = static_cast<char*>(mapped);
+    } catch (...) {
+        destroy(); // the destructor does not run for a constructor that throws
+        throw;
+    }
 }
 
 void VulkanDevice::createLogicalDevice(uint32_t family, bool budgetExtension)
@@ -146,7 +151,9 @@ void VulkanDevice::chooseMemoryTypes()
     m_deviceHeap = mem.memoryTypes[m_deviceType].heapIndex;
 }
 
-VulkanDevice::~VulkanDevice()
+VulkanDevice::~VulkanDevice() { destroy(); }
+
+void VulkanDevice::destroy() noexcept
 {
     if (m_device == VK_NULL_HANDLE) return;
     vkDeviceWaitIdle(m_device);
@@ -162,6 +169,7 @@ VulkanDevice::~VulkanDevice()
     vkDestroyFence(m_device, m_fence, nullptr);
     vkDestroyCommandPool(m_device, m_commandPool, nullptr);
     vkDestroyDevice(m_device, nullptr);
+    m_device = VK_NULL_HANDLE;
 }
 
 std::optional<MemoryInfo> VulkanDevice::memoryInfo() const

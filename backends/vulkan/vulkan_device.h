@@ -81,6 +81,8 @@ private:
     void record();
     void barrier(VkPipelineStageFlags dstStage, VkAccessFlags dstAccess);
     void createLogicalDevice(uint32_t family, bool budgetExtension);
+    // Frees everything created so far (destructor, failed constructor).
+    void destroy() noexcept;
     void chooseMemoryTypes();
 
     Instance m_instance;
