@@ -270,6 +270,20 @@ void VulkanDevice::record()
     check(vkBeginCommandBuffer(m_commands, &begin), "vkBeginCommandBuffer");
     m_recording = true;
     m_bound = VK_NULL_HANDLE;
+    m_hazards.clear(); // everything submitted before has completed (finish waits)
+}
+
+AddressRange VulkanDevice::range(const DTensor& t)
+{
+    const uint64_t begin = reinterpret_cast<uint64_t>(t.data);
+    return {begin, begin + t.bytes()};
+}
+
+void VulkanDevice::access(const std::vector<AddressRange>& reads, const std::vector<AddressRange>& writes)
+{
+    record();
+    if (m_hazards.needsBarrier(reads, writes))
+        barrier(VK_PIPELINE_STAGE_ALL_COMMANDS_BIT, VK_ACCESS_MEMORY_READ_BIT | VK_ACCESS_MEMORY_WRITE_BIT);
 }
 
 void VulkanDevice::barrier(VkPipelineStageFlags dstStage, VkAccessFlags dstAccess)
@@ -306,14 +320,13 @@ void VulkanDevice::upload(const DTensor& dst, const void* host)
         if (m_stagingUsed >= kStagingBytes) finish();
         const size_t n = std::min(total - done, kStagingBytes - m_stagingUsed);
         std::memcpy(m_stagingMap + m_stagingUsed, src + done, n);
-        record();
+        const uint64_t at = reinterpret_cast<uint64_t>(dst.data) + done;
+        access({}, {{at, at + n}});
         const VkBufferCopy copy{m_stagingUsed, offset + done, n};
         vkCmdCopyBuffer(m_commands, m_staging.buffer, buffer, 1, &copy);
         m_stagingUsed += (n + 15) / 16 * 16;
         done += n;
     }
-    record();
-    barrier(VK_PIPELINE_STAGE_ALL_COMMANDS_BIT, VK_ACCESS_MEMORY_READ_BIT | VK_ACCESS_MEMORY_WRITE_BIT);
 }
 
 void VulkanDevice::download(void* host, const DTensor& src)
@@ -324,7 +337,8 @@ void VulkanDevice::download(void* host, const DTensor& src)
         const size_t n = std::min(total - done, kStagingBytes);
         if (kStagingBytes - m_stagingUsed < n) finish();
         const size_t at = m_stagingUsed;
-        record();
+        const uint64_t from = reinterpret_cast<uint64_t>(src.data) + done;
+        access({{from, from + n}}, {});
         const VkBufferCopy copy{offset + done, at, n};
         vkCmdCopyBuffer(m_commands, buffer, m_staging.buffer, 1, &copy);
         finish();
@@ -367,7 +381,7 @@ void VulkanDevice::dispatchRaw(Shader shader, Spec spec, const void* push, uint3
 {
     if (groups == 0) return;
     const VkPipeline p = pipeline(shader, spec);
-    record();
+    record(); // dispatch() has recorded the barrier this kernel needs, if any
     if (p != m_bound) {
         vkCmdBindPipeline(m_commands, VK_PIPELINE_BIND_POINT_COMPUTE, p);
         m_bound = p;
@@ -377,7 +391,6 @@ void VulkanDevice::dispatchRaw(Shader shader, Spec spec, const void* push, uint3
     // that can get such grids check their bounds.
     const uint64_t x = std::min<uint64_t>(groups, kMaxGroupsX), y = (groups + x - 1) / x;
     vkCmdDispatch(m_commands, uint32_t(x), uint32_t(y), 1);
-    barrier(VK_PIPELINE_STAGE_ALL_COMMANDS_BIT, VK_ACCESS_MEMORY_READ_BIT | VK_ACCESS_MEMORY_WRITE_BIT);
 }
 
 } // namespace rwkv::vulkan

@@ -4,14 +4,17 @@
 //
 // DTensor::data is the buffer device address of device-local memory, so views into a
 // buffer are pointer arithmetic as on the CPU and shaders take plain addresses in push
-// constants (no descriptor sets). Kernels are recorded into one command buffer with a
-// memory barrier after each; work is submitted only when the host needs a result
+// constants (no descriptor sets). Kernels are recorded into one command buffer, with a
+// memory barrier only before a command that touches memory an earlier command since the
+// last barrier wrote (or writes what it read); work is submitted only when the host needs a result
 // (download), the staging buffer is full, or a buffer is freed. Uploads go through a
 // host-visible staging buffer recorded in the same stream, so order is preserved.
+#include "backends/vulkan/hazards.h"
 #include "backends/vulkan/shaders.h"
 #include "backends/vulkan/vulkan_context.h"
 #include "core/device.h"
 
+#include <initializer_list>
 #include <map>
 #include <utility>
 
@@ -67,13 +70,22 @@ private:
     // Specialisation constants 0 and 1 of a shader (unused ones are ignored).
     using Spec = std::pair<uint32_t, uint32_t>;
 
-    // Records one kernel: `groups` workgroups of `shader` specialised with `spec`.
+    // Records one kernel: `groups` workgroups of `shader` specialised with `spec`, which reads
+    // the tensors `reads` and writes `writes` (an in-place operand is in both).
     template <class Push>
-    void dispatch(Shader shader, Spec spec, const Push& push, uint64_t groups)
+    void dispatch(Shader shader, Spec spec, const Push& push, uint64_t groups, std::initializer_list<DTensor> reads,
+                  std::initializer_list<DTensor> writes)
     {
+        std::vector<AddressRange> r, w;
+        for (const DTensor& t : reads) r.push_back(range(t));
+        for (const DTensor& t : writes) w.push_back(range(t));
+        access(r, w);
         dispatchRaw(shader, spec, &push, uint32_t(sizeof(Push)), groups);
     }
     void dispatchRaw(Shader shader, Spec spec, const void* push, uint32_t pushBytes, uint64_t groups);
+    static AddressRange range(const DTensor& t);
+    // Starts recording if needed and records a barrier if this access depends on pending work.
+    void access(const std::vector<AddressRange>& reads, const std::vector<AddressRange>& writes);
     VkPipeline pipeline(Shader shader, Spec spec);
     Allocation createBuffer(size_t bytes, VkBufferUsageFlags usage, uint32_t memoryType, bool deviceAddress);
     // The buffer holding [address, address + bytes) and the offset of address in it.
@@ -94,6 +106,7 @@ private:
     VkFence m_fence = VK_NULL_HANDLE;
     VkPipelineLayout m_layout = VK_NULL_HANDLE;
     bool m_recording = false;
+    HazardTracker m_hazards;
     VkPipeline m_bound = VK_NULL_HANDLE;
     std::map<Shader, VkShaderModule> m_modules;
     std::map<std::pair<Shader, Spec>, VkPipeline> m_pipelines;

@@ -98,11 +98,11 @@ void VulkanDevice::matmul(const DTensor& out, const DTensor& in, const DTensor& 
         const bool vector = in.cols % 8 == 0 && addr(in) % 16 == 0 && addr(weight) % 16 == 0;
         // Two rows per subgroup: enough loads in flight per subgroup, few workgroups.
         p.blocking = 2 * std::max<uint32_t>(1, kGemvGroupSize / m_subgroupSize);
-        dispatch(Shader::MatmulGemv, {type, vector ? 1 : 0}, p, ceilDiv(weight.rows, p.blocking));
+        dispatch(Shader::MatmulGemv, {type, vector ? 1 : 0}, p, ceilDiv(weight.rows, p.blocking), {in, weight}, {out});
         return;
     }
     p.blocking = ceilDiv(weight.rows, kGemmTile);
-    dispatch(Shader::MatmulGemm, {type, 0}, p, uint64_t(p.blocking) * ceilDiv(in.rows, kGemmTile));
+    dispatch(Shader::MatmulGemm, {type, 0}, p, uint64_t(p.blocking) * ceilDiv(in.rows, kGemmTile), {in, weight}, {out});
 }
 
 void VulkanDevice::layerNorm(const DTensor& out, const DTensor& in, const DTensor& w, const DTensor& b, float eps)
@@ -115,39 +115,39 @@ void VulkanDevice::groupNorm(const DTensor& out, const DTensor& in, const DTenso
 {
     assert(groupSize > 0 && in.cols % groupSize == 0);
     const NormPush p{addr(out), addr(in), addr(w), addr(b), u32(in.cols), uint32_t(groupSize), eps};
-    dispatch(Shader::GroupNorm, {0, 0}, p, uint64_t(in.rows) * uint64_t(in.cols / groupSize));
+    dispatch(Shader::GroupNorm, {0, 0}, p, uint64_t(in.rows) * uint64_t(in.cols / groupSize), {in, w, b}, {out});
 }
 
 void VulkanDevice::tokenShift(const DTensor& out, const DTensor& in, const DTensor& prev)
 {
     const ShiftPush p{addr(out), addr(in), addr(prev), u32(in.rows), u32(in.cols)};
-    dispatch(Shader::TokenShift, {0, 0}, p, ceilDiv(in.cols, kColumnGroup));
+    dispatch(Shader::TokenShift, {0, 0}, p, ceilDiv(in.cols, kColumnGroup), {in, prev}, {out, prev});
 }
 
 void VulkanDevice::lerp(const DTensor& out, const DTensor& a, const DTensor& b, const DTensor& t)
 {
     const LerpPush p{addr(out), addr(a), addr(b), addr(t), u32(out.rows), u32(out.cols),
                      rowStride(a), rowStride(b), rowStride(t)};
-    dispatch(Shader::Lerp, {0, 0}, p, ceilDiv(out.numel(), kElementGroup));
+    dispatch(Shader::Lerp, {0, 0}, p, ceilDiv(out.numel(), kElementGroup), {a, b, t}, {out});
 }
 
 void VulkanDevice::unary(UnaryOp op, const DTensor& out, const DTensor& in)
 {
     const UnaryPush p{addr(out), addr(in), u32(in.numel()), uint32_t(op)};
-    dispatch(Shader::Unary, {0, 0}, p, ceilDiv(in.numel(), kElementGroup));
+    dispatch(Shader::Unary, {0, 0}, p, ceilDiv(in.numel(), kElementGroup), {in}, {out});
 }
 
 void VulkanDevice::binary(BinaryOp op, const DTensor& out, const DTensor& a, const DTensor& b)
 {
     const BinaryPush p{addr(out), addr(a), addr(b), u32(out.rows), u32(out.cols), rowStride(b), uint32_t(op)};
-    dispatch(Shader::Binary, {0, 0}, p, ceilDiv(out.numel(), kElementGroup));
+    dispatch(Shader::Binary, {0, 0}, p, ceilDiv(out.numel(), kElementGroup), {a, b}, {out});
 }
 
 void VulkanDevice::wkv4(const DTensor& y, const DTensor& state, const DTensor& w, const DTensor& u, const DTensor& k,
                         const DTensor& v)
 {
     const Wkv4Push p{addr(y), addr(state), addr(w), addr(u), addr(k), addr(v), u32(k.rows), u32(k.cols)};
-    dispatch(Shader::Wkv4, {0, 0}, p, ceilDiv(k.cols, kColumnGroup));
+    dispatch(Shader::Wkv4, {0, 0}, p, ceilDiv(k.cols, kColumnGroup), {state, w, u, k, v}, {y, state});
 }
 
 void VulkanDevice::wkv5(const DTensor& y, const DTensor& state, const DTensor& r, const DTensor& w, const DTensor& k,
@@ -156,14 +156,15 @@ void VulkanDevice::wkv5(const DTensor& y, const DTensor& state, const DTensor& r
     checkHeadSize(headSize, r.cols);
     const Wkv5Push p{addr(y), addr(state), addr(r), addr(w), addr(k), addr(v), addr(u),
                      u32(r.rows), u32(r.cols), rowStride(w)};
-    dispatch(Shader::Wkv5, {uint32_t(headSize), 0}, p, uint64_t(r.cols / headSize));
+    dispatch(Shader::Wkv5, {uint32_t(headSize), 0}, p, uint64_t(r.cols / headSize), {state, r, w, k, v, u}, {y, state});
 }
 
 void VulkanDevice::rwkv7KeyPrep(const DTensor& k, const DTensor& alpha, const DTensor& beta, const DTensor& a,
                                 const DTensor& kK, const DTensor& kA, int headSize)
 {
     const KeyPrepPush p{addr(k), addr(alpha), addr(beta), addr(a), addr(kK), addr(kA), u32(k.cols), uint32_t(headSize)};
-    dispatch(Shader::Rwkv7KeyPrep, {0, 0}, p, uint64_t(k.rows) * uint64_t(k.cols / headSize));
+    dispatch(Shader::Rwkv7KeyPrep, {0, 0}, p, uint64_t(k.rows) * uint64_t(k.cols / headSize), {k, a, kK, kA},
+             {k, alpha, beta});
 }
 
 void VulkanDevice::wkv7(const DTensor& y, const DTensor& state, const DTensor& r, const DTensor& w, const DTensor& k,
@@ -172,14 +173,15 @@ void VulkanDevice::wkv7(const DTensor& y, const DTensor& state, const DTensor& r
     checkHeadSize(headSize, r.cols);
     const Wkv7Push p{addr(y), addr(state), addr(r), addr(w), addr(k), addr(v), addr(alpha), addr(beta),
                      u32(r.rows), u32(r.cols)};
-    dispatch(Shader::Wkv7, {uint32_t(headSize), 0}, p, uint64_t(r.cols / headSize));
+    dispatch(Shader::Wkv7, {uint32_t(headSize), 0}, p, uint64_t(r.cols / headSize), {state, r, w, k, v, alpha, beta},
+             {y, state});
 }
 
 void VulkanDevice::rwkv7Bonus(const DTensor& o, const DTensor& r, const DTensor& k, const DTensor& v,
                               const DTensor& rK, int headSize)
 {
     const BonusPush p{addr(o), addr(r), addr(k), addr(v), addr(rK), u32(o.cols), uint32_t(headSize)};
-    dispatch(Shader::Rwkv7Bonus, {0, 0}, p, uint64_t(o.rows) * uint64_t(o.cols / headSize));
+    dispatch(Shader::Rwkv7Bonus, {0, 0}, p, uint64_t(o.rows) * uint64_t(o.cols / headSize), {o, r, k, v, rK}, {o});
 }
 
 } // namespace rwkv::vulkan
