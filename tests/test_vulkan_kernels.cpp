@@ -132,11 +132,12 @@ private slots:
         QTest::addColumn<int>("I");
         QTest::addColumn<int>("O");
         QTest::addColumn<int>("dtype");
-        // T ≤ 4 takes the GEMV shader (8-wide loads when I % 8 == 0), larger T the tiled GEMM
-        // (partial tiles at 5, 65, 130).
+        // T ≤ 4 takes the GEMV shader (8-wide loads when I % 8 == 0; I = 320 and 1024 reach its
+        // four-loads-in-flight loop, 320 also its tail), larger T the tiled GEMM (partial tiles
+        // at 5, 65, 130).
         for (int dtype : {int(DType::F32), int(DType::F16), int(DType::BF16)})
             for (int T : {1, 2, 4, 5, 65, 130})
-                for (int I : {7, 64, 333, 1024})
+                for (int I : {7, 64, 320, 333, 1024})
                     for (int O : {1, 66, 257})
                         QTest::newRow(qPrintable(QStringLiteral("%1 T%2 I%3 O%4")
                                                      .arg(QString::fromLatin1(dtypeName(DType(dtype)).data()))

@@ -45,6 +45,15 @@ void load8(uint q, out float w[8])
     }
 }
 
+// acc[t] += w · x[t][8q .. 8q+7] for every input row t.
+void addBlock(uint q, float w[8], inout float acc[kMaxT])
+{
+    for (uint t = 0; t < T && t < kMaxT; ++t) {
+        const vec4 a = Vec4s(inp).v[t * I / 4 + 2 * q], b = Vec4s(inp).v[t * I / 4 + 2 * q + 1];
+        acc[t] += dot(vec4(w[0], w[1], w[2], w[3]), a) + dot(vec4(w[4], w[5], w[6], w[7]), b);
+    }
+}
+
 void main()
 {
     const uint lane = gl_SubgroupInvocationID, width = gl_SubgroupSize;
@@ -54,13 +63,24 @@ void main()
         float acc[kMaxT];
         for (uint t = 0; t < kMaxT; ++t) acc[t] = 0.0;
         if (kVector) {
-            for (uint q = lane; q < I / 8; q += width) {
+            // Four independent 16-byte loads in flight per lane before any is used.
+            const uint blocks = I / 8, base = row * blocks;
+            uint q = lane;
+            for (; q + 3 * width < blocks; q += 4 * width) {
+                float w0[8], w1[8], w2[8], w3[8];
+                load8(base + q, w0);
+                load8(base + q + width, w1);
+                load8(base + q + 2 * width, w2);
+                load8(base + q + 3 * width, w3);
+                addBlock(q, w0, acc);
+                addBlock(q + width, w1, acc);
+                addBlock(q + 2 * width, w2, acc);
+                addBlock(q + 3 * width, w3, acc);
+            }
+            for (; q < blocks; q += width) {
                 float w[8];
-                load8(row * (I / 8) + q, w);
-                for (uint t = 0; t < T && t < kMaxT; ++t) {
-                    const vec4 a = Vec4s(inp).v[t * I / 4 + 2 * q], b = Vec4s(inp).v[t * I / 4 + 2 * q + 1];
-                    acc[t] += dot(vec4(w[0], w[1], w[2], w[3]), a) + dot(vec4(w[4], w[5], w[6], w[7]), b);
-                }
+                load8(base + q, w);
+                addBlock(q, w, acc);
             }
         } else {
             for (uint i = lane; i < I; i += width) {
