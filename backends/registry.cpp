@@ -61,6 +61,7 @@ std::unique_ptr<Device> createDevice(const std::string& id, int threads)
 #ifdef RWKV_HAS_VULKAN
     if (vk >= 0) return std::make_unique<vulkan::VulkanDevice>(vk);
 #endif
+    // Without the Vulkan backend every vulkan:N has vulkan:0's "not built" reason.
     for (const DeviceInfo& d : listDevices())
         if (d.id == id || (vk >= 0 && d.id == "vulkan:0"))
             throw Error(ErrorCode::Unsupported, "device " + id + " is unavailable: " + d.description);

@@ -17,6 +17,11 @@ constexpr uint32_t kGemmTile = 64;   // matmul_gemm.comp kTile
 constexpr uint32_t kElementGroup = 256;
 constexpr uint32_t kColumnGroup = 64;
 
+// unary.comp and binary.comp switch on these numbers.
+static_assert(int(UnaryOp::Tanh) == 0 && int(UnaryOp::Sigmoid) == 1 && int(UnaryOp::ReluSquare) == 2
+              && int(UnaryOp::Silu) == 3 && int(UnaryOp::Decay6) == 4 && int(UnaryOp::Decay7) == 5);
+static_assert(int(BinaryOp::Add) == 0 && int(BinaryOp::Mul) == 1);
+
 uint64_t addr(const DTensor& t) { return reinterpret_cast<uint64_t>(t.data); }
 uint32_t u32(int64_t v) { return uint32_t(v); }
 uint32_t ceilDiv(int64_t a, uint32_t b) { return uint32_t((a + b - 1) / b); }
