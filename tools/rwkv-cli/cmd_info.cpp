@@ -1,5 +1,6 @@
 // rwkv-cli info / devices.
 #include "backends/registry.h"
+#include "core/error.h"
 #include "tools/rwkv-cli/commands.h"
 #include "tools/rwkv-cli/model_setup.h"
 
@@ -64,8 +65,13 @@ int runDevices(Args& args)
     args.finish();
     for (const DeviceInfo& d : listDevices()) {
         std::string text = d.description;
-        if (d.available && d.id != "cpu")
-            if (const auto mem = createDevice(d.id)->memoryInfo()) text += ", " + memoryText(*mem);
+        if (d.available && d.id != "cpu") {
+            try {
+                if (const auto mem = createDevice(d.id)->memoryInfo()) text += ", " + memoryText(*mem);
+            } catch (const Error& e) {
+                text += " (opening it failed: " + std::string(e.what()) + ")";
+            }
+        }
         std::printf("%-10s %-11s %s\n", d.id.c_str(), d.available ? "available" : "unavailable", text.c_str());
     }
     return 0;
