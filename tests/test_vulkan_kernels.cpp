@@ -8,6 +8,7 @@
 
 #include <QtTest>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -17,10 +18,14 @@ using namespace rwkv;
 
 namespace {
 
-// Both backends read the same rounded weights and compute in fp32; what differs is the
-// order of summation (and exp/tanh implementations), worth ~1e-7 relative per element.
-// fp16/bf16 weights get more headroom: a sum of rounded weights cancels more.
-double nmseTolerance(DType weights) { return weights == DType::F32 ? 1e-10 : 1e-9; }
+// Both backends compute in fp32 from the same inputs; they differ in summation order and in
+// the GPU's exp/tanh/inversesqrt (a few ulp, ~1e-7 relative), i.e. NMSE ~1e-13 on lavapipe.
+// The bounds leave room for GPU drivers and for exp(-exp(x)), which amplifies its input's
+// rounding, and are still far below what a wrong index or a skipped element gives (NMSE ~1).
+constexpr double kMathNmse = 1e-10;
+// matmul by weight type: fp16/bf16 decode exactly on both sides, but Vulkan lets a driver
+// flush fp16 subnormals (valid small weights) unless denormals are requested, hence more room.
+double matmulNmse(DType weights) { return weights == DType::F32 ? kMathNmse : 1e-9; }
 
 constexpr size_t kGuardBytes = 256;
 constexpr unsigned char kGuard = 0xA5;
@@ -104,6 +109,7 @@ class TestVulkanKernels : public QObject {
 private:
     cpu::CpuDevice m_cpu{2};
     std::unique_ptr<Device> m_vk;
+    double m_worstRatio = 0.0; // largest NMSE seen, as a fraction of its tolerance
 
     // The Vulkan result in g must match the CPU result, guards intact.
     void expectMatch(const Guarded& g, const std::vector<float>& cpu, double tolerance, const char* what)
@@ -112,6 +118,7 @@ private:
         const std::vector<float> got = g.read(*m_vk, guardsIntact);
         QVERIFY2(guardsIntact, qPrintable(QStringLiteral("%1 wrote outside its tensor").arg(what)));
         const double e = nmse(got, cpu);
+        if (tolerance > 0.0) m_worstRatio = std::max(m_worstRatio, e / tolerance);
         QVERIFY2(e <= tolerance, qPrintable(QStringLiteral("%1: NMSE %2 > %3").arg(what).arg(e).arg(tolerance)));
     }
 
@@ -125,6 +132,8 @@ private slots:
         if (!m_vk) QSKIP(qPrintable(QString::fromStdString("no Vulkan device: " + why)));
         qInfo("device: %s", m_vk->name().c_str());
     }
+
+    void cleanupTestCase() { qInfo("largest NMSE: %.1e of its tolerance", m_worstRatio); }
 
     void matmul_data()
     {
@@ -164,7 +173,7 @@ private slots:
 
         Guarded gx(*m_vk, x, T, I), gw(*m_vk, type, O, I, bits), gy(*m_vk, DType::F32, T, O);
         m_vk->matmul(gy.tensor, gx.tensor, gw.tensor);
-        expectMatch(gy, want, nmseTolerance(type), "matmul");
+        expectMatch(gy, want, matmulNmse(type), "matmul");
     }
 
     void norms_data()
@@ -198,10 +207,10 @@ private slots:
         Guarded gx(*m_vk, x, rows, cols), gw(*m_vk, w, 1, cols), gb(*m_vk, b, 1, cols), gy(*m_vk, DType::F32, rows, cols);
         if (layer) m_vk->layerNorm(gy.tensor, gx.tensor, gw.tensor, gb.tensor, eps);
         else m_vk->groupNorm(gy.tensor, gx.tensor, gw.tensor, gb.tensor, groupSize, eps);
-        expectMatch(gy, want, 1e-10, "norm");
+        expectMatch(gy, want, kMathNmse, "norm");
         // In place, as the models call GroupNorm.
         m_vk->groupNorm(gx.tensor, gx.tensor, gw.tensor, gb.tensor, groupSize, eps);
-        expectMatch(gx, want, 1e-10, "norm in place");
+        expectMatch(gx, want, kMathNmse, "norm in place");
     }
 
     void tokenShift_data()
@@ -251,7 +260,7 @@ private slots:
         std::vector<float> want(n);
         m_cpu.lerp(view(want, rows, cols), view(a, ra, cols), view(b, rb, cols), view(t, rt, cols));
         m_vk->lerp(gy.tensor, ga.tensor, gb.tensor, gt.tensor);
-        expectMatch(gy, want, 1e-12, "lerp");
+        expectMatch(gy, want, kMathNmse, "lerp");
         if (ra != rows) return; // out may alias a only when a has every row
         for (BinaryOp op : {BinaryOp::Add, BinaryOp::Mul}) {
             m_cpu.binary(op, view(want, rows, cols), view(a, rows, cols), view(b, rb, cols));
@@ -263,7 +272,7 @@ private slots:
         m_cpu.binary(BinaryOp::Mul, view(want, rows, cols), view(want, rows, cols), view(b, rb, cols));
         m_vk->lerp(ga.tensor, ga.tensor, gb.tensor, gt.tensor);
         m_vk->binary(BinaryOp::Mul, ga.tensor, ga.tensor, gb.tensor);
-        expectMatch(ga, want, 1e-12, "lerp, mul in place");
+        expectMatch(ga, want, kMathNmse, "lerp, mul in place");
     }
 
     void unary_data()
@@ -289,7 +298,7 @@ private slots:
         m_cpu.unary(UnaryOp(op), view(want, 1, n), view(x, 1, n));
         Guarded gx(*m_vk, x, 1, n), gy(*m_vk, DType::F32, 1, n);
         m_vk->unary(UnaryOp(op), gy.tensor, gx.tensor);
-        expectMatch(gy, want, 1e-12, "unary");
+        expectMatch(gy, want, kMathNmse, "unary");
     }
 
     void wkv4_data()
@@ -313,8 +322,8 @@ private slots:
         std::vector<float> y(size_t(T) * C);
         m_cpu.wkv4(view(y, T, C), view(state, 3, C), view(w, 1, C), view(u, 1, C), view(k, T, C), view(v, T, C));
         m_vk->wkv4(gy.tensor, gs.tensor, gw.tensor, gu.tensor, gk.tensor, gv.tensor);
-        expectMatch(gy, y, 1e-11, "y");
-        expectMatch(gs, state, 1e-11, "state");
+        expectMatch(gy, y, kMathNmse, "y");
+        expectMatch(gs, state, kMathNmse, "state");
     }
 
     void wkv57_data()
@@ -366,8 +375,8 @@ private slots:
                        view(v, T, C), view(u, 1, C), N);
             m_vk->wkv5(gy.tensor, gs.tensor, gr.tensor, gw.tensor, gk.tensor, gv.tensor, gu.tensor, N);
         }
-        expectMatch(gy, y, 1e-11, "y");
-        expectMatch(gs, state, 1e-11, "state");
+        expectMatch(gy, y, kMathNmse, "y");
+        expectMatch(gs, state, kMathNmse, "state");
     }
 
     void rwkv7Heads_data()
@@ -403,10 +412,10 @@ private slots:
         m_cpu.rwkv7Bonus(view(o, rows, C), view(r, rows, C), view(k, rows, C), view(v, rows, C), view(rK, 1, C), N);
         m_vk->rwkv7KeyPrep(gk.tensor, galpha.tensor, gbeta.tensor, ga.tensor, gkK.tensor, gkA.tensor, N);
         m_vk->rwkv7Bonus(go.tensor, gr.tensor, gk.tensor, gv.tensor, grK.tensor, N);
-        expectMatch(gk, k, 1e-12, "k");
-        expectMatch(galpha, alpha, 1e-12, "alpha");
-        expectMatch(gbeta, beta, 1e-12, "beta");
-        expectMatch(go, o, 1e-12, "bonus");
+        expectMatch(gk, k, kMathNmse, "k");
+        expectMatch(galpha, alpha, kMathNmse, "alpha");
+        expectMatch(gbeta, beta, kMathNmse, "beta");
+        expectMatch(go, o, kMathNmse, "bonus");
     }
 
     // Memory the device did not allocate is refused, not written.
