@@ -133,7 +133,10 @@ private slots:
         qInfo("device: %s", m_vk->name().c_str());
     }
 
-    void cleanupTestCase() { qInfo("largest NMSE: %.1e of its tolerance", m_worstRatio); }
+    void cleanupTestCase()
+    {
+        if (m_vk) qInfo("largest NMSE: %.1e of its tolerance", m_worstRatio);
+    }
 
     void matmul_data()
     {
