@@ -23,7 +23,8 @@ int runInfo(Args& args)
             {"layers", c.nLayer}, {"width", c.nEmbd}, {"heads", c.nHead}, {"head_size", c.headSize},
             {"ffn", c.nFfn}, {"vocab", c.vocab}, {"parameters", c.paramCount}, {"state_bytes", c.stateBytes()},
             {"fingerprint", fp}, {"tokenizer", m.tokenizer ? std::string(m.tokenizer->name()) : "none"},
-            {"strategy", m.strategy.text()}, {"weight_bytes", m.model->weightBytes()}};
+            {"strategy", m.strategy.text()}, {"placement", m.model->placement()},
+            {"weight_bytes", m.model->weightBytes()}};
         std::cout << j.dump() << "\n";
         return 0;
     }
@@ -39,8 +40,8 @@ int runInfo(Args& args)
                 double(c.stateBytes()) / (1 << 20));
     std::printf("tokenizer    %s\n", m.tokenizer ? std::string(m.tokenizer->name()).c_str() : "none (token ids only)");
     std::printf("fingerprint  %s\n", fp.c_str());
-    std::printf("strategy     %s, %.1f MiB of weights on %s\n", m.strategy.text().c_str(),
-                double(m.model->weightBytes()) / (1 << 20), m.model->device().name().c_str());
+    std::printf("strategy     %s, %.1f MiB of weights\nplacement    %s\n", m.strategy.text().c_str(),
+                double(m.model->weightBytes()) / (1 << 20), m.model->placement().c_str());
     return 0;
 }
 
