@@ -345,6 +345,26 @@ private slots:
         expectMatch(go, o, 1e-12, "bonus");
     }
 
+    // A repeated sequence (a decode step) is captured as a CUDA graph at its second run and
+    // replayed from the third; every run must compute on its own inputs.
+    void repeatedSequenceReplays()
+    {
+        const int C = 256;
+        std::vector<float> w = normals(size_t(C) * C, 11, 0.0f, 0.1f);
+        Guarded gw(*m_gpu, w, C, C), gx(*m_gpu, DType::F32, 1, C), gh(*m_gpu, DType::F32, 1, C), gy(*m_gpu, DType::F32, 1, C);
+        for (uint32_t step = 0; step < 5; ++step) {
+            std::vector<float> x = normals(size_t(C), 100 + step), h(x.size()), want(x.size());
+            m_gpu->upload(gx.tensor, x.data());
+            m_gpu->matmul(gh.tensor, gx.tensor, gw.tensor);
+            m_gpu->unary(UnaryOp::Tanh, gh.tensor, gh.tensor);
+            m_gpu->binary(BinaryOp::Add, gy.tensor, gh.tensor, gx.tensor);
+            m_cpu.matmul(view(h, 1, C), view(x, 1, C), view(w, C, C));
+            m_cpu.unary(UnaryOp::Tanh, view(h, 1, C), view(h, 1, C));
+            m_cpu.binary(BinaryOp::Add, view(want, 1, C), view(h, 1, C), view(x, 1, C));
+            expectMatch(gy, want, 1e-10, qPrintable(QStringLiteral("step %1").arg(step)));
+        }
+    }
+
     // Running out of memory is an Error(OutOfMemory); the device keeps working.
     void outOfMemoryIsAnError()
     {

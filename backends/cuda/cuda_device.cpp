@@ -4,6 +4,8 @@
 #include "backends/cuda/kernels.h"
 
 #include <algorithm>
+#include <bit>
+#include <cstdlib>
 
 namespace rwkv::cuda {
 
@@ -66,6 +68,8 @@ CudaDevice::CudaDevice(int index) : m_index(index)
                                                     + "); rebuild with -DRWKV_CUDA_ARCHITECTURES=" + std::to_string(prop.major)
                                                     + std::to_string(prop.minor));
         check(cudaStreamCreateWithFlags(&m_stream, cudaStreamNonBlocking), "stream");
+        const char* graphs = std::getenv("RWKV_CUDA_GRAPHS");
+        m_queue = std::make_unique<LaunchQueue>(m_stream, !(graphs && std::string(graphs) == "0"));
         check(cublasCreate(&m_blas), "create");
         check(cublasSetStream(m_blas, m_stream), "set stream");
         check(cublasSetPointerMode(m_blas, CUBLAS_POINTER_MODE_DEVICE), "pointer mode");
@@ -85,6 +89,8 @@ CudaDevice::~CudaDevice() { release(); }
 void CudaDevice::release() noexcept
 {
     // Nothing here may throw; errors of a lost device no longer matter.
+    if (m_queue) m_queue->drop();
+    m_queue.reset();
     if (m_stream) cudaStreamSynchronize(m_stream);
     if (m_blas) cublasDestroy(m_blas);
     cudaFree(m_half);
@@ -105,7 +111,20 @@ std::optional<MemoryInfo> CudaDevice::memoryInfo() const
 
 void CudaDevice::activate() const { check(cudaSetDevice(m_index), "set device"); }
 
-void CudaDevice::launched(const char* what) const { check(cudaGetLastError(), what); }
+void CudaDevice::queue(const char* op, std::initializer_list<DTensor> tensors, std::initializer_list<int64_t> values,
+                       bool graphable, std::function<void()> launch)
+{
+    std::string key(op);
+    auto append = [&key](const auto& v) { key.append(reinterpret_cast<const char*>(&v), sizeof(v)); };
+    for (const DTensor& t : tensors) {
+        append(t.data);
+        append(t.dtype);
+        append(t.rows);
+        append(t.cols);
+    }
+    for (int64_t v : values) append(v);
+    m_queue->push(std::move(key), graphable, op, std::move(launch));
+}
 
 void* CudaDevice::halfScratch(size_t bytes)
 {
@@ -128,6 +147,7 @@ std::unique_ptr<DeviceBuffer> CudaDevice::allocate(size_t bytes)
 void CudaDevice::upload(const DTensor& dst, const void* host)
 {
     activate();
+    m_queue->flush();
     // Synchronised: the caller may free `host` as soon as this returns.
     check(cudaMemcpyAsync(dst.data, host, dst.bytes(), cudaMemcpyHostToDevice, m_stream), "upload");
     check(cudaStreamSynchronize(m_stream), "upload");
@@ -136,18 +156,19 @@ void CudaDevice::upload(const DTensor& dst, const void* host)
 void CudaDevice::download(void* host, const DTensor& src)
 {
     activate();
+    m_queue->flush();
     check(cudaMemcpyAsync(host, src.data, src.bytes(), cudaMemcpyDeviceToHost, m_stream), "download");
     check(cudaStreamSynchronize(m_stream), "download");
 }
 
 void CudaDevice::matmul(const DTensor& out, const DTensor& in, const DTensor& weight)
 {
-    activate();
-    if (in.rows <= kMaxGemvRows) {
-        gemv(m_stream, out, in, weight);
-        launched("matmul");
-        return;
-    }
+    queue("matmul", {out, in, weight}, {}, in.rows <= kMaxGemvRows, [=, this] { matmulNow(out, in, weight); });
+}
+
+void CudaDevice::matmulNow(const DTensor& out, const DTensor& in, const DTensor& weight)
+{
+    if (in.rows <= kMaxGemvRows) return gemv(m_stream, out, in, weight);
     // cuBLAS is column-major: out[T,O]ᵀ = W[O,I] · in[T,I]ᵀ, i.e. op(A) = Wᵀ read as I×O.
     const int O = int(out.cols), T = int(in.rows), I = int(in.cols);
     const float *one = m_constants + 1, *zero = m_constants + 2;
@@ -160,7 +181,7 @@ void CudaDevice::matmul(const DTensor& out, const DTensor& in, const DTensor& we
     void* rounded = halfScratch(size_t(in.numel()) * 2);
     float* alpha = m_constants;
     toHalf(m_stream, rounded, in, weight.dtype, alpha, reinterpret_cast<unsigned*>(m_constants + 3));
-    launched("activation rounding");
+    check(cudaGetLastError(), "activation rounding");
     const cudaDataType type = weight.dtype == DType::F16 ? CUDA_R_16F : CUDA_R_16BF;
     check(cublasGemmEx(m_blas, CUBLAS_OP_T, CUBLAS_OP_N, O, T, I, alpha, weight.data, type, I, rounded, type, I, zero,
                        out.data, CUDA_R_32F, O, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
@@ -175,81 +196,66 @@ void CudaDevice::layerNorm(const DTensor& out, const DTensor& in, const DTensor&
 void CudaDevice::groupNorm(const DTensor& out, const DTensor& in, const DTensor& w, const DTensor& b, int groupSize,
                            float eps)
 {
-    activate();
-    cuda::groupNorm(m_stream, out, in, w, b, groupSize, eps);
-    launched("group norm");
+    queue("group norm", {out, in, w, b}, {groupSize, std::bit_cast<int32_t>(eps)}, true,
+          [=, this] { cuda::groupNorm(m_stream, out, in, w, b, groupSize, eps); });
 }
 
 void CudaDevice::tokenShift(const DTensor& out, const DTensor& in, const DTensor& prev)
 {
-    activate();
-    cuda::tokenShift(m_stream, out, in, prev);
-    launched("token shift");
+    queue("token shift", {out, in, prev}, {}, true, [=, this] { cuda::tokenShift(m_stream, out, in, prev); });
 }
 
 void CudaDevice::lerp(const DTensor& out, const DTensor& a, const DTensor& b, const DTensor& t)
 {
-    activate();
-    cuda::lerp(m_stream, out, a, b, t);
-    launched("lerp");
+    queue("lerp", {out, a, b, t}, {}, true, [=, this] { cuda::lerp(m_stream, out, a, b, t); });
 }
 
 void CudaDevice::unary(UnaryOp op, const DTensor& out, const DTensor& in)
 {
-    activate();
-    cuda::unary(m_stream, op, out, in);
-    launched("unary");
+    queue("unary", {out, in}, {int64_t(op)}, true, [=, this] { cuda::unary(m_stream, op, out, in); });
 }
 
 void CudaDevice::binary(BinaryOp op, const DTensor& out, const DTensor& a, const DTensor& b)
 {
-    activate();
-    cuda::binary(m_stream, op, out, a, b);
-    launched("binary");
+    queue("binary", {out, a, b}, {int64_t(op)}, true, [=, this] { cuda::binary(m_stream, op, out, a, b); });
 }
 
 void CudaDevice::wkv4(const DTensor& y, const DTensor& state, const DTensor& w, const DTensor& u, const DTensor& k,
                       const DTensor& v)
 {
-    activate();
-    cuda::wkv4(m_stream, y, state, w, u, k, v);
-    launched("wkv4");
+    queue("wkv4", {y, state, w, u, k, v}, {}, true, [=, this] { cuda::wkv4(m_stream, y, state, w, u, k, v); });
 }
 
 void CudaDevice::wkv5(const DTensor& y, const DTensor& state, const DTensor& r, const DTensor& w, const DTensor& k,
                       const DTensor& v, const DTensor& u, int headSize)
 {
     requireHeadSize(headSize, kMaxWkvHeadSize, "wkv5");
-    activate();
-    cuda::wkv5(m_stream, y, state, r, w, k, v, u, headSize);
-    launched("wkv5");
+    queue("wkv5", {y, state, r, w, k, v, u}, {headSize}, true,
+          [=, this] { cuda::wkv5(m_stream, y, state, r, w, k, v, u, headSize); });
 }
 
 void CudaDevice::rwkv7KeyPrep(const DTensor& k, const DTensor& alpha, const DTensor& beta, const DTensor& a,
                               const DTensor& kK, const DTensor& kA, int headSize)
 {
     requireHeadSize(headSize, kMaxHeadSize, "rwkv7 key preparation");
-    activate();
-    cuda::rwkv7KeyPrep(m_stream, k, alpha, beta, a, kK, kA, headSize);
-    launched("rwkv7 key preparation");
+    queue("rwkv7 key preparation", {k, alpha, beta, a, kK, kA}, {headSize}, true,
+          [=, this] { cuda::rwkv7KeyPrep(m_stream, k, alpha, beta, a, kK, kA, headSize); });
 }
 
 void CudaDevice::wkv7(const DTensor& y, const DTensor& state, const DTensor& r, const DTensor& w, const DTensor& k,
                       const DTensor& v, const DTensor& alpha, const DTensor& beta, int headSize)
 {
     requireHeadSize(headSize, kMaxWkvHeadSize, "wkv7");
-    activate();
-    cuda::wkv7(m_stream, y, state, r, w, k, v, alpha, beta, headSize);
-    launched("wkv7");
+    queue("wkv7", {y, state, r, w, k, v, alpha, beta}, {headSize}, true,
+          [=, this] { cuda::wkv7(m_stream, y, state, r, w, k, v, alpha, beta, headSize); });
 }
 
 void CudaDevice::rwkv7Bonus(const DTensor& o, const DTensor& r, const DTensor& k, const DTensor& v, const DTensor& rK,
                             int headSize)
 {
     requireHeadSize(headSize, kMaxHeadSize, "rwkv7 bonus");
-    activate();
-    cuda::rwkv7Bonus(m_stream, o, r, k, v, rK, headSize);
-    launched("rwkv7 bonus");
+    queue("rwkv7 bonus", {o, r, k, v, rK}, {headSize}, true,
+          [=, this] { cuda::rwkv7Bonus(m_stream, o, r, k, v, rK, headSize); });
 }
 
 } // namespace rwkv::cuda

@@ -1,14 +1,20 @@
 #pragma once
-// The CUDA backend (built as the plugin librwkv_cuda.so): one stream per device, kernels
-// launched asynchronously in call order, download() synchronises. Matmuls with up to
+// The CUDA backend (built as the plugin librwkv_cuda.so): one stream per device; kernels are
+// queued in call order and launched at the next upload or download (as a replayed CUDA graph
+// when the queue repeats: decode), and download() synchronises, so buffers may be freed only
+// after the results that use them were downloaded. Matmuls with up to
 // kMaxGemvRows input rows stream the weights through a GEMV kernel; longer ones round the
 // activations to the weight type and run cuBLAS on tensor cores with fp32 accumulation.
 // Every CUDA and cuBLAS status is checked and becomes an rwkv::Error.
+#include "backends/cuda/launch_queue.h"
 #include "core/device.h"
 
 #include <cublas_v2.h>
 #include <cuda_runtime_api.h>
 
+#include <functional>
+#include <initializer_list>
+#include <memory>
 #include <string>
 
 namespace rwkv::cuda {
@@ -55,14 +61,17 @@ private:
     void release() noexcept;
     // Makes this device current for the calling thread (the runtime's current device is per thread).
     void activate() const;
-    // Checks the launch of the kernel just queued.
-    void launched(const char* what) const;
+    // Queues an op for the launch queue; its key is op, tensors and values (all arguments).
+    void queue(const char* op, std::initializer_list<DTensor> tensors, std::initializer_list<int64_t> values,
+               bool graphable, std::function<void()> launch);
+    void matmulNow(const DTensor& out, const DTensor& in, const DTensor& weight);
     // Scratch for activations rounded to 16 bits, grown (after a synchronise) when too small.
     void* halfScratch(size_t bytes);
 
     int m_index;
     std::string m_name;
     cudaStream_t m_stream = nullptr;
+    std::unique_ptr<LaunchQueue> m_queue;
     cublasHandle_t m_blas = nullptr;
     // Device constants for cuBLAS in device pointer mode: [alpha, one, zero] + 4 bytes of amax.
     float* m_constants = nullptr;
