@@ -1,6 +1,7 @@
 // Whole models on CUDA: every generation against the official package's outputs
 // (tests/data/reference), greedy decoding, and a snapshot restored from bytes giving the very
 // same logits. Skips with the registry's reason where there is no CUDA device.
+#include "backends/cpu/cpu_device.h"
 #include "core/checkpoint.h"
 #include "core/model.h"
 #include "support/cuda_support.h"
@@ -99,6 +100,37 @@ private slots:
         QCOMPARE(again.size(), direct.size());
         QVERIFY(std::memcmp(again.data(), direct.data(), direct.size() * 4) == 0);
         QVERIFY(std::equal(state.data().begin(), state.data().end(), restored.data().begin()));
+    }
+
+    // Layer splits on the GPU: two stages on one GPU equal one stage bit for bit; a split
+    // GPU -> CPU (x and v_first cross over) matches the reference.
+    void splitRuns()
+    {
+        const test::ReferenceCase ref = test::loadReferenceCase("x070_c128_l2_v1000");
+        const Checkpoint ck = Checkpoint::open(ref.safetensors);
+        auto run = [&](std::span<const StagePlan> plans, std::vector<float>& state) {
+            auto model = Model::load(ck, plans);
+            State s = model->newState();
+            std::vector<float> logits = model->forward(ref.tokens, s, true);
+            state.assign(s.data().begin(), s.data().end());
+            return logits;
+        };
+        const StagePlan single[] = {{m_gpu.get(), DType::F32, -1}};
+        const StagePlan twoStages[] = {{m_gpu.get(), DType::F32, 1}, {m_gpu.get(), DType::F32, -1}};
+        std::vector<float> state, splitState;
+        const std::vector<float> logits = run(single, state), splitLogits = run(twoStages, splitState);
+        QCOMPARE(splitLogits.size(), logits.size());
+        QVERIFY(std::memcmp(splitLogits.data(), logits.data(), logits.size() * 4) == 0);
+        QVERIFY(std::memcmp(splitState.data(), state.data(), state.size() * 4) == 0);
+
+        cpu::CpuDevice cpu(2);
+        const StagePlan toCpu[] = {{m_gpu.get(), DType::F16, 1}, {&cpu, DType::F32, -1}};
+        const std::vector<float> mixed = run(toCpu, splitState);
+        const std::vector<float> last(mixed.end() - long(ref.logitsLast.size()), mixed.end());
+        QVERIFY(test::relativeMaxError(last, ref.logitsLast) < tolerance(DType::F16));
+        State asState = Model::load(ck, single)->newState();
+        std::copy(splitState.begin(), splitState.end(), asState.data().begin());
+        QVERIFY(test::relativeMaxError(test::toReferenceStateLayout(asState), ref.stateFlat) < tolerance(DType::F16));
     }
 };
 

@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -113,6 +114,10 @@ int runBench(Args& args)
                 100.0 * tg.mean / bandwidthLimit, bandwidthLimit);
     std::printf("\nmachine: read bandwidth %.1f GB/s, FMA peak %.1f GFLOP/s (%d threads); %.1f MB of weights read per decoded token\n",
                 bandwidth, fmaPeak, pool.size(), bytesPerToken / 1e6);
+    // GPU runs: "machine" above is the host; the device's own meter says what the model holds.
+    if (const std::optional<MemoryInfo> mem = model.device().memoryInfo())
+        std::printf("device memory: %.2f of %.2f GiB in use (%s)\n", double(mem->used) / double(1 << 30),
+                    double(mem->budget) / double(1 << 30), model.device().name().c_str());
     return 0;
 }
 
