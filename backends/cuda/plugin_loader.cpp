@@ -24,6 +24,7 @@ struct Plugin {
     std::string why;
 };
 
+#ifndef RWKV_CUDA_MISSING
 // Where the plugin may be: $RWKV_CUDA_PLUGIN, else lib/ beside the program's bin/ (the build
 // and install trees), else the program's own folder.
 std::vector<std::filesystem::path> candidates()
@@ -34,6 +35,7 @@ std::vector<std::filesystem::path> candidates()
     if (ec) return {};
     return {exe.parent_path().parent_path() / "lib" / kPluginFile, exe.parent_path() / kPluginFile};
 }
+#endif
 
 // dlopen keeps a reference count: the library is mapped once and, as devices run its code,
 // never closed (it stays for the life of the process like a linked library).
