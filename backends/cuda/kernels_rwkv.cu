@@ -59,19 +59,35 @@ __device__ __forceinline__ void stage(float* dst, const float* src, int t0, int 
     }
 }
 
+// Σ a·b over a head. With the head size known at compile time the loop unrolls and four
+// partial sums break the FMA dependency chain (the sequential scan is latency-bound).
+template <class Len>
+struct HeadSum {
+    static constexpr int kParts = std::is_same_v<Len, int> ? 1 : 4;
+    float part[kParts] = {};
+    __device__ __forceinline__ void add(int j, float a, float b) { part[j % kParts] = fmaf(a, b, part[j % kParts]); }
+    __device__ __forceinline__ float total() const
+    {
+        float t = 0.0f;
+#pragma unroll
+        for (int q = 0; q < kParts; ++q) t += part[q];
+        return t;
+    }
+};
+
 // RWKV-5.2/6, one token for value row j: y_j = Σ_i r_i (u_i k_i v_j + S[j][i]); S[j][i] ← S[j][i]·w_i + k_i v_j.
 template <class Row, class Len>
 __device__ __forceinline__ float wkv5Step(Row& s, Len n, const float* r, const float* w, const float* k,
                                           const float* u, float vj)
 {
-    float bonus = 0.0f, acc = 0.0f;
+    HeadSum<Len> bonus, acc;
 #pragma unroll
     for (int i = 0; i < int(n); ++i) {
-        bonus = fmaf(r[i] * u[i], k[i], bonus);
-        acc = fmaf(r[i], s[i], acc);
+        bonus.add(i, r[i] * u[i], k[i]);
+        acc.add(i, r[i], s[i]);
         s[i] = fmaf(s[i], w[i], k[i] * vj);
     }
-    return fmaf(bonus, vj, acc);
+    return fmaf(bonus.total(), vj, acc.total());
 }
 
 // RWKV-7, one token for value row i: sa = S_i·α; S_i ← S_i ⊙ w + sa·β + v_i·k; y_i = S_i·r.
@@ -79,16 +95,16 @@ template <class Row, class Len>
 __device__ __forceinline__ float wkv7Step(Row& s, Len n, const float* r, const float* w, const float* k,
                                           const float* a, const float* b, float vi)
 {
-    float sa = 0.0f;
+    HeadSum<Len> sa, y;
 #pragma unroll
-    for (int j = 0; j < int(n); ++j) sa = fmaf(s[j], a[j], sa);
-    float yi = 0.0f;
+    for (int j = 0; j < int(n); ++j) sa.add(j, s[j], a[j]);
+    const float saTotal = sa.total();
 #pragma unroll
     for (int j = 0; j < int(n); ++j) {
-        s[j] = fmaf(s[j], w[j], fmaf(sa, b[j], vi * k[j]));
-        yi = fmaf(s[j], r[j], yi);
+        s[j] = fmaf(s[j], w[j], fmaf(saTotal, b[j], vi * k[j]));
+        y.add(j, s[j], r[j]);
     }
-    return yi;
+    return y.total();
 }
 
 // version 5: p0..p3 = r, w, k, u (w broadcast when wRows == 1); version 7: r, w, k, α, β.
