@@ -43,7 +43,7 @@ bench() { # layers width prompt-tokens gen-tokens
     fi
   done
 }
-echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(head -n 1 "$out/devices.txt" 2>/dev/null)" >>"$out/bench.txt"
+echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(grep "^cuda:0" "$out/devices.txt" 2>/dev/null)" >>"$out/bench.txt"
 bench 12 768 2048 256
 bench 24 2048 2048 128
 [ "$big" = 1 ] && bench 32 4096 1024 64
