@@ -62,10 +62,17 @@ void InferenceWorker::guarded(const QString& task, const std::function<void()>& 
     } catch (const std::exception& e) {
         emit failed(task, QStringLiteral("internal"), qs(e.what()));
     }
-    // Devices with their own memory meter (Vulkan) report it after every job; for the CPU
-    // the app measures the process itself.
-    if (m_device)
-        if (const auto memory = m_device->memoryInfo()) emit deviceMemory(qint64(memory->used), qint64(memory->budget));
+    // Devices with their own memory meter (GPUs) report it after every job, summed over the
+    // strategy's devices; for the CPU the app measures the process itself.
+    rwkv::MemoryInfo total;
+    bool metered = false;
+    for (const auto& device : m_devices.devices)
+        if (const auto memory = device->memoryInfo()) {
+            total.used += memory->used;
+            total.budget += memory->budget;
+            metered = true;
+        }
+    if (metered) emit deviceMemory(qint64(total.used), qint64(total.budget));
     emit jobFinished();
 }
 
@@ -102,9 +109,6 @@ void InferenceWorker::loadModel(const QString& path, const QString& strategyText
     guarded(QStringLiteral("loading the model"), [&] {
         const qint64 t0 = nowNs();
         const rwkv::Strategy strategy = rwkv::parseStrategy(strategyText.toStdString());
-        if (strategy.stages.size() != 1)
-            throw rwkv::Error(rwkv::ErrorCode::Unsupported, "strategy '" + strategy.text()
-                                                                + "': splitting layers across devices needs the GPU backends");
         const std::filesystem::path file = path.toStdString();
         emit modelLoadProgress(0);
         // Free the old model first: two models may not fit in memory together.
@@ -112,7 +116,7 @@ void InferenceWorker::loadModel(const QString& path, const QString& strategyText
         m_library.reset();
         m_model.reset();
         m_tokenizer.reset();
-        m_device = rwkv::createDevice(strategy.stages[0].device, threads);
+        m_devices = rwkv::createStrategyDevices(strategy, threads);
         double reported = 0;
         const auto report = [&](double fraction) {
             if (fraction - reported < 0.01 && fraction < 1) return;
@@ -123,7 +127,7 @@ void InferenceWorker::loadModel(const QString& path, const QString& strategyText
             const rwkv::Checkpoint checkpoint = rwkv::Checkpoint::open(file, [&](uint64_t done, uint64_t total) {
                 report(0.5 * double(done) / double(std::max<uint64_t>(total, 1)));
             });
-            m_model = rwkv::Model::load(checkpoint, *m_device, strategy.stages[0].precision, [&](uint64_t done, uint64_t total) {
+            m_model = rwkv::Model::load(checkpoint, m_devices.stages, [&](uint64_t done, uint64_t total) {
                 report(0.5 + 0.5 * double(done) / double(std::max<uint64_t>(total, 1)));
             });
         }
@@ -137,7 +141,7 @@ void InferenceWorker::loadModel(const QString& path, const QString& strategyText
         info.path = path;
         info.description = qs(m_model->config().describe());
         info.strategy = qs(strategy.text());
-        info.deviceName = qs(m_device->name());
+        info.deviceName = qs(m_model->placement());
         info.tokenizer = m_tokenizer ? qs(std::string(m_tokenizer->name())) : QString();
         info.weightBytes = qint64(m_model->weightBytes());
         info.stateBytes = m_model->config().stateBytes();

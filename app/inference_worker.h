@@ -4,6 +4,7 @@
 // signals carrying plain numbers and rows. Each job's rwkv::Error is caught here, the one
 // catch of this thread boundary, and reported with failed(). Long jobs take a stop_token.
 #include "app/worker_types.h"
+#include "backends/strategy_devices.h"
 #include "core/chat_session.h"
 #include "core/document_library.h"
 #include "core/model.h"
@@ -95,7 +96,7 @@ private:
     std::filesystem::path m_databasePath;
     std::filesystem::path m_vocabDir;
     std::unique_ptr<rwkv::Store> m_store;
-    std::unique_ptr<rwkv::Device> m_device;
+    rwkv::StrategyDevices m_devices;
     std::unique_ptr<rwkv::Model> m_model;
     std::unique_ptr<rwkv::Tokenizer> m_tokenizer;
     std::filesystem::path m_modelPath;

@@ -1,6 +1,7 @@
 #include "backends/registry.h"
 
 #include "backends/cpu/cpu_device.h"
+#include "backends/cuda/plugin_loader.h"
 #include "core/error.h"
 
 #ifdef RWKV_HAS_VULKAN
@@ -14,14 +15,14 @@ namespace rwkv {
 
 namespace {
 
-// N of "vulkan:N" ("vulkan" is vulkan:0), or -1 for another id.
-int vulkanIndex(const std::string& id)
+// N of "KIND:N" ("KIND" is KIND:0), or -1 for another id.
+int deviceIndex(const std::string& id, const std::string& kind)
 {
-    if (id == "vulkan") return 0;
-    if (id.rfind("vulkan:", 0) != 0) return -1;
+    if (id == kind) return 0;
+    if (id.rfind(kind + ":", 0) != 0) return -1;
     int n = -1;
     const char* end = id.data() + id.size();
-    const auto [ptr, ec] = std::from_chars(id.data() + 7, end, n);
+    const auto [ptr, ec] = std::from_chars(id.data() + kind.size() + 1, end, n);
     return ec == std::errc() && ptr == end && n >= 0 ? n : -1;
 }
 
@@ -46,10 +47,8 @@ std::vector<DeviceInfo> vulkanDevices()
 
 std::vector<DeviceInfo> listDevices()
 {
-    std::vector<DeviceInfo> out = {
-        {"cpu", cpu::CpuDevice(1).name(), true},
-        {"cuda:0", "not built in this version (CUDA backend: later issue)", false},
-    };
+    std::vector<DeviceInfo> out = {{"cpu", cpu::CpuDevice(1).name(), true}};
+    for (DeviceInfo& d : cuda::pluginDevices()) out.push_back(std::move(d));
     for (DeviceInfo& d : vulkanDevices()) out.push_back(std::move(d));
     return out;
 }
@@ -57,7 +56,8 @@ std::vector<DeviceInfo> listDevices()
 std::unique_ptr<Device> createDevice(const std::string& id, int threads)
 {
     if (id == "cpu" || id == "cpu:0") return std::make_unique<cpu::CpuDevice>(threads);
-    const int vk = vulkanIndex(id);
+    if (const int cu = deviceIndex(id, "cuda"); cu >= 0) return cuda::createPluginDevice(cu);
+    const int vk = deviceIndex(id, "vulkan");
 #ifdef RWKV_HAS_VULKAN
     if (vk >= 0) return std::make_unique<vulkan::VulkanDevice>(vk);
 #endif

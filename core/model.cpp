@@ -5,7 +5,6 @@
 
 #include <cmath>
 #include <cstring>
-#include <optional>
 
 namespace rwkv {
 
@@ -14,29 +13,68 @@ namespace {
 constexpr int kHeadRows = 16;       // logits rows computed per head matmul
 constexpr size_t kScratchAlign = 64; // bytes
 
+// Layers [first, end) of each stage; throws unless the plans cover every layer exactly once.
+std::vector<std::pair<int, int>> layerRanges(std::span<const StagePlan> plans, int nLayer)
+{
+    if (plans.empty()) throw Error(ErrorCode::InvalidArgument, "a model needs at least one stage");
+    std::vector<std::pair<int, int>> out;
+    int next = 0;
+    for (size_t i = 0; i < plans.size(); ++i) {
+        const int n = plans[i].layers < 0 ? nLayer - next : plans[i].layers;
+        if (n <= 0 || next + n > nLayer)
+            throw Error(ErrorCode::InvalidArgument, "stage " + std::to_string(i + 1) + " of the strategy "
+                                                        + (n <= 0 ? std::string("gets no layers")
+                                                                  : "goes past the model's " + std::to_string(nLayer) + " layers"));
+        out.emplace_back(next, next + n);
+        next += n;
+    }
+    if (next != nLayer)
+        throw Error(ErrorCode::InvalidArgument, "the strategy places " + std::to_string(next) + " of the model's "
+                                                    + std::to_string(nLayer) + " layers (a last stage without *N takes the rest)");
+    return out;
+}
+
 } // namespace
 
 std::unique_ptr<Model> Model::load(const Checkpoint& checkpoint, Device& device, DType matrixType,
                                    const ProgressFn& progress)
 {
-    if (matrixType != DType::F32 && matrixType != DType::F16 && matrixType != DType::BF16)
-        throw Error(ErrorCode::InvalidArgument, "weights can be stored as fp32, fp16 or bf16 only");
+    const StagePlan whole{&device, matrixType, -1};
+    return load(checkpoint, std::span(&whole, 1), progress);
+}
+
+std::unique_ptr<Model> Model::load(const Checkpoint& checkpoint, std::span<const StagePlan> stages,
+                                   const ProgressFn& progress)
+{
+    for (const StagePlan& s : stages)
+        if (s.matrixType != DType::F32 && s.matrixType != DType::F16 && s.matrixType != DType::BF16)
+            throw Error(ErrorCode::InvalidArgument, "weights can be stored as fp32, fp16 or bf16 only");
     const ModelConfig config = detectModelConfig(checkpoint);
     switch (config.generation) {
-    case Generation::X040: return makeX040(checkpoint, device, matrixType, config, progress);
-    case Generation::X052: return makeX052(checkpoint, device, matrixType, config, progress);
-    case Generation::X060: return makeX060(checkpoint, device, matrixType, config, progress);
-    case Generation::X070: return makeX070(checkpoint, device, matrixType, config, progress);
+    case Generation::X040: return makeX040(checkpoint, stages, config, progress);
+    case Generation::X052: return makeX052(checkpoint, stages, config, progress);
+    case Generation::X060: return makeX060(checkpoint, stages, config, progress);
+    case Generation::X070: return makeX070(checkpoint, stages, config, progress);
     }
     throw Error(ErrorCode::Unsupported, "unknown RWKV generation");
 }
 
-Model::Model(const Checkpoint& checkpoint, Device& device, DType matrixType, const ModelConfig& config)
-    : m_config(config), m_fingerprint(checkpoint.fingerprint()), m_device(device), m_matrixType(matrixType),
-      m_weights(checkpoint, device, matrixType),
+Model::Model(const Checkpoint& checkpoint, std::span<const StagePlan> stages, const ModelConfig& config)
+    : m_config(config), m_fingerprint(checkpoint.fingerprint()),
       m_initialState(mergedTunedState(checkpoint, config, m_fingerprint).value_or(State(config, m_fingerprint)))
 {
+    const std::vector<std::pair<int, int>> ranges = layerRanges(stages, config.nLayer);
     const int64_t C = config.nEmbd, V = config.vocab;
+    // Scratch: every activation of one chunk, plus a block of logits rows on the last stage.
+    const size_t floats = size_t(kMaxChunkTokens) * size_t(48 * C + 2 * config.nFfn);
+    for (size_t i = 0; i < stages.size(); ++i) {
+        Device& d = *stages[i].device;
+        const size_t headFloats = i + 1 == stages.size() ? size_t(kHeadRows * V) : 0;
+        m_stages.push_back({&d, ranges[i].first, ranges[i].second,
+                            std::make_unique<DeviceWeights>(checkpoint, d, stages[i].matrixType),
+                            d.allocate((floats + headFloats) * 4 + 64 * kScratchAlign), nullptr});
+    }
+
     // Fold ln0 into the embedding in fp32 (spec §1.5): the model always applies it right
     // after the lookup, so this is exact and keeps the lookup a plain copy.
     const TensorView& emb = checkpoint.at("emb.weight");
@@ -53,30 +91,74 @@ Model::Model(const Checkpoint& checkpoint, Device& device, DType matrixType, con
         const double inv = 1.0 / std::sqrt(var / double(C) + 1e-5);
         for (int64_t c = 0; c < C; ++c) row[c] = float((row[c] - mean) * inv) * w.at(size_t(c)) + b.at(size_t(c));
     }
-    m_lnOutW = m_weights.vector("ln_out.weight");
-    m_lnOutB = m_weights.vector("ln_out.bias");
-    m_head = m_weights.linear("head.weight");
+    DeviceWeights& last = *m_stages.back().weights;
+    m_lnOutW = last.vector("ln_out.weight");
+    m_lnOutB = last.vector("ln_out.bias");
+    m_head = last.linear("head.weight");
+}
 
-    // Scratch: every activation of one chunk plus a block of logits rows.
-    const size_t floats = size_t(kMaxChunkTokens) * size_t(48 * C + 2 * config.nFfn) + size_t(kHeadRows * V);
-    m_scratchBuffer = device.allocate(floats * 4 + 64 * kScratchAlign);
+std::string Model::placement() const
+{
+    auto describe = [](const Stage& s) { return s.device->name() + " " + std::string(dtypeName(s.weights->matrixType())); };
+    if (m_stages.size() == 1) return describe(m_stages.front());
+    std::string out;
+    for (const Stage& s : m_stages)
+        out += (out.empty() ? "" : "; ") + ("layers " + std::to_string(s.first) + "-" + std::to_string(s.end - 1) + ": ")
+            + describe(s);
+    return out;
+}
+
+size_t Model::weightBytes() const
+{
+    size_t n = m_emb.size() * 4;
+    for (const Stage& s : m_stages) n += s.weights->bytes();
+    return n;
+}
+
+size_t Model::bytesPerDecodedToken() const
+{
+    size_t n = 0;
+    for (const Stage& s : m_stages) n += s.weights->matrixBytes();
+    return n;
+}
+
+size_t Model::matrixParameters() const
+{
+    size_t n = 0;
+    for (const Stage& s : m_stages) n += s.weights->matrixBytes() / dtypeSize(s.weights->matrixType());
+    return n;
+}
+
+DeviceWeights& Model::weightsFor(int layer)
+{
+    for (Stage& s : m_stages)
+        if (layer >= s.first && layer < s.end) return *s.weights;
+    throw Error(ErrorCode::InvalidArgument, "layer " + std::to_string(layer) + " is in no stage");
+}
+
+void Model::enterStage(size_t s)
+{
+    m_running = s;
+    m_scratchUsed = 0;
 }
 
 DTensor Model::scratch(int64_t rows, int64_t cols)
 {
+    DeviceBuffer& buffer = *m_stages[m_running].scratch;
     DTensor t{nullptr, DType::F32, rows, cols};
     const size_t bytes = (t.bytes() + kScratchAlign - 1) / kScratchAlign * kScratchAlign;
-    if (m_scratchUsed + bytes > m_scratchBuffer->size())
-        throw Error(ErrorCode::OutOfMemory, "model scratch memory exhausted");
-    t.data = static_cast<char*>(m_scratchBuffer->data()) + m_scratchUsed;
+    if (m_scratchUsed + bytes > buffer.size()) throw Error(ErrorCode::OutOfMemory, "model scratch memory exhausted");
+    t.data = static_cast<char*>(buffer.data()) + m_scratchUsed;
     m_scratchUsed += bytes;
     return t;
 }
 
 DTensor Model::stateTensor(std::span<float> values, int64_t rows, int64_t cols) const
 {
-    if (!m_stateHost) return DTensor{values.data(), DType::F32, rows, cols};
-    float* device = static_cast<float*>(m_stateBuffer->data()) + (values.data() - m_stateHost);
+    const Stage& s = m_stages[m_running];
+    if (!m_stateHost || s.device->hostMemory()) return DTensor{values.data(), DType::F32, rows, cols};
+    const float* base = m_stateHost + size_t(s.first) * size_t(m_config.stateFloatsPerLayer());
+    float* device = static_cast<float*>(s.stateMirror->data()) + (values.data() - base);
     return DTensor{device, DType::F32, rows, cols};
 }
 
@@ -91,14 +173,18 @@ std::vector<float> Model::forward(std::span<const int32_t> tokens, State& state,
                                                         + std::to_string(m_config.vocab - 1) + ")");
     const size_t V = size_t(m_config.vocab);
     std::vector<float> logits(allLogits ? tokens.size() * V : (tokens.empty() ? 0 : V));
-    // A device without host memory works on a copy of the state: uploaded here, downloaded
-    // after the last chunk (on an error the State keeps its old value). This round trip per
-    // call could be saved by a device-resident state cache keyed by the State; not built yet.
-    std::optional<DTensor> mirror;
-    if (!m_device.hostMemory()) {
-        if (!m_stateBuffer) m_stateBuffer = m_device.allocate(state.data().size() * 4);
-        mirror = DTensor{m_stateBuffer->data(), DType::F32, 1, int64_t(state.data().size())};
-        m_device.upload(*mirror, state.data().data());
+    // A stage on a device without host memory works on a copy of its layers of the state:
+    // uploaded here, downloaded after the last chunk. This round trip per call could be saved
+    // by a device-resident state cache keyed by the State; not built yet.
+    const size_t perLayer = size_t(m_config.stateFloatsPerLayer());
+    auto mirrorView = [&](Stage& s) {
+        return DTensor{s.stateMirror->data(), DType::F32, 1, int64_t(size_t(s.end - s.first) * perLayer)};
+    };
+    auto hostPart = [&](const Stage& s) { return state.data().data() + size_t(s.first) * perLayer; };
+    for (Stage& s : m_stages) {
+        if (s.device->hostMemory()) continue;
+        if (!s.stateMirror) s.stateMirror = s.device->allocate(size_t(s.end - s.first) * perLayer * 4);
+        s.device->upload(mirrorView(s), hostPart(s));
         m_stateHost = state.data().data();
     }
     struct Unmirror {
@@ -111,33 +197,50 @@ std::vector<float> Model::forward(std::span<const int32_t> tokens, State& state,
         float* out = allLogits ? logits.data() + first * V : (last ? logits.data() : nullptr);
         runChunk(tokens.subspan(first, n), state, out, allLogits);
     }
-    if (mirror) m_device.download(state.data().data(), *mirror);
+    for (Stage& s : m_stages)
+        if (!s.device->hostMemory()) s.device->download(hostPart(s), mirrorView(s));
     return logits;
 }
 
 void Model::runChunk(std::span<const int32_t> tokens, State& state, float* logitsOut, bool allLogits)
 {
-    m_scratchUsed = 0;
     const int64_t T = int64_t(tokens.size()), C = m_config.nEmbd;
-    DTensor x = scratch(T, C);
-    std::vector<float> rows(size_t(T * C));
+    std::vector<float> host(size_t(T * C));
     for (int64_t t = 0; t < T; ++t)
-        std::memcpy(&rows[size_t(t * C)], &m_emb[size_t(tokens[size_t(t)]) * size_t(C)], size_t(C) * 4);
-    m_device.upload(x, rows.data());
+        std::memcpy(&host[size_t(t * C)], &m_emb[size_t(tokens[size_t(t)]) * size_t(C)], size_t(C) * 4);
 
-    forwardBlocks(x, state);
+    // The carried tensors live in their stage's scratch; at a boundary to another device
+    // they travel through the host.
+    std::vector<DTensor> carried;
+    for (size_t s = 0; s < m_stages.size(); ++s) {
+        enterStage(s);
+        Device& d = *m_stages[s].device;
+        if (s == 0 || m_stages[s - 1].device != &d) {
+            std::vector<DTensor> here(static_cast<size_t>(carriedCount()));
+            for (DTensor& t : here) t = scratch(T, C);
+            if (s == 0) d.upload(here[0], host.data());
+            for (size_t j = 0; s > 0 && j < here.size(); ++j) {
+                m_stages[s - 1].device->download(host.data(), carried[j]);
+                d.upload(here[j], host.data());
+            }
+            carried = std::move(here);
+        }
+        forwardLayers(d, carried, state, m_stages[s].first, m_stages[s].end);
+    }
     if (!logitsOut) return;
 
     // Only the rows whose logits are wanted go through ln_out and the head (spec §4.1).
+    Device& d = *m_stages.back().device;
+    const DTensor& x = carried[0];
     const int64_t first = allLogits ? 0 : T - 1;
     DTensor normed = scratch(std::min<int64_t>(kHeadRows, T - first), C);
     DTensor logits = scratch(normed.rows, m_config.vocab);
     for (int64_t r = first; r < T; r += kHeadRows) {
         const int64_t n = std::min<int64_t>(kHeadRows, T - r);
         DTensor in = normed.rowRange(0, n), out = logits.rowRange(0, n);
-        m_device.layerNorm(in, x.rowRange(r, n), m_lnOutW, m_lnOutB, 1e-5f);
-        m_device.matmul(out, in, m_head);
-        m_device.download(logitsOut + size_t(r - first) * size_t(m_config.vocab), out);
+        d.layerNorm(in, x.rowRange(r, n), m_lnOutW, m_lnOutB, 1e-5f);
+        d.matmul(out, in, m_head);
+        d.download(logitsOut + size_t(r - first) * size_t(m_config.vocab), out);
     }
 }
 

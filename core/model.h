@@ -1,5 +1,7 @@
 #pragma once
-// A loaded RWKV model on one device and its single entry point, forward(tokens, state).
+// A loaded RWKV model and its single entry point, forward(tokens, state). Its layers may be
+// split over stages ("cuda fp16 *10 -> cpu fp32"): each stage holds its layers' weights on
+// its device; the activations carried from layer to layer move at stage boundaries.
 #include "core/checkpoint.h"
 #include "core/device.h"
 #include "core/model_config.h"
@@ -9,25 +11,43 @@
 
 #include <memory>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace rwkv {
 
+// One stage of a layer split: `layers` consecutive layers (-1: all the remaining ones) on
+// `device`, matrices stored as matrixType (fp32, fp16 or bf16).
+struct StagePlan {
+    Device* device = nullptr;
+    DType matrixType = DType::F32;
+    int layers = -1;
+};
+
 class Model {
 public:
     // Builds the model for the checkpoint's generation with matrices stored as matrixType.
-    // Progress is reported in tensors converted. Throws Error (Unsupported, BadFile, OutOfMemory).
+    // Progress is reported in layers converted. Throws Error (Unsupported, BadFile, OutOfMemory).
     static std::unique_ptr<Model> load(const Checkpoint& checkpoint, Device& device, DType matrixType,
+                                       const ProgressFn& progress = {});
+    // The same over stages, in layer order; ln_out and the head go with the last stage.
+    // Throws Error(InvalidArgument) when the stages do not cover every layer exactly once.
+    static std::unique_ptr<Model> load(const Checkpoint& checkpoint, std::span<const StagePlan> stages,
                                        const ProgressFn& progress = {});
     virtual ~Model() = default;
 
     const ModelConfig& config() const { return m_config; }
     const Fingerprint& fingerprint() const { return m_fingerprint; }
-    Device& device() { return m_device; }
-    DType matrixType() const { return m_matrixType; }
-    // Weight bytes resident on the device, and those a decoded token reads (matrices + one emb row).
-    size_t weightBytes() const { return m_weights.bytes() + m_emb.size() * 4; }
-    size_t bytesPerDecodedToken() const { return m_weights.matrixBytes(); }
+    // The device of the first stage (the only one without a split).
+    Device& device() { return *m_stages.front().device; }
+    // Where the layers run, e.g. "cpu (AVX2, 2 threads) fp32" or, split,
+    // "layers 0-9: NVIDIA H100 (…) fp16; layers 10-23: cpu (…) fp32".
+    std::string placement() const;
+    // Weight bytes resident on the devices, and those a decoded token reads (matrices + one emb row).
+    size_t weightBytes() const;
+    size_t bytesPerDecodedToken() const;
+    // Elements of those matrices (the multiply-adds of one token, with the head).
+    size_t matrixParameters() const;
 
     // The initial state: zero, or the tuned state merged into the checkpoint (rwkv-spec §8).
     State newState() const { return m_initialState; }
@@ -39,34 +59,48 @@ public:
     std::vector<float> forward(std::span<const int32_t> tokens, State& state, bool allLogits = false);
 
 protected:
-    Model(const Checkpoint& checkpoint, Device& device, DType matrixType, const ModelConfig& config);
+    // Resolves the stages (throws as load() says) and loads ln_out and the head.
+    Model(const Checkpoint& checkpoint, std::span<const StagePlan> stages, const ModelConfig& config);
 
-    // Runs every block on x [T×C] (embeddings in, residual stream out), advancing the state.
-    virtual void forwardBlocks(const DTensor& x, State& state) = 0;
+    // T×C tensors that flow from layer to layer: x first (embeddings in, residual stream out),
+    // then any the generation adds (RWKV-7: v_first). They move along at stage boundaries.
+    virtual int carriedCount() const { return 1; }
+    // Runs layers [first, end) on d, all in one stage, advancing the state.
+    virtual void forwardLayers(Device& d, std::span<const DTensor> carried, State& state, int first, int end) = 0;
 
-    // Scratch activation memory; rows × cols fp32, valid until the next forward call.
+    // The weights of the stage holding `layer`, where that layer's tensors are loaded.
+    DeviceWeights& weightsFor(int layer);
+    // Scratch activation memory on the running stage's device; rows × cols fp32, valid until
+    // the next forward call.
     DTensor scratch(int64_t rows, int64_t cols);
     // The device tensor for a span of the State being fed: the span itself on a host-memory
-    // device, else the same floats in the device copy forward() keeps during the call.
+    // device, else the same floats in the running stage's device copy kept during forward().
     DTensor stateTensor(std::span<float> values, int64_t rows, int64_t cols) const;
 
     ModelConfig m_config;
     Fingerprint m_fingerprint;
-    Device& m_device;
-    DType m_matrixType;
-    DeviceWeights m_weights;
 
 private:
-    void runChunk(std::span<const int32_t> tokens, State& state, float* logitsOut, bool allLogits);
+    struct Stage {
+        Device* device;
+        int first, end; // layers [first, end)
+        std::unique_ptr<DeviceWeights> weights;
+        std::unique_ptr<DeviceBuffer> scratch;
+        // Device copy of this stage's layers of the State on devices without host memory.
+        std::unique_ptr<DeviceBuffer> stateMirror;
+    };
 
+    void runChunk(std::span<const int32_t> tokens, State& state, float* logitsOut, bool allLogits);
+    // Starts running stage s: its scratch is reset.
+    void enterStage(size_t s);
+
+    std::vector<Stage> m_stages;
     State m_initialState;
     std::vector<float> m_emb;             // [V×C] fp32 host, ln0 folded in
-    DTensor m_lnOutW, m_lnOutB, m_head;
-    std::unique_ptr<DeviceBuffer> m_scratchBuffer;
+    DTensor m_lnOutW, m_lnOutB, m_head;   // on the last stage
+    size_t m_running = 0;                 // the stage forwardLayers is running
     size_t m_scratchUsed = 0;
-    // Device copy of the state for devices without host memory, valid during forward():
-    // m_stateHost is the State's data it mirrors (null when the state is used in place).
-    std::unique_ptr<DeviceBuffer> m_stateBuffer;
+    // The State's data during forward(), when some stage mirrors it (else null).
     const float* m_stateHost = nullptr;
 };
 

@@ -26,6 +26,8 @@ public:
     // Uploads an already prepared fp32 matrix.
     DTensor upload(std::span<const float> data, int64_t rows, int64_t cols, DType type);
 
+    Device& device() const { return m_device; }
+    DType matrixType() const { return m_matrixType; }
     // Device bytes of all weights uploaded so far.
     size_t bytes() const { return m_bytes; }
     // Bytes of matrices (what a decoded token streams through).

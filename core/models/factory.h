@@ -4,13 +4,13 @@
 
 namespace rwkv {
 
-std::unique_ptr<Model> makeX040(const Checkpoint& checkpoint, Device& device, DType matrixType,
+std::unique_ptr<Model> makeX040(const Checkpoint& checkpoint, std::span<const StagePlan> stages,
                                 const ModelConfig& config, const ProgressFn& progress);
-std::unique_ptr<Model> makeX052(const Checkpoint& checkpoint, Device& device, DType matrixType,
+std::unique_ptr<Model> makeX052(const Checkpoint& checkpoint, std::span<const StagePlan> stages,
                                 const ModelConfig& config, const ProgressFn& progress);
-std::unique_ptr<Model> makeX060(const Checkpoint& checkpoint, Device& device, DType matrixType,
+std::unique_ptr<Model> makeX060(const Checkpoint& checkpoint, std::span<const StagePlan> stages,
                                 const ModelConfig& config, const ProgressFn& progress);
-std::unique_ptr<Model> makeX070(const Checkpoint& checkpoint, Device& device, DType matrixType,
+std::unique_ptr<Model> makeX070(const Checkpoint& checkpoint, std::span<const StagePlan> stages,
                                 const ModelConfig& config, const ProgressFn& progress);
 
 } // namespace rwkv

@@ -20,19 +20,19 @@ struct X040Layer {
 
 class X040 final : public Model {
 public:
-    X040(const Checkpoint& ck, Device& device, DType matrixType, const ModelConfig& config, const ProgressFn& progress)
-        : Model(ck, device, matrixType, config),
+    X040(const Checkpoint& ck, std::span<const StagePlan> stages, const ModelConfig& config, const ProgressFn& progress)
+        : Model(ck, stages, config),
           m_layers(loadLayers<X040Layer>(config.nLayer, progress, [this](int i) { return loadLayer(i); }))
     {
     }
 
 protected:
-    void forwardBlocks(const DTensor& x, State& state) override;
+    void forwardLayers(Device& d, std::span<const DTensor> carried, State& state, int first, int end) override;
 
 private:
     X040Layer loadLayer(int i)
     {
-        DeviceWeights& w = m_weights;
+        DeviceWeights& w = weightsFor(i);
         const std::string b = "blocks." + std::to_string(i) + ".", a = b + "att.";
         X040Layer l;
         l.ln1 = loadLayerNorm(w, b + "ln1");
@@ -52,15 +52,15 @@ private:
     std::vector<X040Layer> m_layers;
 };
 
-void X040::forwardBlocks(const DTensor& x, State& state)
+void X040::forwardLayers(Device& d, std::span<const DTensor> carried, State& state, int first, int end)
 {
-    Device& d = m_device;
+    const DTensor& x = carried[0];
     const int64_t T = x.rows, C = m_config.nEmbd;
     DTensor xx = scratch(T, C), prev = scratch(T, C), xk = scratch(T, C), xv = scratch(T, C), xr = scratch(T, C);
     DTensor r = scratch(T, C), k = scratch(T, C), v = scratch(T, C), y = scratch(T, C), out = scratch(T, C);
     DTensor hidden = scratch(T, m_config.nFfn);
 
-    for (int i = 0; i < m_config.nLayer; ++i) {
+    for (int i = first; i < end; ++i) {
         const X040Layer& l = m_layers[size_t(i)];
         // v4/v5 token shift: xx·μ + prev·(1−μ) = lerp(prev, xx, μ).
         normAndShift(d, xx, prev, x, l.ln1, stateTensor(state.attShift(i), 1, C));
@@ -86,10 +86,10 @@ void X040::forwardBlocks(const DTensor& x, State& state)
 
 } // namespace
 
-std::unique_ptr<Model> makeX040(const Checkpoint& checkpoint, Device& device, DType matrixType,
+std::unique_ptr<Model> makeX040(const Checkpoint& checkpoint, std::span<const StagePlan> stages,
                                 const ModelConfig& config, const ProgressFn& progress)
 {
-    return std::make_unique<X040>(checkpoint, device, matrixType, config, progress);
+    return std::make_unique<X040>(checkpoint, stages, config, progress);
 }
 
 } // namespace rwkv

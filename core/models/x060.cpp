@@ -23,19 +23,19 @@ struct X060Layer {
 
 class X060 final : public Model {
 public:
-    X060(const Checkpoint& ck, Device& device, DType matrixType, const ModelConfig& config, const ProgressFn& progress)
-        : Model(ck, device, matrixType, config),
+    X060(const Checkpoint& ck, std::span<const StagePlan> stages, const ModelConfig& config, const ProgressFn& progress)
+        : Model(ck, stages, config),
           m_layers(loadLayers<X060Layer>(config.nLayer, progress, [this](int i) { return loadLayer(i); }))
     {
     }
 
 protected:
-    void forwardBlocks(const DTensor& x, State& state) override;
+    void forwardLayers(Device& d, std::span<const DTensor> carried, State& state, int first, int end) override;
 
 private:
     X060Layer loadLayer(int i)
     {
-        DeviceWeights& w = m_weights;
+        DeviceWeights& w = weightsFor(i);
         const std::string b = "blocks." + std::to_string(i) + ".", a = b + "att.";
         const int64_t C = m_config.nEmbd, D = m_config.loraMix;
         X060Layer l;
@@ -54,8 +54,8 @@ private:
                     up[size_t(c * D + d)] = w2[size_t((g * D + d) * C + c)];
                 }
             l.mix[size_t(g)] = w.vector(a + names[g]);
-            l.mixDown[size_t(g)] = w.upload(down, D, C, m_matrixType);
-            l.mixUp[size_t(g)] = w.upload(up, C, D, m_matrixType);
+            l.mixDown[size_t(g)] = w.upload(down, D, C, w.matrixType());
+            l.mixUp[size_t(g)] = w.upload(up, C, D, w.matrixType());
         }
         l.decay = w.vector(a + "time_decay");
         l.decayDown = w.factor(a + "time_decay_w1");
@@ -69,9 +69,9 @@ private:
     std::vector<X060Layer> m_layers;
 };
 
-void X060::forwardBlocks(const DTensor& x, State& state)
+void X060::forwardLayers(Device& d, std::span<const DTensor> carried, State& state, int first, int end)
 {
-    Device& d = m_device;
+    const DTensor& x = carried[0];
     const int64_t T = x.rows, C = m_config.nEmbd, N = m_config.headSize;
     DTensor xx = scratch(T, C), prev = scratch(T, C), xxx = scratch(T, C), m = scratch(T, C), out = scratch(T, C);
     TimeMix5Inputs in{scratch(T, C), scratch(T, C), scratch(T, C), scratch(T, C), scratch(T, C)};
@@ -81,7 +81,7 @@ void X060::forwardBlocks(const DTensor& x, State& state)
     DTensor hidden = scratch(T, m_config.nFfn);
     const std::array<const DTensor*, kMixes> targets = {&xw, &in.xk, &in.xv, &in.xr, &in.xg};
 
-    for (int i = 0; i < m_config.nLayer; ++i) {
+    for (int i = first; i < end; ++i) {
         const X060Layer& l = m_layers[size_t(i)];
         // v6 token shift: xx + (prev − xx)·(maa + LoRA(xxx)) = lerp(xx, prev, ·).
         normAndShift(d, xx, prev, x, l.ln1, stateTensor(state.attShift(i), 1, C));
@@ -111,10 +111,10 @@ void X060::forwardBlocks(const DTensor& x, State& state)
 
 } // namespace
 
-std::unique_ptr<Model> makeX060(const Checkpoint& checkpoint, Device& device, DType matrixType,
+std::unique_ptr<Model> makeX060(const Checkpoint& checkpoint, std::span<const StagePlan> stages,
                                 const ModelConfig& config, const ProgressFn& progress)
 {
-    return std::make_unique<X060>(checkpoint, device, matrixType, config, progress);
+    return std::make_unique<X060>(checkpoint, stages, config, progress);
 }
 
 } // namespace rwkv

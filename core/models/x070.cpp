@@ -20,19 +20,20 @@ struct X070Layer {
 
 class X070 final : public Model {
 public:
-    X070(const Checkpoint& ck, Device& device, DType matrixType, const ModelConfig& config, const ProgressFn& progress)
-        : Model(ck, device, matrixType, config),
+    X070(const Checkpoint& ck, std::span<const StagePlan> stages, const ModelConfig& config, const ProgressFn& progress)
+        : Model(ck, stages, config),
           m_layers(loadLayers<X070Layer>(config.nLayer, progress, [this](int i) { return loadLayer(i); }))
     {
     }
 
 protected:
-    void forwardBlocks(const DTensor& x, State& state) override;
+    int carriedCount() const override { return 2; }
+    void forwardLayers(Device& d, std::span<const DTensor> carried, State& state, int first, int end) override;
 
 private:
     X070Layer loadLayer(int i)
     {
-        DeviceWeights& w = m_weights;
+        DeviceWeights& w = weightsFor(i);
         const std::string b = "blocks." + std::to_string(i) + ".", a = b + "att.";
         X070Layer l;
         l.ln1 = loadLayerNorm(w, b + "ln1");
@@ -57,22 +58,24 @@ private:
     std::vector<X070Layer> m_layers;
 };
 
-void X070::forwardBlocks(const DTensor& x, State& state)
+void X070::forwardLayers(Device& d, std::span<const DTensor> carried, State& state, int first, int end)
 {
-    Device& d = m_device;
+    const DTensor& x = carried[0];
     const int64_t T = x.rows, C = m_config.nEmbd, N = m_config.headSize;
     const int64_t lora = std::max({m_config.loraDecay, m_config.loraIclr, m_config.loraValue, m_config.loraGate});
 
     DTensor xx = scratch(T, C), prev = scratch(T, C);
     DTensor xr = scratch(T, C), xw = scratch(T, C), xk = scratch(T, C), xv = scratch(T, C), xa = scratch(T, C),
             xg = scratch(T, C);
-    DTensor r = scratch(T, C), k = scratch(T, C), v = scratch(T, C), vFirst = scratch(T, C);
+    // v_first: layer 0's value, which later layers mix towards; carried across stages.
+    const DTensor& vFirst = carried[1];
+    DTensor r = scratch(T, C), k = scratch(T, C), v = scratch(T, C);
     DTensor w = scratch(T, C), a = scratch(T, C), g = scratch(T, C), vGate = scratch(T, C);
     DTensor alpha = scratch(T, C), beta = scratch(T, C), y = scratch(T, C), out = scratch(T, C);
     DTensor low = scratch(T, lora), hidden = scratch(T, m_config.nFfn);
     auto lowRank = [&](int rank) { return DTensor{low.data, DType::F32, T, rank}; };
 
-    for (int i = 0; i < m_config.nLayer; ++i) {
+    for (int i = first; i < end; ++i) {
         const X070Layer& l = m_layers[size_t(i)];
         // Time mix.
         normAndShift(d, xx, prev, x, l.ln1, stateTensor(state.attShift(i), 1, C));
@@ -134,10 +137,10 @@ void X070::forwardBlocks(const DTensor& x, State& state)
 
 } // namespace
 
-std::unique_ptr<Model> makeX070(const Checkpoint& checkpoint, Device& device, DType matrixType,
+std::unique_ptr<Model> makeX070(const Checkpoint& checkpoint, std::span<const StagePlan> stages,
                                 const ModelConfig& config, const ProgressFn& progress)
 {
-    return std::make_unique<X070>(checkpoint, device, matrixType, config, progress);
+    return std::make_unique<X070>(checkpoint, stages, config, progress);
 }
 
 } // namespace rwkv

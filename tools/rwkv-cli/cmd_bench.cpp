@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -90,14 +91,14 @@ int runBench(Args& args)
     const bool gpu = !model.device().hostMemory();
     const double bandwidthLimit = (gpu ? deviceGBs : bandwidth) * 1e9 / bytesPerToken;
     // Prefill FLOPs per token: every matrix but the head (only the last row needs logits).
-    const double matrixParams = bytesPerToken / double(dtypeSize(model.matrixType())) - double(c.vocab) * c.nEmbd;
+    const double matrixParams = double(model.matrixParameters()) - double(c.vocab) * c.nEmbd;
     const double prefillGflops = pp.mean * 2.0 * matrixParams / 1e9;
     const std::string name = std::string(generationId(c.generation)) + " L" + std::to_string(c.nLayer) + " C"
         + std::to_string(c.nEmbd) + " V" + std::to_string(c.vocab);
 
     if (json) {
         const nlohmann::json j = {{"model", name}, {"file", m.path.string()}, {"strategy", m.strategy.text()},
-                                  {"device", model.device().name()}, {"prompt_tokens", promptTokens},
+                                  {"device", model.placement()}, {"prompt_tokens", promptTokens},
                                   {"gen_tokens", genTokens}, {"prefill_tokens_per_s", pp.mean},
                                   {"prefill_stddev", pp.stddev}, {"decode_tokens_per_s", tg.mean},
                                   {"decode_stddev", tg.stddev}, {"decode_weight_gb_per_s", decodeGBs},
@@ -111,7 +112,7 @@ int runBench(Args& args)
     std::printf("| model | weights | params | device | test | t/s | note |\n|---|---|---|---|---|---|---|\n");
     std::printf("| %s | %s, %.1f MiB | %.1f M | %s | pp%d | %.1f ± %.1f | %.1f GFLOP/s (%.0f%% of FMA peak) |\n",
                 name.c_str(), m.strategy.text().c_str(), double(model.weightBytes()) / (1 << 20),
-                double(c.paramCount) / 1e6, model.device().name().c_str(), promptTokens, pp.mean, pp.stddev,
+                double(c.paramCount) / 1e6, model.placement().c_str(), promptTokens, pp.mean, pp.stddev,
                 prefillGflops, 100.0 * prefillGflops / fmaPeak);
     char roofline[96] = "roofline unknown: give --device-gbs";
     if (bandwidthLimit > 0)
@@ -119,9 +120,13 @@ int runBench(Args& args)
                       bandwidthLimit);
     std::printf("| %s | %s, %.1f MiB | %.1f M | %s | tg%d | %.1f ± %.1f | %.1f GB/s of weights (%s) |\n", name.c_str(),
                 m.strategy.text().c_str(), double(model.weightBytes()) / (1 << 20), double(c.paramCount) / 1e6,
-                model.device().name().c_str(), genTokens, tg.mean, tg.stddev, decodeGBs, roofline);
+                model.placement().c_str(), genTokens, tg.mean, tg.stddev, decodeGBs, roofline);
     std::printf("\nmachine: read bandwidth %.1f GB/s, FMA peak %.1f GFLOP/s (%d threads); %.1f MB of weights read per decoded token\n",
                 bandwidth, fmaPeak, pool.size(), bytesPerToken / 1e6);
+    // GPU runs: "machine" above is the host; the device's own meter says what the model holds.
+    if (const std::optional<MemoryInfo> mem = model.device().memoryInfo())
+        std::printf("device memory: %.2f of %.2f GiB in use (%s)\n", double(mem->used) / double(1 << 30),
+                    double(mem->budget) / double(1 << 30), model.device().name().c_str());
     return 0;
 }
 

@@ -36,9 +36,12 @@ int runInfo(Args& args)
             {"layers", c.nLayer}, {"width", c.nEmbd}, {"heads", c.nHead}, {"head_size", c.headSize},
             {"ffn", c.nFfn}, {"vocab", c.vocab}, {"parameters", c.paramCount}, {"state_bytes", c.stateBytes()},
             {"fingerprint", fp}, {"tokenizer", m.tokenizer ? std::string(m.tokenizer->name()) : "none"},
-            {"strategy", m.strategy.text()}, {"weight_bytes", m.model->weightBytes()}};
-        if (const auto mem = m.device->memoryInfo())
-            j["device_memory"] = {{"used_bytes", mem->used}, {"budget_bytes", mem->budget}};
+            {"strategy", m.strategy.text()}, {"placement", m.model->placement()},
+            {"weight_bytes", m.model->weightBytes()}};
+        for (const auto& device : m.devices.devices)
+            if (const auto mem = device->memoryInfo())
+                j["device_memory"].push_back(
+                    {{"device", device->name()}, {"used_bytes", mem->used}, {"budget_bytes", mem->budget}});
         std::cout << j.dump() << "\n";
         return 0;
     }
@@ -54,9 +57,11 @@ int runInfo(Args& args)
                 double(c.stateBytes()) / (1 << 20));
     std::printf("tokenizer    %s\n", m.tokenizer ? std::string(m.tokenizer->name()).c_str() : "none (token ids only)");
     std::printf("fingerprint  %s\n", fp.c_str());
-    std::printf("strategy     %s, %.1f MiB of weights on %s\n", m.strategy.text().c_str(),
-                double(m.model->weightBytes()) / (1 << 20), m.model->device().name().c_str());
-    if (const auto mem = m.device->memoryInfo()) std::printf("memory       %s\n", memoryText(*mem).c_str());
+    std::printf("strategy     %s, %.1f MiB of weights\nplacement    %s\n", m.strategy.text().c_str(),
+                double(m.model->weightBytes()) / (1 << 20), m.model->placement().c_str());
+    for (const auto& device : m.devices.devices)
+        if (const auto mem = device->memoryInfo())
+            std::printf("memory       %s: %s\n", device->name().c_str(), memoryText(*mem).c_str());
     return 0;
 }
 

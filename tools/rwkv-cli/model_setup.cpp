@@ -1,6 +1,7 @@
 #include "tools/rwkv-cli/model_setup.h"
 
 #include "backends/registry.h"
+#include "backends/strategy_devices.h"
 #include "core/error.h"
 #include "core/paths.h"
 #include "core/state_file.h"
@@ -21,9 +22,6 @@ LoadedModel loadModel(Args& args)
     const auto deviceId = args.value("device");
     if (strategyText && deviceId) throw Error(ErrorCode::InvalidArgument, "give either --strategy or --device, not both");
     m.strategy = strategyText ? parseStrategy(*strategyText) : strategyForDevice(deviceId.value_or("cpu"));
-    if (m.strategy.stages.size() != 1)
-        throw Error(ErrorCode::Unsupported, "strategy '" + m.strategy.text()
-                                                + "': splitting layers across devices needs the GPU backends, which this build does not have");
     const int threads = args.intValue("threads", 0);
     if (threads < 0) throw Error(ErrorCode::InvalidArgument, "--threads must be ≥ 0");
     const std::string tokenizerChoice = args.value("tokenizer").value_or("auto");
@@ -31,7 +29,7 @@ LoadedModel loadModel(Args& args)
         throw Error(ErrorCode::InvalidArgument, "unknown tokenizer '" + tokenizerChoice + "' (world, neox, none)");
 
     const auto t0 = std::chrono::steady_clock::now();
-    m.device = createDevice(m.strategy.stages[0].device, threads);
+    m.devices = createStrategyDevices(m.strategy, threads);
     {
         // Progress on a terminal only: reading the file is the first half, converting layers the second.
         const bool tty = isatty(STDERR_FILENO);
@@ -41,7 +39,7 @@ LoadedModel loadModel(Args& args)
         };
         const Checkpoint checkpoint =
             Checkpoint::open(m.path, [&](uint64_t done, uint64_t total) { report(0.5 * double(done) / double(std::max<uint64_t>(total, 1))); });
-        m.model = Model::load(checkpoint, *m.device, m.strategy.stages[0].precision,
+        m.model = Model::load(checkpoint, m.devices.stages,
                               [&](uint64_t done, uint64_t total) { report(0.5 + 0.5 * double(done) / double(total)); });
         if (tty) std::fprintf(stderr, "\r\033[K");
     }

@@ -1,6 +1,7 @@
 #pragma once
 // Loads the model named by the common options: --model F (default: the bundled demo model),
 // --strategy S or --device ID, --threads N, --tokenizer world|none.
+#include "backends/strategy_devices.h"
 #include "core/checkpoint.h"
 #include "core/model.h"
 #include "core/strategy.h"
@@ -17,7 +18,7 @@ namespace rwkv::cli {
 struct LoadedModel {
     std::filesystem::path path;
     Strategy strategy;
-    std::unique_ptr<Device> device;
+    StrategyDevices devices;
     std::unique_ptr<Model> model;
     std::unique_ptr<Tokenizer> tokenizer; // null when the vocabulary has no known tokenizer
     double loadSeconds = 0;
