@@ -1,7 +1,7 @@
 #!/bin/sh
 # Makes the Windows installer with CPack's NSIS generator, checks its name and that it is a
-# Windows program, installs it silently under wine into a temporary folder and runs the
-# installed rwkv-cli.exe on its bundled demo model.
+# Windows program, installs it silently under wine into a temporary folder, runs the installed
+# rwkv-cli.exe on its bundled demo model and uninstalls it.
 # Usage: check_installer.sh WINDOWS_BUILD_DIR VERSION WINE (WINEPREFIX etc. in the environment).
 set -eu
 build=$1
@@ -25,4 +25,8 @@ done
 out=$("$wine" "$work/installed/bin/rwkv-cli.exe" chat --prompt "Hello!" --temperature 0)
 [ "$out" = " Hello! How can I help you today?" ] || {
   echo "check_installer: the installed rwkv-cli.exe answered '$out'" >&2; exit 1; }
-echo "check_installer: $(basename "$installer") ($(wc -c <"$installer") bytes) installs and runs"
+# Uninstall (in place: _?= keeps NSIS from copying the uninstaller away and returning at once),
+# which also leaves the wine prefix's registry as it was.
+"$wine" "$work/installed/Uninstall.exe" /S "_?=$target"
+[ ! -e "$work/installed/bin/rwkv-cli.exe" ] || { echo "check_installer: the uninstaller left rwkv-cli.exe" >&2; exit 1; }
+echo "check_installer: $(basename "$installer") ($(wc -c <"$installer") bytes) installs, runs and uninstalls"

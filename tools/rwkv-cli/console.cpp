@@ -57,6 +57,10 @@ void setUpConsole()
     // stdin stays in text mode: a "\r\n" typed or piped in reads as "\n".
     _setmode(_fileno(stdout), _O_BINARY);
     _setmode(_fileno(stderr), _O_BINARY);
+    // The loading progress line redraws itself with "\r\033[K".
+    const HANDLE err = GetStdHandle(STD_ERROR_HANDLE);
+    DWORD mode = 0;
+    if (GetConsoleMode(err, &mode)) SetConsoleMode(err, mode | ENABLE_VIRTUAL_TERMINAL_PROCESSING);
 #endif
 }
 

@@ -11,6 +11,8 @@ namespace rwkv::cli {
 class Utf8CommandLine {
 public:
     Utf8CommandLine(int argc, char** argv);
+    Utf8CommandLine(const Utf8CommandLine&) = delete; // argv() points into m_args
+    Utf8CommandLine& operator=(const Utf8CommandLine&) = delete;
     int argc() const { return int(m_args.size()); }
     // NUL-terminated strings as main() receives them, valid while this object lives.
     char** argv() { return m_argv.data(); }
@@ -21,7 +23,8 @@ private:
 };
 
 // Makes the console speak UTF-8 and the output streams write "\n" unchanged, as on Linux
-// (Windows: console code pages to UTF-8, stdout/stderr in binary mode). No-op elsewhere.
+// (Windows: console code pages to UTF-8, stdout/stderr in binary mode, ANSI escapes on for the
+// progress line). No-op elsewhere.
 void setUpConsole();
 
 // Whether `stream` is an interactive terminal (for prompts and progress lines).
