@@ -1,7 +1,7 @@
 // The Windows build (mingw preset, RWKV_WINDOWS_CHECK) run under wine: rwkv-cli.exe against the
 // official reference vectors of every generation, the World tokenizer cases, bad files, greedy
-// output equal to this Linux build's token for token, non-ASCII paths, replacing a loaded model
-// and CR LF input. Paths are handed over as Z:<linux path> (wine maps Z: to /).
+// output equal to this Linux build's token for token, non-ASCII paths, a long install path,
+// replacing a loaded model and CR LF input. Paths are handed over as Z:<linux path> (wine maps Z: to /).
 #include "support/cli_run.h"
 #include "support/reference_case.h"
 #include "support/test_support.h"
@@ -199,6 +199,27 @@ private slots:
         QCOMPARE(wineCli({"make-random", "--arch", "x070", "--layers", "1", "--width", "64", "--vocab", "100", "--out", winPath(written)}).exitCode, 0);
         QVERIFY(QFile::exists(written));
         verifyCleanError(wineCli({"info", "--model", winPath(dir.filePath("模型 ü/缺少.pth"))}), 1, "缺少.pth");
+    }
+
+    void longInstallPath()
+    {
+        // An install folder past MAX_PATH (260): rwkv-cli.exe finds its demo model and vocabulary
+        // next to itself (the executable path is read with a growing buffer) and loads them.
+        // Wine has no MAX_PATH limit of its own, so this checks our code, not Windows' policy.
+        QTemporaryDir dir;
+        QString root = dir.path();
+        while (root.size() < 300) root += "/a-rather-long-folder-name-" + QString::number(root.size());
+        for (const char* sub : {"bin", "share/rwkv-desktop/models", "share/rwkv-desktop/vocab"}) QVERIFY(QDir().mkpath(root + "/" + sub));
+        QVERIFY(QFile::copy(RWKV_TEST_WINDOWS_CLI, root + "/bin/rwkv-cli.exe"));
+        const QString share = qPath(rwkv::test::shareDir());
+        QVERIFY(QFile::copy(share + "/models/rwkv7-demo-18.7m-20261123.pth", root + "/share/rwkv-desktop/models/rwkv7-demo-18.7m-20261123.pth"));
+        QVERIFY(QFile::copy(share + "/vocab/rwkv_vocab_v20230424.txt", root + "/share/rwkv-desktop/vocab/rwkv_vocab_v20230424.txt"));
+        const CliRun r = rwkv::test::runCli(root + "/bin/rwkv-cli.exe",
+                                            {"generate", "--prompt", "The RWKV-7 Goose architecture is a recurrent network",
+                                             "--max-tokens", "5", "--temperature", "0", "--json"},
+                                            {}, RWKV_TEST_WINE);
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QCOMPARE(jsonTokens(r), (std::vector<int32_t>{32227, 47601, 4596, 56812, 31296}));
     }
 
     void modelFileFreeAfterLoading()
