@@ -5,6 +5,7 @@
 #include "core/io/pickle_reader.h"
 #include "core/io/safetensors_reader.h"
 #include "core/io/zip_reader.h"
+#include "core/utf8_path.h"
 
 #include <xxhash.h>
 
@@ -197,7 +198,7 @@ Checkpoint Checkpoint::open(const std::filesystem::path& path, const ProgressFn&
 {
     auto impl = std::make_unique<Impl>();
     impl->path = path;
-    impl->label = path.filename().string();
+    impl->label = pathToUtf8(path.filename());
     impl->file = MappedFile::open(path);
     const auto bytes = impl->file.bytes();
     Progress progress(progressFn, bytes.size());

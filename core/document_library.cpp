@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "core/prompt_format.h"
+#include "core/utf8_path.h"
 
 #include <algorithm>
 #include <chrono>
@@ -45,7 +46,7 @@ IngestResult DocumentLibrary::ingest(const std::filesystem::path& file, const In
     Transaction tx(m_store.database());
     m_store.snapshots().registerModel(m_model.fingerprint(), m_weightsPath, m_model.config());
     DocumentRecord& d = result.document;
-    d.name = options.name.empty() ? file.filename().string() : options.name;
+    d.name = options.name.empty() ? pathToUtf8(file.filename()) : options.name;
     d.contentHash = read.contentHash;
     d.byteSize = int64_t(read.fileBytes);
     d.tokenCount = read.tokens;
@@ -64,7 +65,7 @@ DocumentRecord DocumentLibrary::find(std::string_view idOrName)
     const bool numeric = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) { return c >= '0' && c <= '9'; });
     std::optional<DocumentRecord> d = numeric ? m_store.documents().find(std::stoll(key)) : std::nullopt;
     if (!d) d = m_store.documents().findByName(key);
-    if (!d) throw Error(ErrorCode::InvalidArgument, "no document '" + key + "' in " + m_store.database().path().string());
+    if (!d) throw Error(ErrorCode::InvalidArgument, "no document '" + key + "' in " + pathToUtf8(m_store.database().path()));
     return *d;
 }
 

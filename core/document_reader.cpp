@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "core/store/snapshot_codec.h"
+#include "core/utf8_path.h"
 
 #include <xxhash.h>
 
@@ -37,7 +38,7 @@ struct DocumentPieces::Hasher {
 DocumentPieces::DocumentPieces(const std::filesystem::path& path, const Tokenizer& tokenizer)
     : m_path(path), m_in(path, std::ios::binary), m_hash(std::make_unique<Hasher>())
 {
-    if (!m_in) throw Error(ErrorCode::Io, "cannot read " + path.string());
+    if (!m_in) throw Error(ErrorCode::Io, "cannot read " + pathToUtf8(path));
     for (size_t id = 0; id < tokenizer.vocabSize(); ++id) {
         const std::string_view bytes = tokenizer.tokenBytes(int32_t(id));
         for (size_t i = 1; i < bytes.size(); ++i)
@@ -62,7 +63,7 @@ void DocumentPieces::readBlock()
     char buffer[kReadBytes];
     m_in.read(buffer, sizeof buffer);
     const auto n = size_t(m_in.gcount());
-    if (m_in.bad()) throw Error(ErrorCode::Io, "cannot read " + m_path.string());
+    if (m_in.bad()) throw Error(ErrorCode::Io, "cannot read " + pathToUtf8(m_path));
     if (n < sizeof buffer) m_eof = true;
     XXH3_128bits_update(m_hash->state, buffer, n);
     size_t start = 0;
@@ -78,7 +79,7 @@ void DocumentPieces::appendNormalised(const char* data, size_t size, uint64_t ba
         const auto b = static_cast<unsigned char>(data[i]);
         const uint64_t offset = base + i;
         const auto invalid = [&]() {
-            return Error(ErrorCode::BadFile, m_path.string() + " is not UTF-8 text (byte " + std::to_string(offset)
+            return Error(ErrorCode::BadFile, pathToUtf8(m_path) + " is not UTF-8 text (byte " + std::to_string(offset)
                                                  + " is invalid)");
         };
         if (m_need > 0) {
@@ -87,7 +88,7 @@ void DocumentPieces::appendNormalised(const char* data, size_t size, uint64_t ba
             m_low = 0x80;
             m_high = 0xBF;
         } else if (b == 0) {
-            throw Error(ErrorCode::BadFile, m_path.string() + " is not a text file (byte " + std::to_string(offset) + " is NUL)");
+            throw Error(ErrorCode::BadFile, pathToUtf8(m_path) + " is not a text file (byte " + std::to_string(offset) + " is NUL)");
         } else if (b >= 0x80) {
             // Well-formed sequences (Unicode table 3-7): no overlongs, surrogates or > U+10FFFF.
             if (b >= 0xC2 && b <= 0xDF) m_need = 1;
@@ -139,7 +140,7 @@ std::optional<std::string> DocumentPieces::next()
             return piece;
         }
     }
-    if (m_need > 0) throw Error(ErrorCode::BadFile, m_path.string() + " is not UTF-8 text (it ends inside a character)");
+    if (m_need > 0) throw Error(ErrorCode::BadFile, pathToUtf8(m_path) + " is not UTF-8 text (it ends inside a character)");
     if (m_pendingCr) m_pending.push_back('\r');
     m_pendingCr = false;
     m_pending += "\n\n";
@@ -171,7 +172,7 @@ DocumentRead readDocument(Model& model, const Tokenizer& tokenizer, const std::f
     // Tokens of successive pieces are fed in fixed-size chunks: a chunk may span pieces.
     const auto feed = [&](size_t count) {
         if (cancel.stop_requested())
-            throw Error(ErrorCode::Cancelled, "reading " + path.filename().string() + " was cancelled; nothing was stored");
+            throw Error(ErrorCode::Cancelled, "reading " + pathToUtf8(path.filename()) + " was cancelled; nothing was stored");
         model.forward(std::span<const int32_t>(tokens).subspan(used, count), state);
         used += count;
         p.tokensDone += int64_t(count);
@@ -193,7 +194,7 @@ DocumentRead readDocument(Model& model, const Tokenizer& tokenizer, const std::f
     out.contentHash = pieces.contentHash();
     out.elapsedNs = nowNs() - t0;
     if (out.contentHash != scan.contentHash || out.tokens != scan.tokens)
-        throw Error(ErrorCode::Io, path.string() + " changed while it was being read; read it again");
+        throw Error(ErrorCode::Io, pathToUtf8(path) + " changed while it was being read; read it again");
     return out;
 }
 

@@ -2,6 +2,7 @@
 
 #include "core/checkpoint.h"
 #include "core/error.h"
+#include "core/utf8_path.h"
 
 #include <algorithm>
 #include <charconv>
@@ -56,7 +57,7 @@ std::string shapeText(const Shape& s)
     return out + "]";
 }
 
-std::string fileName(const Checkpoint& ck) { return ck.path().filename().string(); }
+std::string fileName(const Checkpoint& ck) { return pathToUtf8(ck.path().filename()); }
 
 // Number of layers: 1 + the largest i among keys "blocks.{i}.".
 int countLayers(const Checkpoint& ck)

@@ -1,6 +1,7 @@
 #include "core/paths.h"
 
 #include <cstdlib>
+#include <string>
 #include <system_error>
 
 #ifdef _WIN32
@@ -9,21 +10,21 @@
 
 namespace rwkv {
 
-namespace {
-
 std::filesystem::path executablePath()
 {
 #ifdef _WIN32
-    wchar_t buf[MAX_PATH];
-    const DWORD n = GetModuleFileNameW(nullptr, buf, MAX_PATH);
-    return std::filesystem::path(std::wstring(buf, n));
+    // Paths may be longer than MAX_PATH; a full buffer means the name was cut, so grow it.
+    std::wstring buf(MAX_PATH, L'\0');
+    for (;;) {
+        const DWORD n = GetModuleFileNameW(nullptr, buf.data(), DWORD(buf.size()));
+        if (n < buf.size()) return std::filesystem::path(buf.substr(0, n));
+        buf.resize(buf.size() * 2);
+    }
 #else
     std::error_code ec;
     return std::filesystem::read_symlink("/proc/self/exe", ec);
 #endif
 }
-
-} // namespace
 
 std::filesystem::path installDataDir()
 {
@@ -37,7 +38,9 @@ std::filesystem::path vocabDir() { return installDataDir() / "vocab"; }
 std::filesystem::path userDataDir()
 {
 #ifdef _WIN32
-    if (const char* appData = std::getenv("APPDATA")) return std::filesystem::path(appData) / "rwkv-desktop";
+    // The wide variable: the narrow one is in the ANSI code page.
+    if (const wchar_t* appData = _wgetenv(L"APPDATA"); appData && *appData)
+        return std::filesystem::path(appData) / "rwkv-desktop";
     return "rwkv-desktop";
 #else
     if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg) return std::filesystem::path(xdg) / "rwkv-desktop";

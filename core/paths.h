@@ -5,6 +5,8 @@
 
 namespace rwkv {
 
+// The running executable (<prefix>/bin/exe).
+std::filesystem::path executablePath();
 // <prefix>/share/rwkv-desktop of the running executable.
 std::filesystem::path installDataDir();
 // The bundled demo model (the default model).

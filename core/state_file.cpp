@@ -1,6 +1,7 @@
 #include "core/state_file.h"
 
 #include "core/error.h"
+#include "core/utf8_path.h"
 
 #include <algorithm>
 
@@ -13,7 +14,7 @@ std::string key(int layer) { return "blocks." + std::to_string(layer) + ".att.ti
 // Copies every layer's time_state into a fresh state; both are [h][value][key].
 State fromTensors(const Checkpoint& ck, const ModelConfig& config, const Fingerprint& weights)
 {
-    const std::string file = ck.path().filename().string();
+    const std::string file = pathToUtf8(ck.path().filename());
     if (config.generation == Generation::X040)
         throw Error(ErrorCode::Unsupported, file + ": RWKV-4 models have no tuned states");
     const std::vector<int64_t> want = {config.nHead, config.headSize, config.headSize};
@@ -45,7 +46,7 @@ int countStateTensors(const Checkpoint& ck)
 State loadStateFile(const std::filesystem::path& path, const ModelConfig& config, const Fingerprint& weights)
 {
     const Checkpoint ck = Checkpoint::open(path);
-    const std::string file = path.filename().string();
+    const std::string file = pathToUtf8(path.filename());
     if (ck.find("emb.weight")) throw Error(ErrorCode::BadFile, file + " is a model, not a state file");
     const int count = countStateTensors(ck);
     if (count == 0 || size_t(count) != ck.tensors().size())

@@ -1,8 +1,10 @@
 // rwkv-cli as a user runs it: real processes, the bundled demo model, and bad input that
 // must end in one clear line on stderr and a non-zero exit code.
+#include "support/cli_run.h"
 #include "support/test_support.h"
 
-#include <QProcess>
+#include <QDir>
+#include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -10,29 +12,12 @@
 
 namespace {
 
-struct Run {
-    int exitCode = -1;
-    QByteArray out, err;
-};
+using rwkv::test::verifyCleanError;
+using Run = rwkv::test::CliRun;
 
 Run cli(const QStringList& args, const QByteArray& input = {})
 {
-    QProcess p;
-    p.start(QString::fromStdString((rwkv::test::binDir() / "rwkv-cli").string()), args);
-    p.write(input);
-    p.closeWriteChannel();
-    if (!p.waitForFinished(300000)) qFatal("rwkv-cli did not finish");
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
-            p.readAllStandardError()};
-}
-
-// A failure is exactly one line on stderr starting with "rwkv-cli: ", and no crash.
-void verifyCleanError(const Run& r, int expectedCode, const char* mention)
-{
-    QCOMPARE(r.exitCode, expectedCode);
-    QVERIFY2(r.err.startsWith("rwkv-cli: "), r.err.constData());
-    QCOMPARE(r.err.count('\n'), 1);
-    QVERIFY2(r.err.contains(mention), r.err.constData());
+    return rwkv::test::runCli(QString::fromStdString((rwkv::test::binDir() / "rwkv-cli").string()), args, input);
 }
 
 } // namespace
@@ -106,6 +91,27 @@ private slots:
         // A vocabulary without a tokenizer takes token ids only.
         verifyCleanError(cli({"generate", "--model", file, "--prompt", "hi"}), 1, "--tokens");
         QCOMPARE(cli({"generate", "--model", file, "--tokens", "1,2,3", "--max-tokens", "3"}).exitCode, 0);
+    }
+
+    void nonAsciiModelPath()
+    {
+        // Paths are UTF-8 in and out; the Windows build runs the same check under wine.
+        QTemporaryDir dir;
+        QVERIFY(QDir(dir.path()).mkdir("模型 ü"));
+        const QString model = dir.filePath("模型 ü/demo.pth");
+        QVERIFY(QFile::copy(QString::fromStdString((rwkv::test::shareDir() / "models/rwkv7-demo-18.7m-20261123.pth").string()), model));
+        const Run info = cli({"info", "--model", model, "--json"});
+        QCOMPARE(info.exitCode, 0);
+        QCOMPARE(QString::fromStdString(nlohmann::json::parse(info.out.toStdString()).at("file").get<std::string>()), model);
+        const Run gen = cli({"generate", "--model", model, "--prompt", "The RWKV-7 Goose architecture is a recurrent network",
+                             "--max-tokens", "5", "--temperature", "0", "--json"});
+        QCOMPARE(gen.exitCode, 0);
+        QCOMPARE(nlohmann::json::parse(gen.out.toStdString()).at("tokens").get<std::vector<int>>(),
+                 (std::vector<int>{32227, 47601, 4596, 56812, 31296}));
+        const QString written = dir.filePath("模型 ü/随机.safetensors");
+        QCOMPARE(cli({"make-random", "--arch", "x070", "--layers", "1", "--width", "64", "--vocab", "100", "--out", written}).exitCode, 0);
+        QVERIFY(QFile::exists(written));
+        verifyCleanError(cli({"info", "--model", dir.filePath("模型 ü/缺少.pth")}), 1, "缺少.pth");
     }
 
     void everyGenerationRuns_data()

@@ -4,9 +4,9 @@
 #include "core/prompt_format.h"
 #include "core/store/database.h"
 #include "core/tokenizer/world_tokenizer.h"
+#include "support/cli_run.h"
 #include "support/test_support.h"
 
-#include <QProcess>
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
@@ -17,27 +17,12 @@
 
 namespace {
 
-struct Run {
-    int exitCode = -1;
-    QByteArray out, err;
-};
+using rwkv::test::verifyCleanError;
+using Run = rwkv::test::CliRun;
 
 Run cli(const QStringList& args, const QByteArray& input = {})
 {
-    QProcess p;
-    p.start(QString::fromStdString((rwkv::test::binDir() / "rwkv-cli").string()), args);
-    p.write(input);
-    p.closeWriteChannel();
-    if (!p.waitForFinished(300000)) qFatal("rwkv-cli did not finish");
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(), p.readAllStandardError()};
-}
-
-void verifyCleanError(const Run& r, int expectedCode, const char* mention)
-{
-    QCOMPARE(r.exitCode, expectedCode);
-    QVERIFY2(r.err.startsWith("rwkv-cli: error: "), r.err.constData());
-    QCOMPARE(r.err.count('\n'), 1);
-    QVERIFY2(r.err.contains(mention), r.err.constData());
+    return rwkv::test::runCli(QString::fromStdString((rwkv::test::binDir() / "rwkv-cli").string()), args, input);
 }
 
 nlohmann::json json(const Run& r) { return nlohmann::json::parse(r.out.toStdString()); }

@@ -8,7 +8,8 @@ packages="g++ cmake ninja-build pkg-config git ca-certificates
   qml6-module-qtquick-window qml6-module-qtquick-templates qml6-module-qtqml-workerscript
   qml6-module-qtquick-dialogs qml6-module-qtcore libpoppler-qt6-dev fonts-dejavu-core
   dpkg-dev file xvfb xauth
-  libvulkan-dev glslc mesa-vulkan-drivers vulkan-tools"
+  libvulkan-dev glslc mesa-vulkan-drivers vulkan-tools
+  g++-mingw-w64-x86-64-posix wine wine64 nsis"
 
 missing=""
 for p in $packages; do

@@ -1,5 +1,6 @@
 #include "backends/cpu/cpu_device.h"
 
+#include "backends/cpu/aligned_buffer.h"
 #include "backends/cpu/kernels.h"
 #include "core/error.h"
 
@@ -12,17 +13,19 @@ namespace rwkv::cpu {
 
 namespace {
 
-constexpr size_t kAlignment = 64;
+constexpr size_t kAlignment = size_t(kSimdAlignment);
 
 class HostBuffer final : public DeviceBuffer {
 public:
     explicit HostBuffer(size_t bytes) : m_size(bytes)
     {
-        m_data = std::aligned_alloc(kAlignment, std::max(kAlignment, (bytes + kAlignment - 1) / kAlignment * kAlignment));
+        // Aligned new rather than std::aligned_alloc, which the Windows C runtime lacks.
+        m_data = ::operator new(std::max(kAlignment, (bytes + kAlignment - 1) / kAlignment * kAlignment), kSimdAlignment,
+                                std::nothrow);
         if (!m_data)
             throw Error(ErrorCode::OutOfMemory, "out of host memory allocating " + std::to_string(bytes >> 20) + " MiB");
     }
-    ~HostBuffer() override { std::free(m_data); }
+    ~HostBuffer() override { ::operator delete(m_data, kSimdAlignment); }
     void* data() override { return m_data; }
     size_t size() const override { return m_size; }
 

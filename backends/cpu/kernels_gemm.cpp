@@ -19,7 +19,6 @@
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "backends/cpu/kernels_gemm.cpp"
 #include <hwy/foreach_target.h> // IWYU pragma: keep
-#include <hwy/aligned_allocator.h>
 #include <hwy/cache_control.h>
 #include <hwy/highway.h>
 
@@ -44,19 +43,6 @@ constexpr size_t kColumnBlock = 768;
 constexpr size_t kWidenedFloats = 64 * 1024;
 
 size_t roundUp(size_t n, size_t m) { return (n + m - 1) / m * m; }
-
-// Per-thread scratch that keeps its capacity across calls, so prefill does not allocate
-// per matmul. Slot 0: padded input (calling thread), slot 1: widened weights.
-float* scratch(size_t slot, size_t floats)
-{
-    thread_local std::array<hwy::AlignedFreeUniquePtr<float[]>, 2> buffers;
-    thread_local std::array<size_t, 2> capacity{};
-    if (capacity[slot] < floats) {
-        buffers[slot] = hwy::AllocateAligned<float>(floats);
-        capacity[slot] = floats;
-    }
-    return buffers[slot].get();
-}
 
 // ---- dot-product form ----------------------------------------------------------------------
 
@@ -145,8 +131,8 @@ private:
 
 // Rows [t0,t1) × outputs [o0,o1). x rows have stride xStride ≥ roundUp(I, lanes), zero-padded.
 template <typename W>
-void dotRange(const float* x, size_t xStride, const W* w, size_t I, size_t O, float* out, size_t t0, size_t t1,
-              size_t o0, size_t o1)
+void dotRange(ThreadPool& pool, const float* x, size_t xStride, const W* w, size_t I, size_t O, float* out, size_t t0,
+              size_t t1, size_t o0, size_t o1)
 {
     static constexpr auto kTiles = makeDotTiles(std::make_index_sequence<kTileRows>());
     const size_t N = hn::Lanes(DF());
@@ -159,7 +145,7 @@ void dotRange(const float* x, size_t xStride, const W* w, size_t I, size_t O, fl
         const size_t oc = std::clamp<size_t>(kWidenedFloats / kPad / 4 * 4, 4, 256);
         for (size_t ob = o0; ob < o1; ob += oc) {
             const size_t oLen = std::min(oc, o1 - ob), oLen4 = roundUp(oLen, 4);
-            float* buf = scratch(1, oLen4 * kPad);
+            float* buf = pool.scratch(1, oLen4 * kPad);
             for (size_t r = 0; r < oLen; ++r) widenRow(w + (ob + r) * I + kb, buf + r * kPad, kLen, kPad);
             std::fill(buf + oLen * kPad, buf + oLen4 * kPad, 0.0f);
             // The next block: more rows of this column block, or the first rows of the next one.
@@ -221,12 +207,12 @@ constexpr std::array<OuterTileFn, sizeof...(Is)> makeOuterTiles(std::index_seque
 
 // Rows [t0,t1) × outputs [o0,o1) of the small-I form; x rows have stride I.
 template <typename W>
-void outerRange(const float* x, const W* w, size_t I, size_t O, float* out, size_t t0, size_t t1, size_t o0,
-                size_t o1)
+void outerRange(ThreadPool& pool, const float* x, const W* w, size_t I, size_t O, float* out, size_t t0, size_t t1,
+                size_t o0, size_t o1)
 {
     static constexpr auto kTiles = makeOuterTiles(std::make_index_sequence<kPanelRows>());
     const size_t P = kPanelVectors * hn::Lanes(DF());
-    float* panel = scratch(1, I * P + I);
+    float* panel = pool.scratch(1, I * P + I);
     float* row = panel + I * P;
     for (size_t p = o0; p < o1; p += P) {
         const size_t width = std::min(P, o1 - p);
@@ -253,11 +239,11 @@ void gemm(ThreadPool& pool, float* out, const float* in, const W* w, size_t T, s
         const size_t P = kPanelVectors * hn::Lanes(DF());
         if (O >= 2 * P * threads || T < 2 * kPanelRows) {
             pool.parallelFor(int64_t(O), int64_t(P), [&](int64_t o0, int64_t o1) {
-                outerRange(in, w, I, O, out, 0, T, size_t(o0), size_t(o1));
+                outerRange(pool, in, w, I, O, out, 0, T, size_t(o0), size_t(o1));
             });
         } else {
             pool.parallelFor(int64_t(T), int64_t(kPanelRows), [&](int64_t t0, int64_t t1) {
-                outerRange(in, w, I, O, out, size_t(t0), size_t(t1), 0, O);
+                outerRange(pool, in, w, I, O, out, size_t(t0), size_t(t1), 0, O);
             });
         }
         return;
@@ -267,7 +253,9 @@ void gemm(ThreadPool& pool, float* out, const float* in, const W* w, size_t T, s
     size_t xStride = I;
     const size_t iPad = roundUp(I, hn::Lanes(DF()));
     if (iPad != I) {
-        float* padded = scratch(0, T * iPad);
+        // Pool scratch keeps its capacity across calls, so prefill does not allocate per matmul.
+        // Slot 0: padded input (calling thread), slot 1: widened weights (every thread).
+        float* padded = pool.scratch(0, T * iPad);
         for (size_t t = 0; t < T; ++t) {
             std::copy(in + t * I, in + (t + 1) * I, padded + t * iPad);
             std::fill(padded + t * iPad + I, padded + (t + 1) * iPad, 0.0f);
@@ -280,11 +268,11 @@ void gemm(ThreadPool& pool, float* out, const float* in, const W* w, size_t T, s
     constexpr size_t kMinRows = 64;
     if (O >= kMinRows * threads || T < 2 * kTileRows) {
         pool.parallelFor(int64_t(O), int64_t(kMinRows), [&](int64_t o0, int64_t o1) {
-            dotRange(x, xStride, w, I, O, out, 0, T, size_t(o0), size_t(o1));
+            dotRange(pool, x, xStride, w, I, O, out, 0, T, size_t(o0), size_t(o1));
         });
     } else {
         pool.parallelFor(int64_t(T), int64_t(kTileRows), [&](int64_t t0, int64_t t1) {
-            dotRange(x, xStride, w, I, O, out, size_t(t0), size_t(t1), 0, O);
+            dotRange(pool, x, xStride, w, I, O, out, size_t(t0), size_t(t1), 0, O);
         });
     }
 }

@@ -2,6 +2,8 @@
 // one the kernels can actually reach on this machine.
 #include "backends/cpu/probes.h"
 
+#include "backends/cpu/aligned_buffer.h"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -12,7 +14,6 @@
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "backends/cpu/probes.cpp"
 #include <hwy/foreach_target.h> // IWYU pragma: keep
-#include <hwy/aligned_allocator.h>
 #include <hwy/highway.h>
 
 HWY_BEFORE_NAMESPACE();
@@ -103,7 +104,7 @@ double measureReadBandwidthGBs(ThreadPool& pool)
 {
     constexpr size_t kBytes = size_t(512) << 20;
     constexpr size_t kFloats = kBytes / sizeof(float);
-    const auto buffer = hwy::AllocateAligned<float>(kFloats);
+    const AlignedFloats buffer = allocateAlignedFloats(kFloats);
     float* data = buffer.get();
     // First touch from the reading threads, so pages are really mapped (and near them).
     pool.parallelFor(int64_t(kFloats), int64_t(kFloats) / pool.size() + 1,

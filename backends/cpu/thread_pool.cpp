@@ -22,11 +22,15 @@ constexpr auto kSpinTime = std::chrono::microseconds(200);
 constexpr int64_t kGuidedDivisor = 2;
 constexpr int64_t kMinChunkDivisor = 8;
 constexpr uint64_t kIndexMask = 0xffffffffu;
+
+// Which pool's worker this thread is, and its scratch index (plain values: no TLS destructor).
+thread_local const ThreadPool* t_pool = nullptr;
+thread_local size_t t_index = 0;
 } // namespace
 
-ThreadPool::ThreadPool(int threads)
+ThreadPool::ThreadPool(int threads) : m_scratch(size_t(std::max(1, threads)))
 {
-    for (int i = 1; i < std::max(1, threads); ++i) m_workers.emplace_back([this] { workerLoop(); });
+    for (size_t i = 1; i < m_scratch.size(); ++i) m_workers.emplace_back([this, i] { workerLoop(i); });
 }
 
 ThreadPool::~ThreadPool()
@@ -93,8 +97,21 @@ void ThreadPool::parallelFor(int64_t n, int64_t grain, const std::function<void(
     while (m_done.load(std::memory_order_acquire) != units) RWKV_CPU_RELAX();
 }
 
-void ThreadPool::workerLoop()
+float* ThreadPool::scratch(size_t slot, size_t floats)
 {
+    assert(slot < kScratchSlots);
+    Scratch& s = m_scratch[t_pool == this ? t_index : 0];
+    if (s.capacity[slot] < floats) {
+        s.buffers[slot] = allocateAlignedFloats(floats);
+        s.capacity[slot] = floats;
+    }
+    return s.buffers[slot].get();
+}
+
+void ThreadPool::workerLoop(size_t index)
+{
+    t_pool = this;
+    t_index = index;
     uint64_t seen = 0;
     for (;;) {
         // Spin first: the next job usually arrives within microseconds during inference.

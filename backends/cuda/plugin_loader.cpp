@@ -2,8 +2,11 @@
 
 #include "backends/cuda/plugin_api.h"
 #include "core/error.h"
+#include "core/paths.h"
 
+#ifndef RWKV_CUDA_MISSING
 #include <dlfcn.h>
+#endif
 
 #include <algorithm>
 #include <cstdlib>
@@ -30,9 +33,8 @@ struct Plugin {
 std::vector<std::filesystem::path> candidates()
 {
     if (const char* env = std::getenv("RWKV_CUDA_PLUGIN"); env && *env) return {env};
-    std::error_code ec;
-    const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-    if (ec) return {};
+    const std::filesystem::path exe = executablePath();
+    if (exe.empty()) return {};
     return {exe.parent_path().parent_path() / "lib" / kPluginFile, exe.parent_path() / kPluginFile};
 }
 #endif

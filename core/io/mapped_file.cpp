@@ -1,6 +1,7 @@
 #include "core/io/mapped_file.h"
 
 #include "core/error.h"
+#include "core/utf8_path.h"
 
 #include <cerrno>
 #include <cstring>
@@ -25,7 +26,7 @@ namespace {
 
 [[noreturn]] void throwIo(const std::filesystem::path& path, const std::string& what, const std::string& reason)
 {
-    throw Error(ErrorCode::Io, path.string() + ": " + what + ": " + reason);
+    throw Error(ErrorCode::Io, pathToUtf8(path) + ": " + what + ": " + reason);
 }
 
 #ifdef _WIN32

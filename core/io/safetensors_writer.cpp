@@ -1,6 +1,8 @@
 #include "core/io/safetensors_writer.h"
 
 #include "core/error.h"
+#include "core/io/stdio_file.h"
+#include "core/utf8_path.h"
 
 #include <nlohmann/json.hpp>
 
@@ -9,10 +11,6 @@
 #include <cstring>
 #include <system_error>
 #include <unordered_set>
-
-#ifndef _WIN32
-#include <unistd.h>
-#endif
 
 namespace rwkv {
 
@@ -73,10 +71,10 @@ void writeSafetensors(const std::filesystem::path& path, const std::vector<Named
         if (f) std::fclose(f);
         std::error_code ignored;
         std::filesystem::remove(temp, ignored);
-        throw Error(ErrorCode::Io, path.string() + ": " + what + ": " + std::strerror(err));
+        throw Error(ErrorCode::Io, pathToUtf8(path) + ": " + what + ": " + std::strerror(err));
     };
 
-    std::FILE* f = std::fopen(temp.string().c_str(), "wb");
+    std::FILE* f = openStdioFile(temp, "wb");
     if (!f) fail(nullptr, "cannot create", errno);
 
     unsigned char length[8];
@@ -88,9 +86,7 @@ void writeSafetensors(const std::filesystem::path& path, const std::vector<Named
     }
     // A full disk often shows up only when buffered data is flushed, so check every step.
     if (!ok || std::fflush(f) != 0) fail(f, "cannot write", errno);
-#ifndef _WIN32
-    if (::fsync(fileno(f)) != 0) fail(f, "cannot write", errno);
-#endif
+    if (!syncToDisk(f)) fail(f, "cannot write", errno);
     if (std::fclose(f) != 0) fail(nullptr, "cannot write", errno);
 
     std::error_code ec;

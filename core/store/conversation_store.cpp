@@ -1,6 +1,7 @@
 #include "core/store/conversation_store.h"
 
 #include "core/error.h"
+#include "core/utf8_path.h"
 
 namespace rwkv {
 
@@ -95,7 +96,7 @@ std::optional<ConversationInfo> ConversationStore::find(int64_t id)
 ConversationInfo ConversationStore::get(int64_t id)
 {
     if (auto c = find(id)) return *c;
-    throw Error(ErrorCode::InvalidArgument, "no conversation " + std::to_string(id) + " in " + m_db.path().string());
+    throw Error(ErrorCode::InvalidArgument, "no conversation " + std::to_string(id) + " in " + pathToUtf8(m_db.path()));
 }
 
 void ConversationStore::remove(int64_t id)
@@ -170,7 +171,7 @@ std::optional<MessageRecord> ConversationStore::findMessage(int64_t id)
 MessageRecord ConversationStore::message(int64_t id)
 {
     if (auto m = findMessage(id)) return *m;
-    throw Error(ErrorCode::InvalidArgument, "no message " + std::to_string(id) + " in " + m_db.path().string());
+    throw Error(ErrorCode::InvalidArgument, "no message " + std::to_string(id) + " in " + pathToUtf8(m_db.path()));
 }
 
 std::vector<MessageRecord> ConversationStore::pathTo(int64_t messageId)

@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "core/store/migrations.h"
+#include "core/utf8_path.h"
 
 #include <sqlite3.h>
 
@@ -172,10 +173,8 @@ Database Database::open(const std::filesystem::path& path, const DatabaseOptions
 {
     sqlite3* raw = nullptr;
     const int flags = options.readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-    // SQLite takes UTF-8 file names on every platform (path::string() is the ANSI code page on Windows).
-    const std::u8string u8 = path.u8string();
-    const std::string utf8(u8.begin(), u8.end());
-    const int rc = sqlite3_open_v2(utf8.c_str(), &raw, flags, nullptr);
+    // SQLite takes UTF-8 file names on every platform.
+    const int rc = sqlite3_open_v2(pathToUtf8(path).c_str(), &raw, flags, nullptr);
     Database db(raw, path, options);
     if (rc != SQLITE_OK) db.fail(rc, "opening");
     sqlite3_extended_result_codes(raw, 1);
@@ -184,7 +183,7 @@ Database Database::open(const std::filesystem::path& path, const DatabaseOptions
     // database from a newer build is left exactly as it was.
     const int version = db.schemaVersion();
     if (version > latestSchemaVersion())
-        throw Error(ErrorCode::Database, path.string() + ": the database has schema version " + std::to_string(version)
+        throw Error(ErrorCode::Database, pathToUtf8(path) + ": the database has schema version " + std::to_string(version)
                                              + ", newer than this build of RWKV Desktop knows ("
                                              + std::to_string(latestSchemaVersion())
                                              + "); it was left untouched, open it with a newer version");
@@ -201,7 +200,7 @@ void Database::configure()
         // the last commits but never corrupts the file.
         Statement mode(*this, "PRAGMA journal_mode = WAL");
         if (!mode.step() || mode.columnText(0) != "wal")
-            throw Error(ErrorCode::Database, m_path.string() + ": cannot switch the database to write-ahead logging");
+            throw Error(ErrorCode::Database, pathToUtf8(m_path) + ": cannot switch the database to write-ahead logging");
         exec("PRAGMA synchronous = NORMAL");
     }
     exec("PRAGMA foreign_keys = ON");
@@ -212,7 +211,7 @@ void Database::migrate(int limit)
     const int current = schemaVersion();
     if (current >= limit) return;
     if (m_readOnly)
-        throw Error(ErrorCode::Database, m_path.string() + ": the database has schema version " + std::to_string(current)
+        throw Error(ErrorCode::Database, pathToUtf8(m_path) + ": the database has schema version " + std::to_string(current)
                                              + " and needs an upgrade to " + std::to_string(limit)
                                              + ", but it is opened read-only");
     for (const EmbeddedMigration& m : embeddedMigrations()) {
@@ -270,7 +269,7 @@ void Database::fail(int rc, std::string_view action) const
     const bool known = primary == SQLITE_BUSY || primary == SQLITE_LOCKED || primary == SQLITE_READONLY
                        || primary == SQLITE_FULL || primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB
                        || primary == SQLITE_CANTOPEN || primary == SQLITE_IOERR || primary == SQLITE_NOMEM;
-    std::string message = m_path.string() + ": ";
+    std::string message = pathToUtf8(m_path) + ": ";
     if (!known) message += std::string(action) + " failed: ";
     message += reasonFor(rc, m_db, m_busyTimeoutMs);
     throw Error(primary == SQLITE_NOMEM ? ErrorCode::OutOfMemory : ErrorCode::Database, message);

@@ -1,6 +1,7 @@
 #include "core/store/snapshot_store.h"
 
 #include "core/error.h"
+#include "core/utf8_path.h"
 
 namespace rwkv {
 
@@ -42,7 +43,7 @@ void SnapshotStore::registerModel(const Fingerprint& weights, const std::filesys
                  "first_seen, last_used) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) "
                  "ON CONFLICT (fingerprint) DO UPDATE SET path = excluded.path, last_used = excluded.last_used")
         .bind(1, fingerprintHex(weights))
-        .bind(2, path.string())
+        .bind(2, pathToUtf8(path))
         .bind(3, generationId(config.generation))
         .bind(4, int64_t(config.nLayer))
         .bind(5, int64_t(config.nEmbd))
@@ -93,7 +94,7 @@ SnapshotStore::StoredRow SnapshotStore::readRow(int64_t id)
 {
     Statement s = m_db.prepare("SELECT byte_size, checksum, format_version, model_fingerprint FROM snapshots WHERE id = ?1");
     s.bind(1, id);
-    if (!s.step()) throw Error(ErrorCode::Database, m_db.path().string() + ": there is no " + describe(id));
+    if (!s.step()) throw Error(ErrorCode::Database, pathToUtf8(m_db.path()) + ": there is no " + describe(id));
     return {s.columnInt(0), s.columnText(1), s.columnText(3), int(s.columnInt(2))};
 }
 

@@ -2,6 +2,7 @@
 #include "core/tokenizer/neox_tokenizer.h"
 
 #include "core/error.h"
+#include "core/utf8_path.h"
 
 #include <nlohmann/json.hpp>
 
@@ -27,11 +28,11 @@ public:
 
     [[noreturn]] void fail(const std::string& what) const
     {
-        throw Error(ErrorCode::BadFile, m_file.string() + ": " + what);
+        throw Error(ErrorCode::BadFile, pathToUtf8(m_file) + ": " + what);
     }
     [[noreturn]] void unsupported(const std::string& what) const
     {
-        throw Error(ErrorCode::Unsupported, m_file.string() + ": " + what);
+        throw Error(ErrorCode::Unsupported, pathToUtf8(m_file) + ": " + what);
     }
 
     // object[key], which must exist; `where` names the object in the message.
@@ -145,10 +146,10 @@ std::unique_ptr<NeoxTokenizer> NeoxTokenizer::load(const std::filesystem::path& 
 {
     std::ifstream in(jsonFile, std::ios::binary);
     if (!in)
-        throw Error(ErrorCode::Io, "cannot open tokenizer file " + jsonFile.string() + ": " + std::strerror(errno));
+        throw Error(ErrorCode::Io, "cannot open tokenizer file " + pathToUtf8(jsonFile) + ": " + std::strerror(errno));
     const std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (in.bad())
-        throw Error(ErrorCode::Io, "cannot read tokenizer file " + jsonFile.string());
+        throw Error(ErrorCode::Io, "cannot read tokenizer file " + pathToUtf8(jsonFile));
 
     const FileContext ctx(jsonFile);
     json root;

@@ -22,8 +22,15 @@ std::unique_ptr<Tokenizer> loadTokenizer(std::string_view name, const std::files
 {
     if (name == "world")
         return WorldTokenizer::load(vocabDir / kWorldVocabFile);
-    if (name == "neox")
+    if (name == "neox") {
+#if RWKV_WITH_NEOX
         return NeoxTokenizer::load(vocabDir / kNeoxVocabFile);
+#else
+        // The NeoX tokenizer needs ICU (Unicode classes, NFC), which this build does not link.
+        throw Error(ErrorCode::Unsupported, "the GPT-NeoX tokenizer (RWKV-4 Pile models) is not in this build of RWKV Desktop; "
+                                            "load the model with --tokenizer none and give token ids with --tokens");
+#endif
+    }
     throw Error(ErrorCode::InvalidArgument, "unknown tokenizer '" + std::string(name) + "' (world, neox)");
 }
 

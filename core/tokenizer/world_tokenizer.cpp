@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "core/tokenizer/utf8_stream_decoder.h"
+#include "core/utf8_path.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -23,7 +24,7 @@ public:
 
     [[noreturn]] void fail(const std::string& what) const
     {
-        throw Error(ErrorCode::BadFile, m_file.string() + ":" + std::to_string(m_line) + ": " + what);
+        throw Error(ErrorCode::BadFile, pathToUtf8(m_file) + ":" + std::to_string(m_line) + ": " + what);
     }
 
 private:
@@ -152,10 +153,10 @@ std::unique_ptr<WorldTokenizer> WorldTokenizer::load(const std::filesystem::path
 {
     std::ifstream in(vocabFile, std::ios::binary);
     if (!in)
-        throw Error(ErrorCode::Io, "cannot open vocabulary file " + vocabFile.string() + ": " + std::strerror(errno));
+        throw Error(ErrorCode::Io, "cannot open vocabulary file " + pathToUtf8(vocabFile) + ": " + std::strerror(errno));
     const std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (in.bad())
-        throw Error(ErrorCode::Io, "cannot read vocabulary file " + vocabFile.string());
+        throw Error(ErrorCode::Io, "cannot read vocabulary file " + pathToUtf8(vocabFile));
 
     std::vector<std::string> tokens(kVocabSize);
     std::vector<uint32_t> lineOfId(kVocabSize, 0);
@@ -200,7 +201,7 @@ std::unique_ptr<WorldTokenizer> WorldTokenizer::load(const std::filesystem::path
     for (const std::string& t : tokens)
         total += t.size();
     if (total > std::numeric_limits<uint32_t>::max())
-        throw Error(ErrorCode::BadFile, vocabFile.string() + ": vocabulary too large");
+        throw Error(ErrorCode::BadFile, pathToUtf8(vocabFile) + ": vocabulary too large");
     tokenizer->m_bytes.reserve(total);
     tokenizer->m_offsets.reserve(kVocabSize + 1);
     for (const std::string& t : tokens) {
@@ -277,7 +278,7 @@ void WorldTokenizer::buildTrie(std::span<const uint32_t> lineOfId, const std::fi
     for (uint32_t b = 0; b < 256; ++b) {
         if (!isToken[b]) {
             std::ostringstream msg;
-            msg << file.string() << ": no token for the single byte 0x" << std::hex << b;
+            msg << pathToUtf8(file) << ": no token for the single byte 0x" << std::hex << b;
             throw Error(ErrorCode::BadFile, msg.str());
         }
     }

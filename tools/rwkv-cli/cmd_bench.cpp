@@ -3,6 +3,7 @@
 #include "backends/cpu/probes.h"
 #include "backends/cpu/thread_pool.h"
 #include "core/error.h"
+#include "core/utf8_path.h"
 #include "tools/rwkv-cli/commands.h"
 #include "tools/rwkv-cli/model_setup.h"
 
@@ -97,7 +98,7 @@ int runBench(Args& args)
         + std::to_string(c.nEmbd) + " V" + std::to_string(c.vocab);
 
     if (json) {
-        const nlohmann::json j = {{"model", name}, {"file", m.path.string()}, {"strategy", m.strategy.text()},
+        const nlohmann::json j = {{"model", name}, {"file", pathToUtf8(m.path)}, {"strategy", m.strategy.text()},
                                   {"device", model.placement()}, {"prompt_tokens", promptTokens},
                                   {"gen_tokens", genTokens}, {"prefill_tokens_per_s", pp.mean},
                                   {"prefill_stddev", pp.stddev}, {"decode_tokens_per_s", tg.mean},

@@ -5,14 +5,15 @@
 #include "core/error.h"
 #include "core/prompt_format.h"
 #include "core/sampling_json.h"
+#include "core/utf8_path.h"
 #include "tools/rwkv-cli/commands.h"
+#include "tools/rwkv-cli/console.h"
 #include "tools/rwkv-cli/model_setup.h"
 #include "tools/rwkv-cli/sampling_args.h"
 #include "tools/rwkv-cli/store_setup.h"
 
 #include <cstdio>
 #include <iostream>
-#include <unistd.h>
 
 namespace rwkv::cli {
 
@@ -72,10 +73,10 @@ int runStoredChat(Args& args, const std::optional<std::string>& db, const std::o
         turn(*prompt);
         return 0;
     }
-    const bool interactive = isatty(STDIN_FILENO);
+    const bool interactive = isTerminal(stdin);
     if (interactive)
         std::fprintf(stderr, "Conversation %lld with %s. An empty line or Ctrl-D ends; it is saved after every reply.\n",
-                     static_cast<long long>(session.conversationId()), m.path.filename().string().c_str());
+                     static_cast<long long>(session.conversationId()), pathToUtf8(m.path.filename()).c_str());
     for (std::string line;;) {
         if (interactive) std::fprintf(stderr, "User: ");
         if (!std::getline(std::cin, line) || line.empty()) break;

@@ -1,6 +1,7 @@
 // rwkv-cli conv list|show|branch|rm|rebuild: stored conversations.
 #include "core/chat_session.h"
 #include "core/error.h"
+#include "core/utf8_path.h"
 #include "tools/rwkv-cli/commands.h"
 #include "tools/rwkv-cli/model_setup.h"
 #include "tools/rwkv-cli/store_setup.h"
@@ -137,7 +138,7 @@ int rebuild(Store& store, const SubcommandLine& line, Args& args)
     session.open(parseId(line.positionals[0], "the conversation id"));
     const int written = session.rebuildByReplay(session.currentMessageId());
     std::printf("conversation %lld: %d states rebuilt for %s\n", static_cast<long long>(session.conversationId()), written,
-                m.path.filename().string().c_str());
+                pathToUtf8(m.path.filename()).c_str());
     return 0;
 }
 

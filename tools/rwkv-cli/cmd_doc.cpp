@@ -2,6 +2,7 @@
 #include "core/document_library.h"
 #include "core/error.h"
 #include "tools/rwkv-cli/commands.h"
+#include "tools/rwkv-cli/console.h"
 #include "tools/rwkv-cli/model_setup.h"
 #include "tools/rwkv-cli/sampling_args.h"
 #include "tools/rwkv-cli/store_setup.h"
@@ -12,7 +13,6 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <unistd.h>
 
 namespace rwkv::cli {
 
@@ -48,7 +48,7 @@ int ingest(Store& store, const SubcommandLine& line, Args& args)
     LoadedModel m = loadModel(args);
     args.finish();
     DocumentLibrary library(store, *m.model, requireTokenizer(m), m.path);
-    const bool tty = isatty(STDERR_FILENO);
+    const bool tty = isTerminal(stderr);
     const IngestProgressFn progress = [&](const IngestProgress& p) {
         if (!tty) return;
         std::fprintf(stderr, "\r\033[Kreading: %lld / %lld tokens (%.0f%%), %.0f tokens/s, %s left",

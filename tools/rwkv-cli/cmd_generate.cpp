@@ -2,7 +2,9 @@
 #include "core/error.h"
 #include "core/generator.h"
 #include "core/prompt_format.h"
+#include "core/utf8_path.h"
 #include "tools/rwkv-cli/commands.h"
+#include "tools/rwkv-cli/console.h"
 #include "tools/rwkv-cli/model_setup.h"
 #include "tools/rwkv-cli/sampling_args.h"
 
@@ -10,7 +12,6 @@
 
 #include <cstdio>
 #include <iostream>
-#include <unistd.h>
 
 namespace rwkv::cli {
 
@@ -95,8 +96,8 @@ int runChat(Args& args)
         turn(*prompt);
         return 0;
     }
-    const bool interactive = isatty(STDIN_FILENO);
-    if (interactive) std::fprintf(stderr, "Chatting with %s. An empty line or Ctrl-D ends.\n", m.path.filename().string().c_str());
+    const bool interactive = isTerminal(stdin);
+    if (interactive) std::fprintf(stderr, "Chatting with %s. An empty line or Ctrl-D ends.\n", pathToUtf8(m.path.filename()).c_str());
     for (std::string line;;) {
         if (interactive) std::fprintf(stderr, "User: ");
         if (!std::getline(std::cin, line) || line.empty()) break;

@@ -1,6 +1,7 @@
 // rwkv-cli info / devices.
 #include "backends/registry.h"
 #include "core/error.h"
+#include "core/utf8_path.h"
 #include "tools/rwkv-cli/commands.h"
 #include "tools/rwkv-cli/model_setup.h"
 
@@ -32,7 +33,7 @@ int runInfo(Args& args)
     const std::string fp = fingerprintHex(m.model->fingerprint());
     if (json) {
         nlohmann::json j = {
-            {"file", m.path.string()}, {"generation", generationId(c.generation)}, {"name", generationName(c.generation)},
+            {"file", pathToUtf8(m.path)}, {"generation", generationId(c.generation)}, {"name", generationName(c.generation)},
             {"layers", c.nLayer}, {"width", c.nEmbd}, {"heads", c.nHead}, {"head_size", c.headSize},
             {"ffn", c.nFfn}, {"vocab", c.vocab}, {"parameters", c.paramCount}, {"state_bytes", c.stateBytes()},
             {"fingerprint", fp}, {"tokenizer", m.tokenizer ? std::string(m.tokenizer->name()) : "none"},
@@ -45,7 +46,7 @@ int runInfo(Args& args)
         std::cout << j.dump() << "\n";
         return 0;
     }
-    std::printf("file         %s\n", m.path.string().c_str());
+    std::printf("file         %s\n", pathToUtf8(m.path).c_str());
     std::printf("generation   %s (%s)\n", std::string(generationName(c.generation)).c_str(),
                 std::string(generationId(c.generation)).c_str());
     std::printf("layers       %d\nwidth        %d\nheads        %d x %d\nffn          %d\nvocab        %d\n", c.nLayer,

@@ -1,6 +1,7 @@
 // rwkv-cli make-random: random checkpoints of real shapes (safetensors, official key names).
 #include "core/error.h"
 #include "core/random_model.h"
+#include "core/utf8_path.h"
 #include "tools/rwkv-cli/commands.h"
 
 #include <cstdio>
@@ -32,7 +33,7 @@ int runMakeRandom(Args& args)
     args.finish();
 
     const std::vector<NamedTensor> tensors = makeRandomModel(s);
-    writeSafetensors(*out, tensors);
+    writeSafetensors(pathFromUtf8(*out), tensors);
     size_t bytes = 0;
     for (const NamedTensor& t : tensors) bytes += t.bytes.size();
     std::printf("wrote %s: %s L%d C%d V%d, %zu tensors, %.1f MiB %s\n", out->c_str(), arch.c_str(), s.layers, s.width, s.vocab,

@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "core/generator.h"
 #include "core/prompt_format.h"
+#include "core/utf8_path.h"
 #include "tools/rwkv-cli/commands.h"
 #include "tools/rwkv-cli/model_setup.h"
 #include "tools/rwkv-cli/sampling_args.h"
@@ -79,7 +80,7 @@ int load(Store& store, const SubcommandLine& line, Args& args)
     }
     if (chat && !prompt) throw Error(ErrorCode::InvalidArgument, "--chat needs --prompt TEXT");
     const std::optional<SnapshotInfo> info = store.snapshots().named(name);
-    if (!info) throw Error(ErrorCode::InvalidArgument, "no state named '" + name + "' in " + store.database().path().string());
+    if (!info) throw Error(ErrorCode::InvalidArgument, "no state named '" + name + "' in " + pathToUtf8(store.database().path()));
     LoadedModel m = loadModel(args);
     args.finish();
 
@@ -120,7 +121,7 @@ int list(Store& store, Args& args)
         }
         std::printf("%-24s %10s %10s stored  %s  %s\n", s.name.c_str(), formatBytes(s.byteSize).c_str(),
                     formatBytes(s.storedBytes).c_str(), formatTime(s.createdAt).c_str(),
-                    std::filesystem::path(model).filename().string().c_str());
+                    pathToUtf8(pathFromUtf8(model).filename()).c_str());
     }
     if (json) std::cout << out.dump() << "\n";
     return 0;

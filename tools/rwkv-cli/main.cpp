@@ -2,6 +2,7 @@
 // non-zero exit code: 1 for errors, 2 for usage errors.
 #include "core/error.h"
 #include "tools/rwkv-cli/commands.h"
+#include "tools/rwkv-cli/console.h"
 
 #include <cstdio>
 #include <cstring>
@@ -48,9 +49,7 @@ sampling:
   --penalty-decay D --seed S --ban ID
 )";
 
-} // namespace
-
-int main(int argc, char** argv)
+int run(int argc, char** argv)
 {
     using namespace rwkv::cli;
     if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
@@ -86,4 +85,13 @@ int main(int argc, char** argv)
         std::fprintf(stderr, "rwkv-cli: error: %s\n", e.what());
         return 1;
     }
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    rwkv::cli::setUpConsole();
+    rwkv::cli::Utf8CommandLine commandLine(argc, argv);
+    return run(commandLine.argc(), commandLine.argv());
 }

@@ -6,18 +6,20 @@
 #include "core/paths.h"
 #include "core/state_file.h"
 #include "core/tokenizer/tokenizer_factory.h"
+#include "core/utf8_path.h"
+#include "tools/rwkv-cli/console.h"
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <unistd.h>
 
 namespace rwkv::cli {
 
 LoadedModel loadModel(Args& args)
 {
     LoadedModel m;
-    m.path = args.value("model").value_or(defaultModelPath().string());
+    const auto model = args.value("model");
+    m.path = model ? pathFromUtf8(*model) : defaultModelPath();
     const auto strategyText = args.value("strategy");
     const auto deviceId = args.value("device");
     if (strategyText && deviceId) throw Error(ErrorCode::InvalidArgument, "give either --strategy or --device, not both");
@@ -32,8 +34,8 @@ LoadedModel loadModel(Args& args)
     m.devices = createStrategyDevices(m.strategy, threads);
     {
         // Progress on a terminal only: reading the file is the first half, converting layers the second.
-        const bool tty = isatty(STDERR_FILENO);
-        const std::string name = m.path.filename().string();
+        const bool tty = isTerminal(stderr);
+        const std::string name = pathToUtf8(m.path.filename());
         auto report = [&](double fraction) {
             if (tty) std::fprintf(stderr, "\rloading %s: %3d%%", name.c_str(), int(fraction * 100));
         };
@@ -58,7 +60,7 @@ LoadedModel loadModel(Args& args)
 State initialState(const LoadedModel& m, const std::optional<std::string>& stateFile)
 {
     if (!stateFile) return m.model->newState();
-    return loadStateFile(*stateFile, m.model->config(), m.model->fingerprint());
+    return loadStateFile(pathFromUtf8(*stateFile), m.model->config(), m.model->fingerprint());
 }
 
 const Tokenizer& requireTokenizer(const LoadedModel& m)

@@ -7,6 +7,7 @@
 // first, as a new process (rwkv-cli chat --conversation) does, so its buffers are fresh memory.
 #include "core/error.h"
 #include "core/store/store.h"
+#include "core/utf8_path.h"
 #include "tools/rwkv-cli/model_setup.h"
 #include "tools/rwkv-cli/state_bench.h"
 
@@ -157,7 +158,7 @@ int runStateBench(Args& args)
     m.model->forward(tokens, real);
     const double replayMs = millisSince(t0);
 
-    const std::filesystem::path path = db ? std::filesystem::path(*db)
+    const std::filesystem::path path = db ? pathFromUtf8(*db)
                                           : std::filesystem::temp_directory_path()
                                                 / ("rwkv-state-bench-" + std::to_string(getpid()) + ".sqlite");
     std::vector<Row> rows;
@@ -168,7 +169,7 @@ int runStateBench(Args& args)
             const bool own = c.generation == Generation::X070 && c.nLayer == shape.layers && c.nEmbd == shape.width;
             Row row;
             if (own) {
-                row = measure(store, real, m.path.string(), repetitions);
+                row = measure(store, real, pathToUtf8(m.path), repetitions);
             } else {
                 c.generation = Generation::X070;
                 c.nLayer = shape.layers;
@@ -187,13 +188,13 @@ int runStateBench(Args& args)
         }
     }
     if (!db)
-        for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + suffix);
+        for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(std::filesystem::path(path) += suffix);
 
     const Row* ownRow = nullptr;
     for (const Row& r : rows)
         if (r.real) ownRow = &r;
     if (json) {
-        nlohmann::json out = {{"model", m.path.string()}, {"replay_tokens", replayTokens}, {"replay_ms", replayMs},
+        nlohmann::json out = {{"model", pathToUtf8(m.path)}, {"replay_tokens", replayTokens}, {"replay_ms", replayMs},
                               {"shapes", nlohmann::json::array()}};
         for (const Row& r : rows)
             out["shapes"].push_back({{"layers", r.shape.layers}, {"width", r.shape.width}, {"real_state", r.real},
@@ -202,7 +203,7 @@ int runStateBench(Args& args)
         std::cout << out.dump() << "\n";
         return 0;
     }
-    std::printf("replay of %d tokens with %s (%s): %.1f ms\n\n", replayTokens, m.path.filename().string().c_str(),
+    std::printf("replay of %d tokens with %s (%s): %.1f ms\n\n", replayTokens, pathToUtf8(m.path.filename()).c_str(),
                 m.model->config().describe().c_str(), replayMs);
     std::printf("| state shape | state | snapshot (zstd) | save ms | restore ms | restore on a new connection ms |\n"
                 "|---|---|---|---|---|---|\n");

@@ -1,6 +1,7 @@
 #include "tools/rwkv-cli/store_setup.h"
 
 #include "core/error.h"
+#include "core/utf8_path.h"
 
 #include <charconv>
 #include <cstdio>
@@ -37,7 +38,7 @@ void requirePositionals(const SubcommandLine& line, size_t count, const char* us
 
 std::unique_ptr<Store> openStore(const std::optional<std::string>& db)
 {
-    return std::make_unique<Store>(db ? std::filesystem::path(*db) : Store::defaultPath());
+    return std::make_unique<Store>(db ? pathFromUtf8(*db) : Store::defaultPath());
 }
 
 int64_t parseId(const std::string& text, const char* what)

@@ -1,0 +1,22 @@
+#pragma once
+// rwkv-cli as a user runs it: a real process, its exit code and both output streams. Shared by
+// the Linux CLI test and the Windows build's test, which runs rwkv-cli.exe under wine.
+#include <QByteArray>
+#include <QString>
+#include <QStringList>
+
+namespace rwkv::test {
+
+struct CliRun {
+    int exitCode = -1; // -1 after a crash
+    QByteArray out, err;
+};
+
+// Runs `program args` with `input` on stdin; with a `launcher` (e.g. wine) that runs `program`.
+CliRun runCli(const QString& program, const QStringList& args, const QByteArray& input = {}, const QString& launcher = {});
+
+// A failure is exactly one line on stderr starting with "rwkv-cli: error: " that contains `mention`,
+// exit code `expectedCode`, and no crash. Records a test failure otherwise.
+void verifyCleanError(const CliRun& r, int expectedCode, const char* mention);
+
+} // namespace rwkv::test

@@ -1,0 +1,25 @@
+// The store commands in a build without the conversation store (RWKV_WITH_STORE=OFF, e.g. the
+// Windows cross build: Debian has no mingw SQLite or zstd). They fail with a clear reason.
+#include "core/error.h"
+#include "tools/rwkv-cli/commands.h"
+
+#include <string>
+
+namespace rwkv::cli {
+
+namespace {
+
+[[noreturn]] void noStore(const std::string& what)
+{
+    throw Error(ErrorCode::Unsupported,
+                what + " needs the conversation store, which this build of rwkv-cli does not have (built without SQLite and zstd)");
+}
+
+} // namespace
+
+int runStoredChat(Args&, const std::optional<std::string>&, const std::optional<std::string>&) { noStore("chat --db/--conversation"); }
+int runConv(int, char**) { noStore("conv"); }
+int runState(int, char**) { noStore("state"); }
+int runDoc(int, char**) { noStore("doc"); }
+
+} // namespace rwkv::cli
