@@ -22,6 +22,9 @@ commands:
   bench       [--prompt-tokens 512] [--gen-tokens 128] [--threads N]        prefill/decode speed
   make-random --arch x070 --layers L --width C --vocab V --out F [--ffn F] [--head-size N] [--dtype bf16] [--seed S]
   devices                                              compute devices of this build
+  serve       [--host 127.0.0.1] [--port 8000] [--api-key KEY] [--db F] [--cache-mb 512]
+              OpenAI-compatible API (/v1/models, /v1/chat/completions, /v1/completions);
+              another host than loopback needs --api-key; --db keeps prefix states across restarts
 
 stored conversations, states and documents (--db F, default ~/.local/share/rwkv-desktop/rwkv-desktop.sqlite):
   chat --db F [--conversation ID] [--stats] [chat options]
@@ -70,6 +73,7 @@ int main(int argc, char** argv)
         if (command == "bench") return runBench(args);
         if (command == "make-random") return runMakeRandom(args);
         if (command == "devices") return runDevices(args);
+        if (command == "serve") return runServe(args);
         if (command == "conv") return runConv(argc, argv);
         if (command == "state") return runState(argc, argv);
         if (command == "doc") return runDoc(argc, argv);

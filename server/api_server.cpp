@@ -1,0 +1,194 @@
+#include "server/api_server.h"
+
+#include "core/error.h"
+#include "server/api_responses.h"
+
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <stop_token>
+
+namespace rwkv::server {
+
+namespace {
+
+constexpr const char* kJson = "application/json";
+
+int64_t unixSeconds()
+{
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+void sendError(httplib::Response& res, const ApiError& error)
+{
+    res.status = error.status;
+    res.set_content(errorBody(error), kJson);
+}
+
+// An engine failure as the client sees it: its own mistake (400) or ours (500).
+ApiError engineError(const Error& e)
+{
+    if (e.code() == ErrorCode::InvalidArgument) return {400, e.what(), "invalid_request_error", {}, {}};
+    return {500, e.what(), "server_error", {}, errorCodeName(e.code())};
+}
+
+} // namespace
+
+bool isLoopbackHost(const std::string& host)
+{
+    return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+struct ApiServer::Impl {
+    CompletionEngine& engine;
+    RequestLimits limits;
+    ServerOptions options;
+    httplib::Server http;
+    std::stop_source stopping;         // ends every generation in progress
+    std::atomic<uint64_t> nextId{1};
+    const int64_t started = unixSeconds();
+
+    Impl(CompletionEngine& e, RequestLimits l, ServerOptions o) : engine(e), limits(std::move(l)), options(std::move(o)) {}
+
+    void routes();
+    bool authorized(const httplib::Request& req, httplib::Response& res) const;
+    void complete(Endpoint endpoint, const httplib::Request& req, httplib::Response& res);
+    void stream(const CompletionRequest& request, const ResponseMeta& meta, httplib::Response& res);
+    ResponseMeta metaFor(const CompletionRequest& request)
+    {
+        char id[40];
+        std::snprintf(id, sizeof id, "%s-%llx%06llx", request.endpoint == Endpoint::Chat ? "chatcmpl" : "cmpl",
+                      static_cast<unsigned long long>(started), static_cast<unsigned long long>(nextId++));
+        return {request.endpoint, id, unixSeconds(), limits.modelId};
+    }
+};
+
+bool ApiServer::Impl::authorized(const httplib::Request& req, httplib::Response& res) const
+{
+    if (options.apiKey.empty() || req.get_header_value("Authorization") == "Bearer " + options.apiKey) return true;
+    sendError(res, {401, "Incorrect or missing API key: send the header 'Authorization: Bearer KEY'",
+                    "invalid_request_error", {}, "invalid_api_key"});
+    return false;
+}
+
+void ApiServer::Impl::routes()
+{
+    http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+        return authorized(req, res) ? httplib::Server::HandlerResponse::Unhandled : httplib::Server::HandlerResponse::Handled;
+    });
+    http.Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) {
+        res.set_content(modelsBody(limits.modelId, started), kJson);
+    });
+    http.Get("/v1/models/(.+)", [this](const httplib::Request& req, httplib::Response& res) {
+        if (req.matches[1] == limits.modelId)
+            res.set_content(modelBody(limits.modelId, started), kJson);
+        else
+            sendError(res, {404, "The model '" + req.matches[1].str() + "' does not exist", "invalid_request_error", "model",
+                            "model_not_found"});
+    });
+    http.Post("/v1/chat/completions",
+              [this](const httplib::Request& req, httplib::Response& res) { complete(Endpoint::Chat, req, res); });
+    http.Post("/v1/completions",
+              [this](const httplib::Request& req, httplib::Response& res) { complete(Endpoint::Completion, req, res); });
+    // Statuses httplib sets itself (unknown route, body too large, bad request line) get an
+    // OpenAI-style body too; bodies set by the handlers above are kept.
+    http.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
+        if (!res.body.empty() || res.content_length_ > 0 || res.is_chunked_content_provider_) return;
+        if (res.status == 404)
+            sendError(res, {404, "Unknown request URL: " + req.method + " " + req.path, "invalid_request_error", {}, "unknown_url"});
+        else if (res.status == 413)
+            sendError(res, {413, "The request body is larger than " + std::to_string(options.maxBodyBytes) + " bytes",
+                            "invalid_request_error", {}, "request_too_large"});
+        else
+            sendError(res, {res.status, "The request could not be served (HTTP " + std::to_string(res.status) + ")",
+                            "invalid_request_error", {}, {}});
+    });
+    http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+        try {
+            std::rethrow_exception(ep);
+        } catch (const Error& e) {
+            sendError(res, engineError(e));
+        } catch (const std::exception& e) {
+            sendError(res, {500, e.what(), "server_error", {}, {}});
+        }
+    });
+}
+
+void ApiServer::Impl::complete(Endpoint endpoint, const httplib::Request& req, httplib::Response& res)
+{
+    auto parsed = parseRequest(endpoint, req.body, limits);
+    if (const ApiError* error = std::get_if<ApiError>(&parsed)) return sendError(res, *error);
+    const CompletionRequest request = std::move(std::get<CompletionRequest>(parsed));
+    const ResponseMeta meta = metaFor(request);
+    if (request.stream) return stream(request, meta, res);
+    // A whole reply: a client that leaves is noticed only when the reply is sent.
+    std::stop_source cancel;
+    const std::stop_callback onStop(stopping.get_token(), [&] { cancel.request_stop(); });
+    const Completion completion = engine.run(request, {}, cancel.get_token());
+    if (completion.reason == StopReason::Cancelled)
+        return sendError(res, {503, "The server is shutting down", "server_error", {}, {}});
+    res.set_content(completionBody(meta, completion), kJson);
+}
+
+void ApiServer::Impl::stream(const CompletionRequest& request, const ResponseMeta& meta, httplib::Response& res)
+{
+    res.set_header("Cache-Control", "no-cache");
+    res.set_chunked_content_provider("text/event-stream", [this, request, meta](size_t, httplib::DataSink& sink) {
+        // Every event is written at once; a failed write means the client left, which stops
+        // the generation before its next token.
+        std::stop_source cancel;
+        const std::stop_callback onStop(stopping.get_token(), [&] { cancel.request_stop(); });
+        auto send = [&](std::string_view event) {
+            if (!cancel.stop_requested() && !sink.write(event.data(), event.size())) cancel.request_stop();
+        };
+        send(firstChunkEvent(meta));
+        try {
+            const Completion c = engine.run(request, [&](std::string_view text) { send(textChunkEvent(meta, text)); },
+                                            cancel.get_token());
+            if (c.reason == StopReason::Cancelled || cancel.stop_requested()) return false;
+            send(finishChunkEvent(meta, c.reason));
+            if (request.includeUsage) send(usageChunkEvent(meta, c.usage));
+        } catch (const Error& e) {
+            send(errorEvent(engineError(e)));
+        }
+        send(kDoneEvent);
+        sink.done();
+        return true;
+    });
+}
+
+ApiServer::ApiServer(CompletionEngine& engine, RequestLimits limits, ServerOptions options)
+{
+    if (options.apiKey.empty() && !isLoopbackHost(options.host))
+        throw Error(ErrorCode::InvalidArgument, "serving on " + options.host
+                                                    + " (not a loopback address) needs an API key (--api-key KEY)");
+    m_impl = std::make_unique<Impl>(engine, std::move(limits), std::move(options));
+    const int threads = m_impl->options.threads;
+    m_impl->http.new_task_queue = [threads] { return new httplib::ThreadPool(size_t(threads)); };
+    m_impl->http.set_payload_max_length(m_impl->options.maxBodyBytes);
+    m_impl->routes();
+}
+
+ApiServer::~ApiServer() { stop(); }
+
+int ApiServer::bind()
+{
+    const ServerOptions& o = m_impl->options;
+    const int port = o.port == 0 ? m_impl->http.bind_to_any_port(o.host) : (m_impl->http.bind_to_port(o.host, o.port) ? o.port : -1);
+    if (port <= 0)
+        throw Error(ErrorCode::Io, "cannot listen on " + o.host + ":" + std::to_string(o.port)
+                                       + " (is another program using the port, or is the address not this machine's?)");
+    return port;
+}
+
+void ApiServer::serve() { m_impl->http.listen_after_bind(); }
+
+void ApiServer::stop()
+{
+    m_impl->stopping.request_stop();
+    m_impl->http.stop();
+}
+
+} // namespace rwkv::server

@@ -1,0 +1,45 @@
+#pragma once
+// The OpenAI-compatible HTTP API over a CompletionEngine (cpp-httplib): GET /v1/models,
+// POST /v1/chat/completions and /v1/completions, streamed as server-sent events or whole.
+// Loopback only unless an API key is set; with a key every request must carry
+// "Authorization: Bearer KEY". Bad requests get OpenAI-style 4xx bodies; the server stays up.
+#include "server/api_request.h"
+#include "server/completion_engine.h"
+
+#include <memory>
+#include <string>
+
+namespace rwkv::server {
+
+struct ServerOptions {
+    std::string host = "127.0.0.1";
+    int port = 8000;                       // 0 = any free port
+    std::string apiKey;                    // empty = none (then loopback hosts only)
+    size_t maxBodyBytes = 8 * 1024 * 1024; // larger request bodies get 413
+    int threads = 16;                      // connections served at once
+};
+
+// True for 127.0.0.0/8, ::1 and "localhost".
+bool isLoopbackHost(const std::string& host);
+
+class ApiServer {
+public:
+    // Throws Error(InvalidArgument) for a non-loopback host without an API key.
+    ApiServer(CompletionEngine& engine, RequestLimits limits, ServerOptions options);
+    ~ApiServer();
+    ApiServer(const ApiServer&) = delete;
+    ApiServer& operator=(const ApiServer&) = delete;
+
+    // Binds the socket; returns the port. Throws Error(Io) when the address cannot be bound.
+    int bind();
+    // Serves on the bound socket until stop() (blocking; call on its own thread).
+    void serve();
+    // Thread-safe; serve() returns soon after. Streams in progress end at their next token.
+    void stop();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
+} // namespace rwkv::server

@@ -1,0 +1,78 @@
+// rwkv-cli serve: the OpenAI-compatible local API (server/) on the loaded model, on
+// loopback unless an API key is given; --db keeps prefix states across restarts.
+#include "core/error.h"
+#include "tools/rwkv-cli/commands.h"
+
+#ifdef RWKV_HAVE_SERVER
+#include "server/api_server.h"
+#include "tools/rwkv-cli/model_setup.h"
+#include "tools/rwkv-cli/store_setup.h"
+
+#include <csignal>
+#include <cstdio>
+#include <pthread.h>
+#include <thread>
+#endif
+
+namespace rwkv::cli {
+
+#ifndef RWKV_HAVE_SERVER
+
+int runServe(Args&)
+{
+    throw Error(ErrorCode::Unsupported, "this build has no API server (it was built without cpp-httplib)");
+}
+
+#else
+
+int runServe(Args& args)
+{
+    server::ServerOptions options;
+    options.host = args.value("host").value_or(options.host);
+    options.port = args.intValue("port", options.port);
+    options.apiKey = args.value("api-key").value_or("");
+    const auto db = args.value("db");
+    const int cacheMb = args.intValue("cache-mb", 512);
+    if (options.port < 0 || options.port > 65535) throw Error(ErrorCode::InvalidArgument, "--port must be 0…65535");
+    if (cacheMb < 0) throw Error(ErrorCode::InvalidArgument, "--cache-mb must be ≥ 0");
+    LoadedModel m = loadModel(args);
+    args.finish();
+    const Tokenizer& tokenizer = requireTokenizer(m);
+
+    std::unique_ptr<Store> store;
+    if (db) {
+        store = openStore(db);
+        store->snapshots().registerModel(m.model->fingerprint(), m.path, m.model->config());
+    }
+    FairMutex modelLock;
+    server::PrefixCache cache(*m.model, int64_t(cacheMb) << 20, store.get());
+    server::CompletionEngine engine(*m.model, tokenizer, modelLock, cache);
+    server::RequestLimits limits;
+    limits.modelId = m.path.stem().string();
+    server::ApiServer api(engine, limits, options);
+
+    // SIGINT/SIGTERM are blocked in every thread and taken by one waiting thread, which stops
+    // the server (stopping is not async-signal-safe, so it cannot run in a signal handler).
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);
+    const int port = api.bind();
+    std::printf("rwkv-cli: serving %s at http://%s:%d/v1 (Ctrl-C stops)\n", limits.modelId.c_str(), options.host.c_str(), port);
+    std::fflush(stdout);
+    std::thread waiter([&] {
+        int signal = 0;
+        sigwait(&signals, &signal);
+        api.stop();
+    });
+    api.serve();
+    pthread_kill(waiter.native_handle(), SIGTERM); // wakes the waiter if serve() ended on its own
+    waiter.join();
+    return 0;
+}
+
+#endif
+
+} // namespace rwkv::cli
