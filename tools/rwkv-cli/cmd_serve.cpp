@@ -8,8 +8,10 @@
 #include "tools/rwkv-cli/model_setup.h"
 #include "tools/rwkv-cli/store_setup.h"
 
+#include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <ctime>
 #include <pthread.h>
 #include <thread>
 #endif
@@ -27,6 +29,15 @@ int runServe(Args&)
 
 int runServe(Args& args)
 {
+    // SIGINT/SIGTERM are blocked in every thread (so first, before the device starts its
+    // threads) and taken by one waiting thread, which stops the server: stopping is not
+    // async-signal-safe, so it cannot run in a signal handler.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);
     server::ServerOptions options;
     options.host = args.value("host").value_or(options.host);
     options.port = args.intValue("port", options.port);
@@ -51,24 +62,17 @@ int runServe(Args& args)
     limits.modelId = m.path.stem().string();
     server::ApiServer api(engine, limits, options);
 
-    // SIGINT/SIGTERM are blocked in every thread and taken by one waiting thread, which stops
-    // the server (stopping is not async-signal-safe, so it cannot run in a signal handler).
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-    std::signal(SIGPIPE, SIG_IGN);
     const int port = api.bind();
     std::printf("rwkv-cli: serving %s at http://%s:%d/v1 (Ctrl-C stops)\n", limits.modelId.c_str(), options.host.c_str(), port);
     std::fflush(stdout);
+    std::atomic<bool> served{false};
     std::thread waiter([&] {
-        int signal = 0;
-        sigwait(&signals, &signal);
-        api.stop();
+        const timespec tick{0, 200'000'000};
+        while (!served)
+            if (sigtimedwait(&signals, nullptr, &tick) > 0) return api.stop();
     });
     api.serve();
-    pthread_kill(waiter.native_handle(), SIGTERM); // wakes the waiter if serve() ended on its own
+    served = true;
     waiter.join();
     return 0;
 }
