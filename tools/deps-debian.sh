@@ -7,12 +7,15 @@ packages="g++ cmake ninja-build pkg-config git ca-certificates
   qt6-declarative-dev qml6-module-qtquick qml6-module-qtquick-controls qml6-module-qtquick-layouts
   qml6-module-qtquick-window qml6-module-qtquick-templates qml6-module-qtqml-workerscript
   qml6-module-qtquick-dialogs qml6-module-qtcore libpoppler-qt6-dev fonts-dejavu-core
-  dpkg-dev file xvfb xauth"
+  dpkg-dev file xvfb xauth libcpp-httplib-dev nodejs"
 
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
+# test_serve drives the API server with the openai npm package. nodesource's nodejs brings
+# npm along; Debian's nodejs needs the npm package.
+command -v npm >/dev/null || missing="$missing npm"
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo"; else
