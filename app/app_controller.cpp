@@ -87,6 +87,7 @@ void AppController::connectWorker()
         emit modelChanged();
         emit modelChoiceChanged();
     });
+    connectApiServer();
     connect(w, &InferenceWorker::devicesListed, this, [this](const QList<DeviceRow>& rows) { m_devices.setRows(rows); });
     connect(w, &InferenceWorker::conversationsListed, this, [this](const QList<ConversationRow>& rows) {
         m_conversations.setRows(rows);
@@ -129,6 +130,7 @@ void AppController::start(const QString& modelPath)
     const QVariantMap choice = modelChoice();
     loadModel(modelPath.isEmpty() ? choice.value(QStringLiteral("path")).toString() : modelPath, choice.value(QStringLiteral("deviceId")).toString(),
               choice.value(QStringLiteral("precision")).toString(), choice.value(QStringLiteral("threads")).toInt());
+    if (m_settings.apiServerEnabled()) setApiServer(true, m_settings.apiServerPort());
     if (const qint64 last = m_settings.lastConversation()) openConversation(last);
     sampleMeters();
     m_meterTimer.start();
