@@ -95,7 +95,7 @@ void ApiServer::Impl::routes()
     // Statuses httplib sets itself (unknown route, body too large, bad request line) get an
     // OpenAI-style body too; bodies set by the handlers above are kept.
     http.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
-        if (!res.body.empty() || res.content_length_ > 0 || res.is_chunked_content_provider_) return;
+        if (!res.body.empty()) return;
         if (res.status == 404)
             sendError(res, {404, "Unknown request URL: " + req.method + " " + req.path, "invalid_request_error", {}, "unknown_url"});
         else if (res.status == 413)

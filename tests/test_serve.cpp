@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <fstream>
 #include <memory>
 #include <set>
 #include <tuple>
@@ -20,11 +21,19 @@ using nlohmann::json;
 
 namespace {
 
-constexpr const char* kOpenAiPackage = "openai@6.30.1"; // the newest line that runs on node 20
+constexpr const char* kOpenAiVersion = "6.30.1"; // 7.x needs node 22; 6.x runs on node 20
 const std::string kModel = "rwkv7-demo-18.7m-20261123";
 const std::string kHello = " Hello! How can I help you today?";
 
 std::filesystem::path npmDir() { return rwkv::test::binDir().parent_path() / "npm"; }
+
+// The version of the openai package in build/npm, empty when there is none.
+std::string installedOpenAiVersion()
+{
+    std::ifstream in(npmDir() / "node_modules/openai/package.json");
+    const json package = json::parse(in, nullptr, false);
+    return package.is_object() ? package.value("version", std::string()) : std::string();
+}
 
 QString cliPath() { return QString::fromStdString((rwkv::test::binDir() / "rwkv-cli").string()); }
 
@@ -109,12 +118,14 @@ private slots:
     {
         if (QStandardPaths::findExecutable("node").isEmpty() || QStandardPaths::findExecutable("npm").isEmpty())
             QFAIL("node and npm are needed to drive the server with the openai package (Debian: apt-get install nodejs npm)");
-        if (!std::filesystem::exists(npmDir() / "node_modules/openai/package.json")) {
+        if (installedOpenAiVersion() != kOpenAiVersion) {
+            const QString package = QStringLiteral("openai@") + kOpenAiVersion;
             QProcess npm;
             npm.start("npm", {"install", "--prefix", QString::fromStdString(npmDir().string()), "--no-audit", "--no-fund",
-                              kOpenAiPackage});
+                              "--save-exact", package});
             QVERIFY2(npm.waitForFinished(300000) && npm.exitCode() == 0,
-                     ("npm install " + QByteArray(kOpenAiPackage) + " failed: " + npm.readAllStandardError()).constData());
+                     ("npm install " + package.toUtf8() + " failed: " + npm.readAllStandardError()).constData());
+            QCOMPARE(installedOpenAiVersion(), std::string(kOpenAiVersion));
         }
         m_server = std::make_unique<Server>(QStringList{});
         QVERIFY2(m_server->ok(), m_server->error().constData());
@@ -148,6 +159,10 @@ private slots:
         QVERIFY(streamed.at("chunks").get<int>() >= 5); // token by token, not one block
         QCOMPARE(text(streamed, "finish"), std::string("stop"));
         QCOMPARE(streamed.at("usage").at("completion_tokens").get<int>(), 10);
+        QCOMPARE(text(r.result.at("limited"), "text"), std::string(" Hello! How")); // max_completion_tokens 3
+        QCOMPARE(text(r.result.at("limited"), "finish"), std::string("length"));
+        QCOMPARE(text(r.result.at("stopString"), "text"), std::string(" Hello")); // stop: "!"
+        QCOMPARE(text(r.result.at("stopString"), "finish"), std::string("stop"));
     }
 
     void legacyCompletions()

@@ -59,7 +59,12 @@ const scenarios = {
     return { ids: list.data.map((m) => m.id) };
   },
   async chat() {
-    return { whole: await chat(hello), streamed: await streamChat(hello) };
+    return {
+      whole: await chat(hello),
+      streamed: await streamChat(hello),
+      limited: await chat(hello, { max_completion_tokens: 3 }),
+      stopString: await chat(hello, { stop: '!' }),
+    };
   },
   async completions() {
     const prompt = 'The RWKV-7 Goose architecture is a recurrent network';
