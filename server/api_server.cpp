@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdio>
 #include <stop_token>
+#include <thread>
 
 namespace rwkv::server {
 
@@ -47,6 +48,8 @@ struct ApiServer::Impl {
     ServerOptions options;
     httplib::Server http;
     std::stop_source stopping;         // ends every generation in progress
+    std::atomic<bool> stopRequested{false};
+    std::atomic<bool> serving{false};  // inside serve()
     std::atomic<uint64_t> nextId{1};
     const int64_t started = unixSeconds();
 
@@ -168,6 +171,12 @@ ApiServer::ApiServer(CompletionEngine& engine, RequestLimits limits, ServerOptio
     const int threads = m_impl->options.threads;
     m_impl->http.new_task_queue = [threads] { return new httplib::ThreadPool(size_t(threads)); };
     m_impl->http.set_payload_max_length(m_impl->options.maxBodyBytes);
+    // httplib's default adds SO_REUSEPORT, which lets a second server bind the same port and
+    // silently take half the connections; SO_REUSEADDR alone still allows a quick restart.
+    m_impl->http.set_socket_options([](socket_t sock) {
+        const int yes = 1;
+        setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });
     m_impl->routes();
 }
 
@@ -183,12 +192,27 @@ int ApiServer::bind()
     return port;
 }
 
-void ApiServer::serve() { m_impl->http.listen_after_bind(); }
+void ApiServer::serve()
+{
+    m_impl->serving = true;
+    if (!m_impl->stopRequested) m_impl->http.listen_after_bind();
+    m_impl->serving = false;
+}
 
 void ApiServer::stop()
 {
+    m_impl->stopRequested = true;
     m_impl->stopping.request_stop();
-    m_impl->http.stop();
+    // httplib ignores a stop that comes before listening has begun, and asserts on a second
+    // one: stop it once, as soon as it runs, and wait until serve() has returned.
+    bool stopped = false;
+    while (m_impl->serving) {
+        if (!stopped && m_impl->http.is_running()) {
+            m_impl->http.stop();
+            stopped = true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
 }
 
 } // namespace rwkv::server

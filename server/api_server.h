@@ -34,7 +34,8 @@ public:
     int bind();
     // Serves on the bound socket until stop() (blocking; call on its own thread).
     void serve();
-    // Thread-safe; serve() returns soon after. Streams in progress end at their next token.
+    // Thread-safe, also before serve() has begun (then serve() returns at once). Generations in
+    // progress end at their next token; blocks until serve() has returned.
     void stop();
 
 private:

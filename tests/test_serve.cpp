@@ -279,6 +279,27 @@ private slots:
         QCOMPARE(text(r.result.at("after"), "text"), kHello);
     }
 
+    void portInUseIsRefused()
+    {
+        const QString port = m_server->baseUrl().section(':', 2).section('/', 0, 0);
+        QProcess second;
+        second.start(cliPath(), {"serve", "--port", port});
+        QVERIFY(second.waitForFinished(60000));
+        QCOMPARE(second.exitCode(), 1);
+        QVERIFY2(second.readAllStandardError().contains("cannot listen on 127.0.0.1:" + port.toUtf8()), "names the address");
+    }
+
+    // SIGTERM while the model is still loading: the server must not start listening afterwards.
+    void stopDuringStartUp()
+    {
+        QProcess early;
+        early.start(cliPath(), {"serve", "--port", "0"});
+        QVERIFY(early.waitForStarted());
+        QTest::qWait(100);
+        early.terminate();
+        QVERIFY2(early.waitForFinished(30000), "the server kept running after SIGTERM");
+    }
+
     void otherHostsNeedApiKey()
     {
         QProcess refused;

@@ -69,7 +69,7 @@ int runServe(Args& args)
     std::thread waiter([&] {
         const timespec tick{0, 200'000'000};
         while (!served)
-            if (sigtimedwait(&signals, nullptr, &tick) > 0) return api.stop();
+            if (sigtimedwait(&signals, nullptr, &tick) > 0) return api.stop(); // also if serve() has not begun
     });
     api.serve();
     served = true;
