@@ -55,7 +55,7 @@ struct ApiServerHost::Parts {};
 
 ApiServerHost::ApiServerHost(rwkv::Model&, const rwkv::Tokenizer&, rwkv::FairMutex&, const std::string&, int)
 {
-    throw rwkv::Error(rwkv::ErrorCode::Unsupported, "this build has no API server (it was built without cpp-httplib)");
+    throw rwkv::Error(rwkv::ErrorCode::Unsupported, "this build has no API server (built without cpp-httplib or with RWKV_BUILD_SERVER=OFF)");
 }
 
 ApiServerHost::~ApiServerHost() = default;

@@ -22,7 +22,7 @@ namespace rwkv::cli {
 
 int runServe(Args&)
 {
-    throw Error(ErrorCode::Unsupported, "this build has no API server (it was built without cpp-httplib)");
+    throw Error(ErrorCode::Unsupported, "this build has no API server (built without cpp-httplib or with RWKV_BUILD_SERVER=OFF)");
 }
 
 #else
