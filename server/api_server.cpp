@@ -59,6 +59,8 @@ struct ApiServer::Impl {
     bool authorized(const httplib::Request& req, httplib::Response& res) const;
     void complete(Endpoint endpoint, const httplib::Request& req, httplib::Response& res);
     void stream(const CompletionRequest& request, const ResponseMeta& meta, httplib::Response& res);
+    void logCompletion(const ResponseMeta& meta, const Completion& c, std::chrono::steady_clock::time_point start,
+                       bool clientLeft) const;
     ResponseMeta metaFor(const CompletionRequest& request)
     {
         char id[40];
@@ -67,6 +69,21 @@ struct ApiServer::Impl {
         return {request.endpoint, id, unixSeconds(), limits.modelId};
     }
 };
+
+void ApiServer::Impl::logCompletion(const ResponseMeta& meta, const Completion& c, std::chrono::steady_clock::time_point start,
+                                    bool clientLeft) const
+{
+    if (!options.log) return;
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+    std::string line = meta.id + ": prompt " + std::to_string(c.usage.promptTokens) + " tokens (" + std::to_string(c.usage.cachedTokens)
+                       + " cached), ";
+    if (clientLeft)
+        line += "client left after " + std::to_string(c.usage.completionTokens) + " tokens";
+    else
+        line += std::to_string(c.usage.completionTokens) + " generated, "
+                + (c.reason == StopReason::MaxTokens ? "length" : c.reason == StopReason::Cancelled ? "cancelled" : "stop");
+    options.log(line + ", " + std::to_string(ms) + " ms");
+}
 
 bool ApiServer::Impl::authorized(const httplib::Request& req, httplib::Response& res) const
 {
@@ -129,7 +146,9 @@ void ApiServer::Impl::complete(Endpoint endpoint, const httplib::Request& req, h
     // A whole reply: a client that leaves is noticed only when the reply is sent.
     std::stop_source cancel;
     const std::stop_callback onStop(stopping.get_token(), [&] { cancel.request_stop(); });
+    const auto start = std::chrono::steady_clock::now();
     const Completion completion = engine.run(request, {}, cancel.get_token());
+    logCompletion(meta, completion, start, false);
     if (completion.reason == StopReason::Cancelled)
         return sendError(res, {503, "The server is shutting down", "server_error", {}, {}});
     res.set_content(completionBody(meta, completion), kJson);
@@ -147,10 +166,13 @@ void ApiServer::Impl::stream(const CompletionRequest& request, const ResponseMet
             if (!cancel.stop_requested() && !sink.write(event.data(), event.size())) cancel.request_stop();
         };
         send(firstChunkEvent(meta));
+        const auto start = std::chrono::steady_clock::now();
         try {
             const Completion c = engine.run(request, [&](std::string_view text) { send(textChunkEvent(meta, text)); },
                                             cancel.get_token());
-            if (c.reason == StopReason::Cancelled || cancel.stop_requested()) return false;
+            const bool left = c.reason == StopReason::Cancelled || cancel.stop_requested();
+            logCompletion(meta, c, start, left && !stopping.stop_requested());
+            if (left) return false;
             send(finishChunkEvent(meta, c.reason));
             if (request.includeUsage) send(usageChunkEvent(meta, c.usage));
         } catch (const Error& e) {

@@ -6,8 +6,10 @@
 #include "server/api_request.h"
 #include "server/completion_engine.h"
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace rwkv::server {
 
@@ -17,6 +19,9 @@ struct ServerOptions {
     std::string apiKey;                    // empty = none (then loopback hosts only)
     size_t maxBodyBytes = 8 * 1024 * 1024; // larger request bodies get 413
     int threads = 16;                      // connections served at once
+    // One line per completion (id, tokens, finish, time; "client left" for an abandoned
+    // stream), from any thread; empty = silent.
+    std::function<void(std::string_view)> log;
 };
 
 // True for 127.0.0.0/8, ::1 and "localhost".

@@ -66,6 +66,12 @@ public:
     bool ok() const { return !m_baseUrl.isEmpty(); }
     const QString& baseUrl() const { return m_baseUrl; }
     const QByteArray& error() const { return m_error; }
+    // Everything the server wrote on stderr so far (a line per completion).
+    const QByteArray& log()
+    {
+        m_log += m_process.readAllStandardError();
+        return m_log;
+    }
     // Exit code after SIGTERM (0 = a clean shutdown).
     int stop()
     {
@@ -78,6 +84,7 @@ private:
     QProcess m_process;
     QString m_baseUrl;
     QByteArray m_error;
+    QByteArray m_log;
 };
 
 struct NodeRun {
@@ -250,6 +257,11 @@ private slots:
         QVERIFY2(r.error.isEmpty(), r.error.constData());
         QCOMPARE(r.result.at("chunks").get<int>(), 3);
         QCOMPARE(text(r.result.at("after"), "text"), kHello);
+        // The server noticed the client leaving and stopped long before max_tokens (4000).
+        const QRegularExpression left("client left after (\\d+) tokens");
+        QTRY_VERIFY_WITH_TIMEOUT(left.match(QString::fromUtf8(m_server->log())).hasMatch(), 10000);
+        const int generated = left.match(QString::fromUtf8(m_server->log())).captured(1).toInt();
+        QVERIFY2(generated >= 3 && generated < 100, m_server->log().constData());
     }
 
     void badInputGetsOpenAiErrors()

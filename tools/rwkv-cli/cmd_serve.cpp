@@ -42,6 +42,8 @@ int runServe(Args& args)
     options.host = args.value("host").value_or(options.host);
     options.port = args.intValue("port", options.port);
     options.apiKey = args.value("api-key").value_or("");
+    const bool quiet = args.flag("quiet");
+    if (!quiet) options.log = [](std::string_view line) { std::fprintf(stderr, "%.*s\n", int(line.size()), line.data()); };
     const auto db = args.value("db");
     const int cacheMb = args.intValue("cache-mb", 512);
     if (options.port < 0 || options.port > 65535) throw Error(ErrorCode::InvalidArgument, "--port must be 0…65535");
