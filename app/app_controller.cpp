@@ -94,6 +94,7 @@ void AppController::connectWorker()
         if (m_deviceMemoryBytes < 0) m_meters.setMemoryScale(QStringLiteral("VRAM"), double(budget));
         m_deviceMemoryBytes = used;
     });
+    connectApiServer();
     connect(w, &InferenceWorker::devicesListed, this, [this](const QList<DeviceRow>& rows) { m_devices.setRows(rows); });
     connect(w, &InferenceWorker::conversationsListed, this, [this](const QList<ConversationRow>& rows) {
         m_conversations.setRows(rows);
@@ -136,6 +137,7 @@ void AppController::start(const QString& modelPath)
     const QVariantMap choice = modelChoice();
     loadModel(modelPath.isEmpty() ? choice.value(QStringLiteral("path")).toString() : modelPath, choice.value(QStringLiteral("deviceId")).toString(),
               choice.value(QStringLiteral("precision")).toString(), choice.value(QStringLiteral("threads")).toInt());
+    if (m_settings.apiServerEnabled()) setApiServer(true, m_settings.apiServerPort());
     if (const qint64 last = m_settings.lastConversation()) openConversation(last);
     sampleMeters();
     m_meterTimer.start();

@@ -59,6 +59,9 @@ class AppController : public QObject {
     Q_PROPERTY(QVariantMap ingest READ ingest NOTIFY ingestChanged)
     Q_PROPERTY(QString errorText READ errorText NOTIFY errorChanged)
     Q_PROPERTY(QRect windowGeometry READ windowGeometry WRITE setWindowGeometry NOTIFY windowGeometryChanged)
+    Q_PROPERTY(bool apiServerEnabled READ apiServerEnabled NOTIFY apiServerChanged)
+    Q_PROPERTY(int apiServerPort READ apiServerPort NOTIFY apiServerChanged)
+    Q_PROPERTY(QString apiServerUrl READ apiServerUrl NOTIFY apiServerChanged)
 
 public:
     AppController(AppPaths paths, QSettings& settings, QObject* parent = nullptr);
@@ -103,6 +106,10 @@ public:
     QString errorText() const { return m_errorText; }
     QRect windowGeometry() const { return m_settings.windowGeometry(); }
     void setWindowGeometry(const QRect& geometry);
+    bool apiServerEnabled() const { return m_settings.apiServerEnabled(); }
+    int apiServerPort() const { return m_settings.apiServerPort(); }
+    // The base URL clients use while the server runs; empty when it is off or failed to start.
+    QString apiServerUrl() const { return m_apiServerUrl; }
 
     // Chat.
     Q_INVOKABLE void send(const QString& text);
@@ -130,6 +137,9 @@ public:
     Q_INVOKABLE void ask(const QString& question);
     Q_INVOKABLE void showChat();
 
+    // The local OpenAI-compatible API server on the loaded model (loopback, port 1024–65535).
+    Q_INVOKABLE void setApiServer(bool enabled, int port);
+
     Q_INVOKABLE void copyText(const QString& text) const;
     Q_INVOKABLE void dismissError();
     // The default model, a local path as text.
@@ -149,6 +159,7 @@ signals:
     void ingestChanged();
     void errorChanged();
     void windowGeometryChanged();
+    void apiServerChanged();
     // A chat turn or a document answer finished (also when stopped).
     void replyFinished();
 
@@ -158,6 +169,7 @@ private:
     void post(Job kind, std::function<void(InferenceWorker&)> job);
     std::stop_token cancelToken() const { return m_stop.get_token(); }
     void connectWorker();
+    void connectApiServer();
     void setView(const QString& view);
     void setConversation(const ConversationView& view);
     // Stops showing the current conversation (and stops its generation); `id` is what comes next.
@@ -195,6 +207,7 @@ private:
     qint64 m_documentId = 0;
     QVariantMap m_ingest;
     QString m_errorText;
+    QString m_apiServerUrl;
 
     MessageListModel* m_streamTarget = nullptr;  // where streamed text goes; null: nowhere
     bool m_awaitingNewConversation = false;      // a first turn is creating the conversation shown

@@ -60,3 +60,13 @@ void AppSettings::setNewChatSettings(const QVariantMap& settings)
 {
     m_settings.setValue(QStringLiteral("chat/newSettings"), normalizedChatSettings(settings));
 }
+
+bool AppSettings::apiServerEnabled() const { return m_settings.value(QStringLiteral("api/enabled"), false).toBool(); }
+
+int AppSettings::apiServerPort() const { return m_settings.value(QStringLiteral("api/port"), 8000).toInt(); }
+
+void AppSettings::setApiServer(bool enabled, int port)
+{
+    m_settings.setValue(QStringLiteral("api/enabled"), enabled);
+    m_settings.setValue(QStringLiteral("api/port"), port);
+}

@@ -1,7 +1,8 @@
 #pragma once
 // What the app remembers between runs, in QSettings (organisation empty, application
 // "rwkv-desktop"): window geometry, the last conversation, the model and its strategy,
-// recently opened models, and the chat settings new conversations start with.
+// recently opened models, the chat settings new conversations start with, and the local API
+// server switch.
 #include <QRect>
 #include <QSettings>
 #include <QStringList>
@@ -31,6 +32,11 @@ public:
     // Newest first, at most kMaxRecent.
     QStringList recentModels() const;
     void addRecentModel(const QString& path);
+
+    // The local API server: off by default, port 8000.
+    bool apiServerEnabled() const;
+    int apiServerPort() const;
+    void setApiServer(bool enabled, int port);
 
     QVariantMap newChatSettings() const;
     void setNewChatSettings(const QVariantMap& settings);

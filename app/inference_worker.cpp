@@ -111,6 +111,9 @@ void InferenceWorker::loadModel(const QString& path, const QString& strategyText
         const rwkv::Strategy strategy = rwkv::parseStrategy(strategyText.toStdString());
         const std::filesystem::path file = path.toStdString();
         emit modelLoadProgress(0);
+        // The API server goes first: it borrows the model, and it must not be stopped while
+        // this thread holds the model lock.
+        m_api.reset();
         // Free the old model first: two models may not fit in memory together.
         m_chat.reset();
         m_library.reset();
@@ -149,6 +152,29 @@ void InferenceWorker::loadModel(const QString& path, const QString& strategyText
         emit modelLoadProgress(1);
         emit modelLoaded(info);
     });
+    startApiServer();
+}
+
+void InferenceWorker::setApiServer(int port)
+{
+    guarded(QStringLiteral("starting the local API server"), [&] {
+        m_api.reset();
+        m_apiPort = port;
+        startApiServer();
+    });
+}
+
+void InferenceWorker::startApiServer()
+{
+    if (m_apiPort && m_model && m_tokenizer && !m_api) {
+        try {
+            m_api = std::make_unique<ApiServerHost>(*m_model, *m_tokenizer, m_modelLock, m_modelPath.stem().string(), m_apiPort);
+        } catch (const rwkv::Error& e) {
+            emit failed(QStringLiteral("starting the local API server"), QString::fromLatin1(rwkv::errorCodeName(e.code())),
+                        qs(e.what()));
+        }
+    }
+    emit apiServerChanged(m_api ? qs(m_api->url()) : QString());
 }
 
 void InferenceWorker::listDevices()
@@ -257,6 +283,7 @@ void InferenceWorker::runTurn(const std::function<rwkv::ChatTurn(rwkv::ChatSessi
 {
     requireModel();
     if (!m_chat) throw rwkv::Error(rwkv::ErrorCode::Database, "the conversation database is not open");
+    const std::lock_guard model(m_modelLock);
     const rwkv::ChatTurn result = turn(*m_chat, streamer());
     flushStream();
     const rwkv::GenerationResult& g = result.generation;
@@ -325,6 +352,7 @@ void InferenceWorker::rebuildConversation(qint64 conversationId, std::stop_token
 {
     guarded(QStringLiteral("rebuilding the conversation"), [&] {
         rwkv::ChatSession& chat = chatFor(conversationId);
+        const std::lock_guard model(m_modelLock);
         chat.rebuildByReplay(chat.currentMessageId(), cancel);
         emit conversationShown(viewOf(conversationId, true));
     });

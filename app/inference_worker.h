@@ -3,10 +3,12 @@
 // (design.md property 9): the UI thread posts jobs with post() and hears back through
 // signals carrying plain numbers and rows. Each job's rwkv::Error is caught here, the one
 // catch of this thread boundary, and reported with failed(). Long jobs take a stop_token.
+#include "app/api_server_host.h"
 #include "app/worker_types.h"
 #include "backends/strategy_devices.h"
 #include "core/chat_session.h"
 #include "core/document_library.h"
+#include "core/fair_mutex.h"
 #include "core/model.h"
 #include "core/store/store.h"
 #include "core/tokenizer/tokenizer.h"
@@ -59,6 +61,9 @@ public:
     void askDocument(qint64 documentId, const QString& question, const QVariantMap& settings, std::stop_token cancel);
     void deleteDocument(qint64 id);
 
+    // The local API server on the loaded model: port 0 turns it off. It follows model reloads.
+    void setApiServer(int port);
+
 signals:
     void storeOpened(const QString& path);
     void modelLoadProgress(double fraction);
@@ -80,6 +85,8 @@ signals:
     void failed(const QString& task, const QString& code, const QString& message);
     // After every posted job, failed or not.
     void jobFinished();
+    // The API server's base URL, empty when it is off (or could not start: see failed()).
+    void apiServerChanged(const QString& url);
 
 private:
     void guarded(const QString& task, const std::function<void()>& job);
@@ -92,6 +99,9 @@ private:
     rwkv::TextFn streamer();
     void flushStream();
     ConversationView viewOf(qint64 conversationId, bool restoreState);
+    // Starts the API server on the loaded model when one is wanted and none runs, and reports
+    // its URL; a failure (port taken) is reported with failed(), never thrown.
+    void startApiServer();
 
     std::filesystem::path m_databasePath;
     std::filesystem::path m_vocabDir;
@@ -102,6 +112,10 @@ private:
     std::filesystem::path m_modelPath;
     std::unique_ptr<rwkv::ChatSession> m_chat;
     std::unique_ptr<rwkv::DocumentLibrary> m_library;
+    // Taken around the worker's own model work; the API server takes it per token.
+    rwkv::FairMutex m_modelLock;
+    int m_apiPort = 0;
+    std::unique_ptr<ApiServerHost> m_api;  // declared after the model: destroyed first
 
     // Streaming state of the generation in progress.
     QString m_pendingText;

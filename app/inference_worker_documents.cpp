@@ -31,6 +31,7 @@ void InferenceWorker::ingestDocument(const QString& path, std::stop_token cancel
         // Small chunks keep the progress bar and the cancel button responsive on big models.
         options.chunkTokens = 256;
         qint64 lastEmit = 0;
+        const std::lock_guard model(m_modelLock);
         const rwkv::IngestResult result = m_library->ingest(
             source.textFile, options,
             [&](const rwkv::IngestProgress& p) {
@@ -54,6 +55,7 @@ void InferenceWorker::askDocument(qint64 documentId, const QString& question, co
         requireModel();
         if (!m_library) throw rwkv::Error(rwkv::ErrorCode::Database, "the conversation database is not open");
         rwkv::GenerationOptions options = chatGenerationOptions(settings);
+        const std::lock_guard model(m_modelLock);
         const auto t0 = std::chrono::steady_clock::now();
         const rwkv::GenerationResult g =
             m_library->ask(documentId, question.toStdString(), options, streamer(), cancel);

@@ -17,11 +17,30 @@ int64_t nowNs()
         .count();
 }
 
+std::vector<float> forwardLocked(Model& model, std::span<const int32_t> tokens, State& state, FairMutex* modelLock)
+{
+    if (!modelLock) return model.forward(tokens, state);
+    std::lock_guard guard(*modelLock);
+    return model.forward(tokens, state);
+}
+
 } // namespace
+
+std::vector<float> prefill(Model& model, std::span<const int32_t> tokens, State& state, FairMutex* modelLock,
+                           std::stop_token cancel)
+{
+    if (!modelLock) return model.forward(tokens, state);
+    std::vector<float> logits;
+    for (size_t at = 0; at < tokens.size(); at += kMaxChunkTokens) {
+        if (cancel.stop_requested()) return {};
+        logits = forwardLocked(model, tokens.subspan(at, std::min<size_t>(kMaxChunkTokens, tokens.size() - at)), state, modelLock);
+    }
+    return logits;
+}
 
 GenerationResult generate(Model& model, const Tokenizer* tokenizer, std::span<const int32_t> prompt, State& state,
                           const GenerationOptions& options, const std::function<void(std::string_view)>& onText,
-                          std::stop_token cancel)
+                          std::stop_token cancel, FairMutex* modelLock)
 {
     if (prompt.empty()) throw Error(ErrorCode::InvalidArgument, "the prompt is empty");
     GenerationResult result;
@@ -32,9 +51,13 @@ GenerationResult generate(Model& model, const Tokenizer* tokenizer, std::span<co
     };
 
     const int64_t t0 = nowNs();
-    std::vector<float> logits = model.forward(prompt, state);
+    std::vector<float> logits = prefill(model, prompt, state, modelLock, cancel);
     result.prefillNs = nowNs() - t0;
     result.prefillTokens = int(prompt.size());
+    if (logits.empty()) {
+        result.reason = StopReason::Cancelled;
+        return result;
+    }
 
     Sampler sampler(options.sampling);
     Utf8StreamDecoder decoder;
@@ -55,7 +78,7 @@ GenerationResult generate(Model& model, const Tokenizer* tokenizer, std::span<co
         sampler.accept(token, options.exemptWhitespaceDigits ? occurrenceWeight(bytes) : 1.0f);
         emit(matcher.push(decoder.push(bytes)));
         // Feed every emitted token, so the state always matches the text shown.
-        logits = model.forward(std::span(&token, 1), state);
+        logits = forwardLocked(model, std::span(&token, 1), state, modelLock);
         ++result.decodeTokens;
         if (matcher.stopped()) {
             result.reason = StopReason::StopString;

@@ -47,12 +47,25 @@ std::string cleanUserText(std::string_view text)
 
 std::string chatPrompt(std::string_view userText)
 {
-    return "User: " + cleanUserText(userText) + "\n\nAssistant:";
+    return chatTurn({ChatRole::User, std::string(userText)}) + "Assistant:";
 }
 
 std::string systemPrompt(std::string_view systemText)
 {
-    return "System: " + cleanUserText(systemText) + "\n\n";
+    return chatTurn({ChatRole::System, std::string(systemText)});
+}
+
+std::string chatTurn(const ChatMessage& message)
+{
+    const char* name = message.role == ChatRole::System ? "System: " : message.role == ChatRole::User ? "User: " : "Assistant: ";
+    return name + cleanUserText(message.text) + std::string(kTurnEnd);
+}
+
+std::string chatTranscript(std::span<const ChatMessage> messages)
+{
+    std::string out;
+    for (const ChatMessage& m : messages) out += chatTurn(m);
+    return out + "Assistant:";
 }
 
 std::string documentPrompt(std::string_view text)

@@ -1,5 +1,6 @@
 #pragma once
 // The prompt forms the World / G-series models were trained on (design.md "Prompt formats").
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -15,6 +16,18 @@ std::string cleanUserText(std::string_view text);
 std::string chatPrompt(std::string_view userText);
 // "System: {clean}\n\n", fed before the first chat turn.
 std::string systemPrompt(std::string_view systemText);
+
+enum class ChatRole { System, User, Assistant };
+struct ChatMessage {
+    ChatRole role = ChatRole::User;
+    std::string text;
+};
+// One finished turn: "System: {clean}\n\n", "User: {clean}\n\n" or "Assistant: {clean}\n\n"
+// (a reply as generated starts with a space, so "Assistant:" + reply gives the same text).
+std::string chatTurn(const ChatMessage& message);
+// A whole conversation as one prompt: every message as a turn, then "Assistant:" for the
+// reply. Feeding systemPrompt() and chatPrompt() turn by turn gives the same text.
+std::string chatTranscript(std::span<const ChatMessage> messages);
 // "Document: {text}\n\n" with the text verbatim except "\r\n" -> "\n".
 std::string documentPrompt(std::string_view text);
 

@@ -377,6 +377,8 @@ private slots:
         screenshot(app, "settings-model.png");
         dialog->setProperty("currentTab", 1);
         screenshot(app, "settings-chat.png");
+        dialog->setProperty("currentTab", 2);
+        screenshot(app, "settings-api.png");
         QMetaObject::invokeMethod(dialog, "close");
         QTRY_VERIFY(!dialog->property("visible").toBool());
         QCOMPARE(app.controller->recentModels().size(), 1);

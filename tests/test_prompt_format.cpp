@@ -60,6 +60,23 @@ private slots:
         QCOMPARE(bytes(rwkv::documentPrompt("")), QByteArray("Document: \n\n"));
     }
 
+    // The API server's whole-conversation prompt equals what the app and the CLI feed turn by turn.
+    void transcript()
+    {
+        using rwkv::ChatRole;
+        const std::vector<rwkv::ChatMessage> messages = {{ChatRole::System, "Be brief."},
+                                                         {ChatRole::User, "Hello!"},
+                                                         {ChatRole::Assistant, " Hello! How can I help you today?"},
+                                                         {ChatRole::User, "What is 7 + 5?\r\n\r\nThanks."}};
+        QCOMPARE(bytes(rwkv::chatTranscript(messages)),
+                 QByteArray("System: Be brief.\n\nUser: Hello!\n\nAssistant: Hello! How can I help you today?\n\n"
+                            "User: What is 7 + 5?\nThanks.\n\nAssistant:"));
+        QCOMPARE(bytes(rwkv::chatTranscript(messages)),
+                 bytes(rwkv::systemPrompt("Be brief.") + rwkv::chatPrompt("Hello!") + " Hello! How can I help you today?\n\n"
+                       + rwkv::chatPrompt("What is 7 + 5?\r\n\r\nThanks.")));
+        QCOMPARE(bytes(rwkv::chatTranscript({})), QByteArray("Assistant:"));
+    }
+
     void stopPassesTextThrough()
     {
         StopMatcher none({});

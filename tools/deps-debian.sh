@@ -7,7 +7,7 @@ packages="g++ cmake ninja-build pkg-config git ca-certificates
   qt6-declarative-dev qml6-module-qtquick qml6-module-qtquick-controls qml6-module-qtquick-layouts
   qml6-module-qtquick-window qml6-module-qtquick-templates qml6-module-qtqml-workerscript
   qml6-module-qtquick-dialogs qml6-module-qtcore libpoppler-qt6-dev fonts-dejavu-core
-  dpkg-dev file xvfb xauth
+  dpkg-dev file xvfb xauth libcpp-httplib-dev
   libvulkan-dev glslc mesa-vulkan-drivers vulkan-tools
   g++-mingw-w64-x86-64-posix wine wine64 nsis"
 
@@ -15,6 +15,11 @@ missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
+# test_serve drives the API server with the openai npm package: node and npm from Debian
+# only where they are missing (a preinstalled Node.js, e.g. nodesource's, brings npm along
+# and conflicts with Debian's npm package).
+command -v node >/dev/null || missing="$missing nodejs"
+command -v npm >/dev/null || missing="$missing npm"
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo"; else

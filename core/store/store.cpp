@@ -24,7 +24,8 @@ Database openCreatingFolder(const std::filesystem::path& path, const DatabaseOpt
 std::filesystem::path Store::defaultPath() { return userDataDir() / "rwkv-desktop.sqlite"; }
 
 Store::Store(const std::filesystem::path& path, const DatabaseOptions& options)
-    : m_db(openCreatingFolder(path, options)), m_conversations(m_db), m_snapshots(m_db), m_documents(m_db)
+    : m_db(openCreatingFolder(path, options)), m_conversations(m_db), m_snapshots(m_db), m_documents(m_db),
+      m_prefixes(m_db, m_snapshots)
 {
 }
 

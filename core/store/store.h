@@ -1,9 +1,10 @@
 #pragma once
-// The one SQLite database of RWKV Desktop (design.md property 7): conversations, snapshots
-// and documents over one connection. Not thread-safe; one Store per thread.
+// The one SQLite database of RWKV Desktop (design.md property 7): conversations, snapshots,
+// documents and the API server's token prefixes over one connection. Not thread-safe; one Store per thread.
 #include "core/store/conversation_store.h"
 #include "core/store/database.h"
 #include "core/store/document_store.h"
+#include "core/store/prefix_store.h"
 #include "core/store/snapshot_store.h"
 
 #include <filesystem>
@@ -25,6 +26,7 @@ public:
     ConversationStore& conversations() { return m_conversations; }
     SnapshotStore& snapshots() { return m_snapshots; }
     DocumentStore& documents() { return m_documents; }
+    PrefixStore& prefixes() { return m_prefixes; }
 
     // PRAGMA integrity_check plus a check of every foreign key; returns "ok" or the problems.
     std::string integrityCheck();
@@ -34,6 +36,7 @@ private:
     ConversationStore m_conversations;
     SnapshotStore m_snapshots;
     DocumentStore m_documents;
+    PrefixStore m_prefixes;
 };
 
 } // namespace rwkv

@@ -14,6 +14,8 @@ int runLogits(Args& args);
 int runBench(Args& args);
 int runMakeRandom(Args& args);
 int runDevices(Args& args);
+// The OpenAI-compatible API server; an Error(Unsupported) in builds without cpp-httplib.
+int runServe(Args& args);
 
 // chat --db F / --conversation ID: a stored conversation, resumed from its snapshot.
 int runStoredChat(Args& args, const std::optional<std::string>& db, const std::optional<std::string>& conversation);

@@ -24,6 +24,11 @@ commands:
               [--device-gbs G]  a GPU's memory bandwidth, for the decode roofline
   make-random --arch x070 --layers L --width C --vocab V --out F [--ffn F] [--head-size N] [--dtype bf16] [--seed S]
   devices                                              compute devices of this build
+  serve       [--host 127.0.0.1] [--port 8000] [--api-key KEY] [--db F] [--cache-mb 512] [--quiet]
+              OpenAI-compatible API (/v1/models, /v1/chat/completions, /v1/completions);
+              another host than loopback needs --api-key; states of recent prompt prefixes are
+              kept in --cache-mb of memory (and in --db F across restarts); max_tokens defaults
+              to 1024 (at most 65536), request bodies to 8 MiB; a line per completion on stderr
 
 stored conversations, states and documents (--db F, default ~/.local/share/rwkv-desktop/rwkv-desktop.sqlite):
   chat --db F [--conversation ID] [--stats] [chat options]
@@ -70,6 +75,7 @@ int run(int argc, char** argv)
         if (command == "bench") return runBench(args);
         if (command == "make-random") return runMakeRandom(args);
         if (command == "devices") return runDevices(args);
+        if (command == "serve") return runServe(args);
         if (command == "conv") return runConv(argc, argv);
         if (command == "state") return runState(argc, argv);
         if (command == "doc") return runDoc(argc, argv);

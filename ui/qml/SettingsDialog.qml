@@ -2,7 +2,7 @@ import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
 
-// The model (file, device, precision, threads) and the chat's sampling settings.
+// The model (file, device, precision, threads), the chat's sampling settings and the local API server.
 Dialog {
     id: dialog
 
@@ -40,6 +40,10 @@ Dialog {
                 text: qsTr("Chat")
                 Accessible.name: qsTr("Chat sampling settings")
             }
+            TabButton {
+                text: qsTr("API")
+                Accessible.name: qsTr("Local API server settings")
+            }
         }
     }
 
@@ -62,6 +66,15 @@ Dialog {
             contentWidth: availableWidth
             ChatSettings {
                 width: chatScroll.availableWidth
+                app: dialog.app
+            }
+        }
+        ScrollView {
+            id: apiScroll
+            clip: true
+            contentWidth: availableWidth
+            ApiServerSettings {
+                width: apiScroll.availableWidth
                 app: dialog.app
             }
         }
