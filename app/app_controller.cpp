@@ -81,7 +81,8 @@ void AppController::connectWorker()
         // Remembered only once it loaded, so a bad choice is not retried at the next start.
         const QVariantMap& c = m_pendingModelChoice;
         m_settings.setModel(info.path, c.value(QStringLiteral("deviceId")).toString(),
-                            c.value(QStringLiteral("precision")).toString(), c.value(QStringLiteral("threads")).toInt());
+                            c.value(QStringLiteral("precision")).toString(), c.value(QStringLiteral("threads")).toInt(),
+                            c.value(QStringLiteral("strategy")).toString());
         m_settings.addRecentModel(info.path);
         m_meters.setModelSizes(double(info.stateBytes), double(info.weightBytes));
         // Process RAM until (and unless) the new model's device reports its own meter.
@@ -136,7 +137,8 @@ void AppController::start(const QString& modelPath)
     post(Job::Other, [](InferenceWorker& w) { w.listDevices(); });
     const QVariantMap choice = modelChoice();
     loadModel(modelPath.isEmpty() ? choice.value(QStringLiteral("path")).toString() : modelPath, choice.value(QStringLiteral("deviceId")).toString(),
-              choice.value(QStringLiteral("precision")).toString(), choice.value(QStringLiteral("threads")).toInt());
+              choice.value(QStringLiteral("precision")).toString(), choice.value(QStringLiteral("threads")).toInt(),
+              choice.value(QStringLiteral("strategy")).toString());
     if (m_settings.apiServerEnabled()) setApiServer(true, m_settings.apiServerPort());
     if (const qint64 last = m_settings.lastConversation()) openConversation(last);
     sampleMeters();

@@ -126,8 +126,10 @@ public:
     Q_INVOKABLE void switchBranch(int row, int delta);
     Q_INVOKABLE void rebuildConversation();
 
-    // Model: strategy "<deviceId> <precision>", threads 0 = all cores.
-    Q_INVOKABLE void loadModel(const QString& pathOrUrl, const QString& deviceId, const QString& precision, int threads);
+    // Model: strategy "<deviceId> <precision>", or customStrategy when it is not empty (the
+    // core's grammar, layer splits included); threads 0 = all cores.
+    Q_INVOKABLE void loadModel(const QString& pathOrUrl, const QString& deviceId, const QString& precision, int threads,
+                               const QString& customStrategy = {});
 
     // Documents.
     Q_INVOKABLE bool isDocument(const QUrl& url) const;

@@ -4,7 +4,8 @@
 
 #include <QFileInfo>
 
-void AppController::loadModel(const QString& pathOrUrl, const QString& deviceId, const QString& precision, int threads)
+void AppController::loadModel(const QString& pathOrUrl, const QString& deviceId, const QString& precision, int threads,
+                              const QString& customStrategy)
 {
     const QUrl url(pathOrUrl);
     const QString path = url.isLocalFile() ? url.toLocalFile() : pathOrUrl;
@@ -13,13 +14,14 @@ void AppController::loadModel(const QString& pathOrUrl, const QString& deviceId,
     m_pendingModelChoice = {{QStringLiteral("path"), path},
                             {QStringLiteral("deviceId"), deviceId},
                             {QStringLiteral("precision"), precision},
-                            {QStringLiteral("threads"), threads}};
+                            {QStringLiteral("threads"), threads},
+                            {QStringLiteral("strategy"), customStrategy.trimmed()}};
     m_model.clear();
     m_meters.setModelSizes(0, 0);
     m_modelLoadProgress = 0;
     emit modelChanged();
     emit modelLoadProgressChanged();
-    const QString strategy = deviceId + u' ' + precision;
+    const QString strategy = customStrategy.trimmed().isEmpty() ? deviceId + u' ' + precision : customStrategy.trimmed();
     post(Job::Load, [path, strategy, threads](InferenceWorker& w) { w.loadModel(path, strategy, threads); });
     // States are per weights: show the open conversation again, restored for the new model.
     if (m_conversationId != 0) {
@@ -34,7 +36,8 @@ QVariantMap AppController::modelChoice() const
     return {{QStringLiteral("path"), path.isEmpty() ? defaultModelPath() : path},
             {QStringLiteral("deviceId"), m_settings.deviceId()},
             {QStringLiteral("precision"), m_settings.precision()},
-            {QStringLiteral("threads"), m_settings.threads()}};
+            {QStringLiteral("threads"), m_settings.threads()},
+            {QStringLiteral("strategy"), m_settings.customStrategy()}};
 }
 
 QString AppController::defaultModelPath() const { return QString::fromStdString(m_paths.defaultModel.string()); }

@@ -32,12 +32,16 @@ QString AppSettings::precision() const
 
 int AppSettings::threads() const { return m_settings.value(QStringLiteral("model/threads"), 0).toInt(); }
 
-void AppSettings::setModel(const QString& path, const QString& deviceId, const QString& precision, int threads)
+QString AppSettings::customStrategy() const { return m_settings.value(QStringLiteral("model/strategy")).toString(); }
+
+void AppSettings::setModel(const QString& path, const QString& deviceId, const QString& precision, int threads,
+                           const QString& customStrategy)
 {
     m_settings.setValue(QStringLiteral("model/path"), path);
     m_settings.setValue(QStringLiteral("model/device"), deviceId);
     m_settings.setValue(QStringLiteral("model/precision"), precision);
     m_settings.setValue(QStringLiteral("model/threads"), threads);
+    m_settings.setValue(QStringLiteral("model/strategy"), customStrategy);
 }
 
 QStringList AppSettings::recentModels() const { return m_settings.value(QStringLiteral("model/recent")).toStringList(); }

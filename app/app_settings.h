@@ -27,7 +27,11 @@ public:
     QString deviceId() const;   // default "cpu"
     QString precision() const;  // default: the device's (cpu fp32, GPUs fp16)
     int threads() const;        // 0 = all cores
-    void setModel(const QString& path, const QString& deviceId, const QString& precision, int threads);
+    // A full strategy typed by the user (layer splits, "cuda fp16 *10 -> cpu fp32"); empty
+    // when the device and precision above are the strategy.
+    QString customStrategy() const;
+    void setModel(const QString& path, const QString& deviceId, const QString& precision, int threads,
+                  const QString& customStrategy);
 
     // Newest first, at most kMaxRecent.
     QStringList recentModels() const;

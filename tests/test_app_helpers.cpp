@@ -59,9 +59,12 @@ private slots:
         QCOMPARE(settings.deviceId(), QStringLiteral("cpu"));
         QCOMPARE(settings.precision(), QStringLiteral("fp32"));
         QCOMPARE(settings.lastConversation(), qint64(0));
-        settings.setModel(QStringLiteral("/m/a.pth"), QStringLiteral("cuda:0"), QStringLiteral("fp16"), 4);
+        QCOMPARE(settings.customStrategy(), QString());
+        settings.setModel(QStringLiteral("/m/a.pth"), QStringLiteral("cuda:0"), QStringLiteral("fp16"), 4,
+                          QStringLiteral("cuda:0 fp16 *10 -> cpu fp32"));
         QCOMPARE(settings.modelPath(), QStringLiteral("/m/a.pth"));
         QCOMPARE(settings.threads(), 4);
+        QCOMPARE(settings.customStrategy(), QStringLiteral("cuda:0 fp16 *10 -> cpu fp32"));
         for (int i = 0; i < AppSettings::kMaxRecent + 2; ++i) settings.addRecentModel(QStringLiteral("/m/%1.pth").arg(i));
         settings.addRecentModel(QStringLiteral("/m/3.pth"));
         const QStringList recent = settings.recentModels();

@@ -310,6 +310,15 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(app.controller->modelReady(), kModelTimeoutMs);
         QCOMPARE(app.controller->model().value(QStringLiteral("strategy")).toString(), QStringLiteral("cpu bf16"));
         app.controller->dismissError();
+        // A layer split typed as a strategy overrides device and precision, and is remembered.
+        app.controller->loadModel(app.controller->defaultModelPath(), QStringLiteral("cpu"), QStringLiteral("bf16"), 1,
+                                  QStringLiteral(" cpu fp32 *3 -> cpu bf16 "));
+        QTRY_VERIFY_WITH_TIMEOUT(app.controller->modelReady(), kModelTimeoutMs);
+        QCOMPARE(app.controller->model().value(QStringLiteral("strategy")).toString(), QStringLiteral("cpu fp32 *3 -> cpu bf16"));
+        QCOMPARE(app.controller->modelChoice().value(QStringLiteral("strategy")).toString(), QStringLiteral("cpu fp32 *3 -> cpu bf16"));
+        app.controller->loadModel(app.controller->defaultModelPath(), QStringLiteral("cpu"), QStringLiteral("bf16"), 1);
+        QTRY_VERIFY_WITH_TIMEOUT(app.controller->modelReady(), kModelTimeoutMs);
+        QCOMPARE(app.controller->modelChoice().value(QStringLiteral("strategy")).toString(), QString());
         QTRY_VERIFY_WITH_TIMEOUT(app.controller->messages()->rowCount() > 2, kReplyTimeoutMs);
     }
 

@@ -14,7 +14,8 @@ ColumnLayout {
     property string deviceId: app.modelChoice.deviceId
     property string precision: app.modelChoice.precision
     property int threads: app.modelChoice.threads
-    readonly property string strategy: deviceId + " " + precision
+    property string customStrategy: app.modelChoice.strategy
+    readonly property string strategy: customStrategy.trim().length > 0 ? customStrategy.trim() : deviceId + " " + precision
 
     spacing: 8
 
@@ -25,6 +26,7 @@ ColumnLayout {
             page.deviceId = page.app.modelChoice.deviceId
             page.precision = page.app.modelChoice.precision
             page.threads = page.app.modelChoice.threads
+            page.customStrategy = page.app.modelChoice.strategy
         }
     }
 
@@ -145,6 +147,17 @@ ColumnLayout {
             Accessible.name: qsTr("CPU threads, 0 for all cores")
         }
     }
+    RowLayout {
+        spacing: 12
+        Label { text: qsTr("Layer split"); font.bold: true }
+        TextField {
+            Layout.fillWidth: true
+            text: page.customStrategy
+            placeholderText: qsTr("optional, e.g. vulkan:0 fp16 *6 -> cpu fp32 (overrides device and precision)")
+            onTextEdited: page.customStrategy = text
+            Accessible.name: qsTr("Strategy with layer splits, overrides device and precision")
+        }
+    }
     Label {
         Layout.fillWidth: true
         wrapMode: Text.Wrap
@@ -160,7 +173,7 @@ ColumnLayout {
             text: qsTr("Load model")
             highlighted: true
             enabled: page.path.length > 0 && !page.app.modelLoading
-            onClicked: page.app.loadModel(page.path, page.deviceId, page.precision, page.threads)
+            onClicked: page.app.loadModel(page.path, page.deviceId, page.precision, page.threads, page.customStrategy)
             Accessible.name: qsTr("Load the model with this strategy")
         }
         ProgressBar {
