@@ -9,6 +9,7 @@
 #include "backends/cpu/simd_dispatch.h"
 #include "backends/cpu/thread_pool.h"
 #include "core/dtype.h"
+#include "support/device_compare.h"
 
 #include <QtTest>
 
@@ -19,7 +20,6 @@
 #include <cstdint>
 #include <iterator>
 #include <memory>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -28,28 +28,11 @@ using rwkv::DTensor;
 using rwkv::DType;
 using rwkv::UnaryOp;
 using rwkv::cpu::CpuDevice;
+using rwkv::test::normals;
+using rwkv::test::uniforms;
+using rwkv::test::view;
 
 namespace {
-
-std::vector<float> normals(size_t n, uint32_t seed, float mean = 0.0f, float stddev = 1.0f)
-{
-    std::mt19937 gen(seed);
-    std::normal_distribution<float> dist(mean, stddev);
-    std::vector<float> v(n);
-    for (float& x : v) x = dist(gen);
-    return v;
-}
-
-std::vector<float> uniforms(size_t n, uint32_t seed, float lo, float hi)
-{
-    std::mt19937 gen(seed);
-    std::uniform_real_distribution<float> dist(lo, hi);
-    std::vector<float> v(n);
-    for (float& x : v) x = dist(gen);
-    return v;
-}
-
-DTensor view(std::vector<float>& v, int64_t rows, int64_t cols) { return {v.data(), DType::F32, rows, cols}; }
 
 // Independent decoders for the weight formats (the kernels use Highway's conversions).
 double decodeBf16(uint16_t h) { return double(std::bit_cast<float>(uint32_t(h) << 16)); }

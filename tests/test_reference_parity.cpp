@@ -8,8 +8,6 @@
 
 #include <QTest>
 
-#include <algorithm>
-
 using namespace rwkv;
 
 namespace {
@@ -17,11 +15,6 @@ namespace {
 // fp32 math everywhere; the case's weights are bf16, so bf16 storage is exact and fp16
 // storage is exact for these magnitudes. All paths share the README's tolerance.
 constexpr double kTolerance = 1e-3;
-
-int32_t argmax(const std::vector<float>& v)
-{
-    return int32_t(std::max_element(v.begin(), v.end()) - v.begin());
-}
 
 } // namespace
 
@@ -51,40 +44,15 @@ private slots:
         auto device = createDevice("cpu");
         auto model = Model::load(ck, *device, type);
 
-        // Whole sequence, logits after every token.
-        State full = model->newState();
-        const std::vector<float> all = model->forward(ref.tokens, full, true);
-        const size_t V = size_t(model->config().vocab);
-        const std::vector<float> last(all.end() - long(V), all.end());
-        const double lastErr = test::relativeMaxError(last, ref.logitsLast);
-        const double stateErr = test::relativeMaxError(test::toReferenceStateLayout(full), ref.stateFlat);
-        qInfo("max|Δ|/max|ref|: logits_last %.2e, state %.2e", lastErr, stateErr);
-        QVERIFY2(lastErr < kTolerance, "logits_last");
-        for (size_t p = 0; p < ref.positions.size(); ++p) {
-            const auto begin = all.begin() + long(size_t(ref.positions[p]) * V);
-            const double err = test::relativeMaxError({begin, begin + long(V)}, ref.logitsAtPositions[p]);
-            QVERIFY2(err < kTolerance, qPrintable(QString("logits at position %1: %2").arg(ref.positions[p]).arg(err)));
-        }
-        QVERIFY2(stateErr < kTolerance, "state");
-
-        // Chunked feeding, carrying the state.
-        State chunked = model->newState();
-        size_t pos = 0;
-        for (size_t c = 0; c < ref.chunks.size(); ++c) {
-            const std::span<const int32_t> piece(ref.tokens.data() + pos, size_t(ref.chunks[c]));
-            pos += piece.size();
-            const double err = test::relativeMaxError(model->forward(piece, chunked), ref.chunkLogits[c]);
-            QVERIFY2(err < kTolerance, qPrintable(QString("chunk %1: %2").arg(c).arg(err)));
-        }
-        QVERIFY(test::relativeMaxError(test::toReferenceStateLayout(chunked), ref.stateFlat) < kTolerance);
-
-        // Greedy continuation from the full-sequence state, one token at a time.
-        std::vector<float> logits = last;
-        for (size_t i = 0; i < ref.greedyTokens.size(); ++i) {
-            const int32_t tok = argmax(logits);
-            QCOMPARE(tok, ref.greedyTokens[i]);
-            logits = model->forward(std::span(&tok, 1), full);
-        }
+        // The whole sequence, logits after every token; chunked feeding; greedy continuation.
+        const test::ReferenceRun run = test::runReferenceCase(*model, ref);
+        qInfo("max|Δ|/max|ref|: logits_last %.2e, state %.2e", run.lastError, run.stateError);
+        QVERIFY2(run.lastError < kTolerance, "logits_last");
+        QVERIFY2(run.positionsError < kTolerance, qPrintable(QString("logits at positions: %1").arg(run.positionsError)));
+        QVERIFY2(run.stateError < kTolerance, "state");
+        QVERIFY2(run.chunksError < kTolerance, qPrintable(QString("chunks: %1").arg(run.chunksError)));
+        QVERIFY(run.chunkedStateError < kTolerance);
+        QCOMPARE(run.greedy, ref.greedyTokens);
     }
 };
 

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <stdexcept>
@@ -65,6 +66,39 @@ double relativeMaxError(const std::vector<float>& got, const std::vector<float>&
         maxRef = std::max(maxRef, std::fabs(double(ref[i])));
     }
     return maxRef > 0 ? maxDiff / maxRef : maxDiff;
+}
+
+ReferenceRun runReferenceCase(Model& model, const ReferenceCase& ref)
+{
+    ReferenceRun run;
+    State full = model.newState();
+    run.logits = model.forward(ref.tokens, full, true);
+    run.state.assign(full.data().begin(), full.data().end());
+    const size_t V = size_t(model.config().vocab);
+    std::vector<float> logits(run.logits.end() - long(V), run.logits.end());
+    run.lastError = relativeMaxError(logits, ref.logitsLast);
+    run.stateError = relativeMaxError(toReferenceStateLayout(full), ref.stateFlat);
+    for (size_t p = 0; p < ref.positions.size(); ++p) {
+        const auto begin = run.logits.begin() + long(size_t(ref.positions[p]) * V);
+        run.positionsError = std::max(run.positionsError, relativeMaxError({begin, begin + long(V)}, ref.logitsAtPositions[p]));
+    }
+
+    State chunked = model.newState();
+    size_t pos = 0;
+    for (size_t c = 0; c < ref.chunks.size(); ++c) {
+        const std::span<const int32_t> piece(ref.tokens.data() + pos, size_t(ref.chunks[c]));
+        pos += piece.size();
+        run.chunksError = std::max(run.chunksError, relativeMaxError(model.forward(piece, chunked), ref.chunkLogits[c]));
+    }
+    run.chunkedState.assign(chunked.data().begin(), chunked.data().end());
+    run.chunkedStateError = relativeMaxError(toReferenceStateLayout(chunked), ref.stateFlat);
+
+    for (size_t i = 0; i < ref.greedyTokens.size(); ++i) {
+        const int32_t tok = int32_t(std::max_element(logits.begin(), logits.end()) - logits.begin());
+        run.greedy.push_back(tok);
+        logits = model.forward(std::span(&tok, 1), full);
+    }
+    return run;
 }
 
 } // namespace rwkv::test
