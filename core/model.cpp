@@ -153,19 +153,67 @@ DTensor Model::scratch(int64_t rows, int64_t cols)
     return t;
 }
 
-DTensor Model::stateTensor(std::span<float> values, int64_t rows, int64_t cols) const
+DTensor Model::stateTensor(State& state, StatePart part, int i, int64_t rows, int64_t cols) const
 {
     const Stage& s = m_stages[m_running];
-    if (!m_stateHost || s.device->hostMemory()) return DTensor{values.data(), DType::F32, rows, cols};
-    const float* base = m_stateHost + size_t(s.first) * size_t(m_config.stateFloatsPerLayer());
-    float* device = static_cast<float*>(s.stateMirror->data()) + (values.data() - base);
+    const size_t at = state.offset(part, i);
+    if (s.device->hostMemory()) return DTensor{state.m_data.data() + at, DType::F32, rows, cols};
+    float* device = static_cast<float*>(s.stateBuffer->data()) + (at - size_t(s.first) * size_t(m_config.stateFloatsPerLayer()));
     return DTensor{device, DType::F32, rows, cols};
+}
+
+DTensor Model::stateBufferView(const Stage& s) const
+{
+    const size_t floats = size_t(s.end - s.first) * size_t(m_config.stateFloatsPerLayer());
+    return DTensor{s.stateBuffer->data(), DType::F32, 1, int64_t(floats)};
+}
+
+Model::~Model()
+{
+    // A State outliving the model keeps its floats (a failed download leaves them unspecified).
+    if (m_resident && m_resident.use_count() > 1) try {
+            m_resident->flush();
+        } catch (...) {
+        }
+}
+
+void Model::fetchState(float* out)
+{
+    for (const Stage& s : m_stages)
+        if (!s.device->hostMemory())
+            s.device->download(out + size_t(s.first) * size_t(m_config.stateFloatsPerLayer()), stateBufferView(s));
+    ++m_transfers.downloads;
+}
+
+// The layers of stages without host memory live in per-stage device buffers between calls,
+// for one State at a time (the resident one); the layers of host-memory stages stay in the
+// State. Switching States flushes the previous one to its mirror's host copy if still held.
+bool Model::makeResident(State& state)
+{
+    if (m_resident && state.m_mirror == m_resident) return false;
+    state.sync();
+    const size_t perLayer = size_t(m_config.stateFloatsPerLayer());
+    std::vector<StateMirror::Range> ranges;
+    for (const Stage& s : m_stages)
+        if (!s.device->hostMemory()) ranges.push_back({size_t(s.first) * perLayer, size_t(s.end - s.first) * perLayer});
+    if (ranges.empty()) return false;
+    if (m_resident && m_resident.use_count() > 1) m_resident->flush();
+    m_resident.reset();
+    for (Stage& s : m_stages) {
+        if (s.device->hostMemory()) continue;
+        if (!s.stateBuffer) s.stateBuffer = s.device->allocate(size_t(s.end - s.first) * perLayer * 4);
+        s.device->upload(stateBufferView(s), state.m_data.data() + size_t(s.first) * perLayer);
+    }
+    ++m_transfers.uploads;
+    m_resident = std::make_shared<StateMirror>(std::move(ranges), [this](float* out) { fetchState(out); });
+    state.m_mirror = m_resident;
+    return true;
 }
 
 std::vector<float> Model::forward(std::span<const int32_t> tokens, State& state, bool allLogits)
 {
     if (state.weightsFingerprint() != m_fingerprint || state.config().nLayer != m_config.nLayer
-        || state.data().size() != size_t(m_config.stateFloatsPerLayer() * m_config.nLayer))
+        || state.m_data.size() != size_t(m_config.stateFloatsPerLayer() * m_config.nLayer))
         throw Error(ErrorCode::IncompatibleState, "the state belongs to another model");
     for (int32_t t : tokens)
         if (t < 0 || t >= m_config.vocab)
@@ -173,32 +221,25 @@ std::vector<float> Model::forward(std::span<const int32_t> tokens, State& state,
                                                         + std::to_string(m_config.vocab - 1) + ")");
     const size_t V = size_t(m_config.vocab);
     std::vector<float> logits(allLogits ? tokens.size() * V : (tokens.empty() ? 0 : V));
-    // A stage on a device without host memory works on a copy of its layers of the state:
-    // uploaded here, downloaded after the last chunk. This round trip per call could be saved
-    // by a device-resident state cache keyed by the State; not built yet.
-    const size_t perLayer = size_t(m_config.stateFloatsPerLayer());
-    auto mirrorView = [&](Stage& s) {
-        return DTensor{s.stateMirror->data(), DType::F32, 1, int64_t(size_t(s.end - s.first) * perLayer)};
-    };
-    auto hostPart = [&](const Stage& s) { return state.data().data() + size_t(s.first) * perLayer; };
-    for (Stage& s : m_stages) {
-        if (s.device->hostMemory()) continue;
-        if (!s.stateMirror) s.stateMirror = s.device->allocate(size_t(s.end - s.first) * perLayer * 4);
-        s.device->upload(mirrorView(s), hostPart(s));
-        m_stateHost = state.data().data();
+    const bool uploaded = makeResident(state);
+    try {
+        for (size_t first = 0; first < tokens.size(); first += kMaxChunkTokens) {
+            const size_t n = std::min<size_t>(kMaxChunkTokens, tokens.size() - first);
+            const bool last = first + n == tokens.size();
+            float* out = allLogits ? logits.data() + first * V : (last ? logits.data() : nullptr);
+            runChunk(tokens.subspan(first, n), state, out, allLogits);
+        }
+    } catch (...) {
+        if (m_resident) { // never leave a State attached to a device copy in an unknown state
+            if (!uploaded) try {
+                    state.sync();
+                } catch (...) {
+                }
+            state.m_mirror.reset();
+            m_resident.reset();
+        }
+        throw;
     }
-    struct Unmirror {
-        const float*& host;
-        ~Unmirror() { host = nullptr; }
-    } unmirror{m_stateHost};
-    for (size_t first = 0; first < tokens.size(); first += kMaxChunkTokens) {
-        const size_t n = std::min<size_t>(kMaxChunkTokens, tokens.size() - first);
-        const bool last = first + n == tokens.size();
-        float* out = allLogits ? logits.data() + first * V : (last ? logits.data() : nullptr);
-        runChunk(tokens.subspan(first, n), state, out, allLogits);
-    }
-    for (Stage& s : m_stages)
-        if (!s.device->hostMemory()) s.device->download(hostPart(s), mirrorView(s));
     return logits;
 }
 

@@ -34,7 +34,8 @@ public:
     // Throws Error(InvalidArgument) when the stages do not cover every layer exactly once.
     static std::unique_ptr<Model> load(const Checkpoint& checkpoint, std::span<const StagePlan> stages,
                                        const ProgressFn& progress = {});
-    virtual ~Model() = default;
+    // Brings home the floats of a State still resident on this model's devices.
+    virtual ~Model();
 
     const ModelConfig& config() const { return m_config; }
     const Fingerprint& fingerprint() const { return m_fingerprint; }
@@ -56,7 +57,19 @@ public:
     // token (V floats), or after every token (T·V floats) when allLogits. Any split of a
     // sequence into calls gives the same logits and state. Throws Error(IncompatibleState)
     // for a state of another model, Error(InvalidArgument) for a bad token id.
+    // On devices without host memory the state stays there afterwards (one State at a time per
+    // model; see core/state.h): decoding one State moves no state bytes. If a device call
+    // throws, a state uploaded by this call keeps its value from before the call; one that was
+    // already resident gets what the device holds (partly advanced) or, if that read fails too,
+    // its value from before it became resident.
     std::vector<float> forward(std::span<const int32_t> tokens, State& state, bool allLogits = false);
+
+    // Whole-State copies between the host and this model's devices since load: the tests'
+    // proof that decoding keeps the state resident.
+    struct StateTransfers {
+        int64_t uploads = 0, downloads = 0;
+    };
+    StateTransfers stateTransfers() const { return m_transfers; }
 
 protected:
     // Resolves the stages (throws as load() says) and loads ln_out and the head.
@@ -73,9 +86,9 @@ protected:
     // Scratch activation memory on the running stage's device; rows × cols fp32, valid until
     // the next forward call.
     DTensor scratch(int64_t rows, int64_t cols);
-    // The device tensor for a span of the State being fed: the span itself on a host-memory
-    // device, else the same floats in the running stage's device copy kept during forward().
-    DTensor stateTensor(std::span<float> values, int64_t rows, int64_t cols) const;
+    // The device tensor for a part of layer i of the State being fed: its own floats on a
+    // host-memory device, else the same floats in the running stage's device copy.
+    DTensor stateTensor(State& state, StatePart part, int i, int64_t rows, int64_t cols) const;
 
     ModelConfig m_config;
     Fingerprint m_fingerprint;
@@ -86,13 +99,19 @@ private:
         int first, end; // layers [first, end)
         std::unique_ptr<DeviceWeights> weights;
         std::unique_ptr<DeviceBuffer> scratch;
-        // Device copy of this stage's layers of the State on devices without host memory.
-        std::unique_ptr<DeviceBuffer> stateMirror;
+        // Device copy of this stage's layers of the resident State (devices without host memory).
+        std::unique_ptr<DeviceBuffer> stateBuffer;
     };
 
     void runChunk(std::span<const int32_t> tokens, State& state, float* logitsOut, bool allLogits);
     // Starts running stage s: its scratch is reset.
     void enterStage(size_t s);
+    // Makes `state` the one resident on the devices: uploads it unless it already is.
+    // Returns whether it uploaded.
+    bool makeResident(State& state);
+    // Downloads the resident State's device layers into a buffer with the State's layout.
+    void fetchState(float* out);
+    DTensor stateBufferView(const Stage& s) const;
 
     std::vector<Stage> m_stages;
     State m_initialState;
@@ -100,8 +119,9 @@ private:
     DTensor m_lnOutW, m_lnOutB, m_head;   // on the last stage
     size_t m_running = 0;                 // the stage forwardLayers is running
     size_t m_scratchUsed = 0;
-    // The State's data during forward(), when some stage mirrors it (else null).
-    const float* m_stateHost = nullptr;
+    // The mirror of the State resident on the devices (null: none, or all stages host memory).
+    std::shared_ptr<StateMirror> m_resident;
+    StateTransfers m_transfers;
 };
 
 // Largest number of tokens pushed through the blocks at once (bounds scratch memory).

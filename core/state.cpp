@@ -32,20 +32,78 @@ State::State(const ModelConfig& config, const Fingerprint& weights)
     reset();
 }
 
+State::State(const State& other)
+    : m_config(other.m_config), m_fingerprint(other.m_fingerprint), m_data((other.sync(), other.m_data))
+{
+}
+
+State& State::operator=(const State& other)
+{
+    if (this == &other) return *this;
+    other.sync();
+    m_mirror.reset();
+    m_config = other.m_config;
+    m_fingerprint = other.m_fingerprint;
+    m_data = other.m_data;
+    return *this;
+}
+
+void State::sync() const
+{
+    if (!m_mirror) return;
+    m_mirror->readInto(m_data); // stays attached if this throws
+    m_mirror.reset();
+}
+
+std::span<const float> State::data() const
+{
+    sync();
+    return m_data;
+}
+
+std::span<float> State::data()
+{
+    sync();
+    return m_data;
+}
+
 std::span<float> State::layer(int i)
 {
     const size_t n = size_t(m_config.stateFloatsPerLayer());
-    return std::span<float>(m_data).subspan(size_t(i) * n, n);
+    return data().subspan(size_t(i) * n, n);
 }
 
 std::span<const float> State::layer(int i) const
 {
     const size_t n = size_t(m_config.stateFloatsPerLayer());
-    return std::span<const float>(m_data).subspan(size_t(i) * n, n);
+    return data().subspan(size_t(i) * n, n);
+}
+
+size_t State::offset(StatePart part, int i) const
+{
+    const size_t layerStart = size_t(i) * size_t(m_config.stateFloatsPerLayer()), c = size_t(m_config.nEmbd);
+    switch (part) {
+    case StatePart::AttShift: return layerStart;
+    case StatePart::FfnShift: return layerStart + c;
+    case StatePart::Wkv: return layerStart + 2 * c;
+    }
+    return layerStart;
+}
+
+size_t State::partSize(StatePart part) const
+{
+    const size_t c = size_t(m_config.nEmbd);
+    return part == StatePart::Wkv ? size_t(m_config.stateFloatsPerLayer()) - 2 * c : c;
+}
+
+std::span<float> State::part(StatePart p, int i)
+{
+    return data().subspan(offset(p, i), partSize(p));
 }
 
 void State::reset()
 {
+    m_mirror.reset(); // every float is overwritten: nothing to bring home
     std::fill(m_data.begin(), m_data.end(), 0.0f);
     if (m_config.generation == Generation::X040) {
         for (int i = 0; i < m_config.nLayer; ++i) {
@@ -57,6 +115,7 @@ void State::reset()
 
 std::vector<std::byte> State::serialize() const
 {
+    sync();
     SnapshotHeader h{};
     std::memcpy(h.magic, kMagic, sizeof kMagic);
     h.formatVersion = kFormatVersion;

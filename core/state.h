@@ -9,32 +9,49 @@
 //   wkv, RWKV-4: aa (C), bb (C), pp (C); zero state has pp = -1e30.
 // The zero state is all zeros (RWKV-4: pp = -1e30). The state carries the fingerprint of
 // the weights it was computed with, so it is never applied to other weights silently.
+//
+// A value type. After Model::forward on a device without host memory the true floats may stay
+// on that device (a StateMirror, so decode moves no state); every accessor that exposes floats,
+// copies or serializes first brings them back and detaches (the next forward uploads again).
 #include "core/checkpoint.h"
 #include "core/model_config.h"
+#include "core/state_mirror.h"
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
 namespace rwkv {
+
+// The parts of one layer of the state.
+enum class StatePart { AttShift, FfnShift, Wkv };
 
 class State {
 public:
     State() = default;
     // The zero state for this model.
     State(const ModelConfig& config, const Fingerprint& weights);
+    // Copies are independent: they hold the floats on the host.
+    State(const State& other);
+    State& operator=(const State& other);
+    State(State&&) noexcept = default;
+    State& operator=(State&&) noexcept = default;
 
     const ModelConfig& config() const { return m_config; }
     const Fingerprint& weightsFingerprint() const { return m_fingerprint; }
 
     std::span<float> layer(int i);
     std::span<const float> layer(int i) const;
-    std::span<float> attShift(int i) { return layer(i).subspan(0, m_config.nEmbd); }
-    std::span<float> ffnShift(int i) { return layer(i).subspan(m_config.nEmbd, m_config.nEmbd); }
-    std::span<float> wkv(int i) { return layer(i).subspan(2 * size_t(m_config.nEmbd)); }
-    std::span<const float> data() const { return m_data; }
-    std::span<float> data() { return m_data; }
+    std::span<float> attShift(int i) { return part(StatePart::AttShift, i); }
+    std::span<float> ffnShift(int i) { return part(StatePart::FfnShift, i); }
+    std::span<float> wkv(int i) { return part(StatePart::Wkv, i); }
+    std::span<const float> data() const;
+    std::span<float> data();
     int64_t sizeBytes() const { return int64_t(m_data.size()) * 4; }
+    // Where a part of layer i starts in data(), in floats (no access to the floats).
+    size_t offset(StatePart part, int i) const;
+    size_t partSize(StatePart part) const;
 
     // Resets to the zero state.
     void reset();
@@ -46,9 +63,15 @@ public:
     static State deserialize(std::span<const std::byte> bytes, const ModelConfig& config, const Fingerprint& weights);
 
 private:
+    friend class Model; // reads and writes the floats in place, without sync(), while running
+    std::span<float> part(StatePart part, int i);
+    // Brings the floats home from a mirror, if attached, and detaches it.
+    void sync() const;
+
     ModelConfig m_config;
     Fingerprint m_fingerprint{};
-    std::vector<float> m_data;
+    mutable std::vector<float> m_data;
+    mutable std::shared_ptr<StateMirror> m_mirror;
 };
 
 } // namespace rwkv

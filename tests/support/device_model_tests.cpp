@@ -22,6 +22,17 @@ bool sameBits(const std::vector<float>& a, const std::vector<float>& b)
     return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
 }
 
+// Feeds tokens one call each (the decode path); reads the state after every call if asked.
+std::vector<float> decode(Model& model, std::span<const int32_t> tokens, State& state, bool readEach = false)
+{
+    std::vector<float> logits;
+    for (const int32_t& t : tokens) {
+        logits = model.forward(std::span(&t, 1), state);
+        if (readEach) (void)state.data();
+    }
+    return logits;
+}
+
 } // namespace
 
 void DeviceModelTests::parity_data()
@@ -115,6 +126,86 @@ void DeviceModelTests::splitRuns()
     State asState = Model::load(ck, single)->newState();
     std::copy(splitState.begin(), splitState.end(), asState.data().begin());
     QVERIFY(relativeMaxError(toReferenceStateLayout(asState), ref.stateFlat) < tol);
+}
+
+// Decoding keeps the state on the device: one upload, no download until it is read, the
+// same floats as a run that reads it after every token. States interleaved on one model, a
+// copy of a resident State and a State outliving its model stay exact.
+void DeviceModelTests::residentState()
+{
+    const ReferenceCase ref = loadReferenceCase("x070_c128_l2_v1000");
+    const Checkpoint ck = Checkpoint::open(ref.safetensors);
+    auto model = Model::load(ck, *m_gpu, DType::F32);
+    const std::vector<int32_t>& a = ref.tokens;
+    const std::vector<int32_t> b(a.rbegin(), a.rend());
+    QVERIFY(a.size() >= 4);
+
+    State solo = model->newState();
+    const Model::StateTransfers before = model->stateTransfers();
+    const std::vector<float> soloLogits = decode(*model, a, solo);
+    QCOMPARE(model->stateTransfers().uploads - before.uploads, 1);
+    QCOMPARE(model->stateTransfers().downloads - before.downloads, 0);
+    const std::vector<float> soloState = stateValues(solo);
+    QCOMPARE(model->stateTransfers().downloads - before.downloads, 1);
+
+    State stepwise = model->newState();
+    QVERIFY(sameBits(decode(*model, a, stepwise, true), soloLogits));
+    QVERIFY(sameBits(stateValues(stepwise), soloState));
+    auto cpuModel = Model::load(ck, *m_cpu, DType::F32);
+    State onCpu = cpuModel->newState();
+    QVERIFY(nmse(decode(*cpuModel, a, onCpu), soloLogits) < m_tolerances.cpu(DType::F32));
+    QVERIFY(nmse(stateValues(onCpu), soloState) < m_tolerances.cpu(DType::F32));
+    QCOMPARE(cpuModel->stateTransfers().uploads + cpuModel->stateTransfers().downloads, 0);
+
+    State soloB = model->newState();
+    const std::vector<float> soloBLogits = decode(*model, b, soloB);
+    State sa = model->newState(), sb = model->newState();
+    std::vector<float> la, lb;
+    for (size_t i = 0; i < a.size(); ++i) {
+        la = model->forward(std::span(&a[i], 1), sa);
+        lb = model->forward(std::span(&b[i], 1), sb);
+    }
+    QVERIFY(sameBits(la, soloLogits) && sameBits(lb, soloBLogits));
+    QVERIFY(sameBits(stateValues(sa), soloState) && sameBits(stateValues(sb), stateValues(soloB)));
+
+    const size_t half = a.size() / 2;
+    State prefix = model->newState();
+    decode(*model, std::span(a).first(half), prefix);
+    State copy = prefix;
+    const std::vector<float> atCopy = stateValues(copy);
+    decode(*model, std::span(a).subspan(half), prefix);
+    QVERIFY(sameBits(stateValues(copy), atCopy));
+    QVERIFY(sameBits(decode(*model, std::span(a).subspan(half), copy), soloLogits));
+    QVERIFY(sameBits(stateValues(copy), soloState));
+
+    State outlives;
+    {
+        auto shortLived = Model::load(ck, *m_gpu, DType::F32);
+        outlives = shortLived->newState();
+        decode(*shortLived, a, outlives);
+    }
+    QVERIFY(sameBits(stateValues(outlives), soloState));
+}
+
+// Decoding through a layer split with the GPU stage first or last matches one CPU stage;
+// the GPU layers stay resident (one upload).
+void DeviceModelTests::residentStateSplits()
+{
+    const ReferenceCase ref = loadReferenceCase("x070_c128_l2_v1000");
+    const Checkpoint ck = Checkpoint::open(ref.safetensors);
+    auto cpuModel = Model::load(ck, *m_cpu, DType::F32);
+    State onCpu = cpuModel->newState();
+    const std::vector<float> cpuLogits = decode(*cpuModel, ref.tokens, onCpu);
+    const double tol = m_tolerances.cpu(DType::F32);
+    const StagePlan gpuFirst[] = {{m_gpu.get(), DType::F32, 1}, {m_cpu.get(), DType::F32, -1}};
+    const StagePlan cpuFirst[] = {{m_cpu.get(), DType::F32, 1}, {m_gpu.get(), DType::F32, -1}};
+    for (std::span<const StagePlan> plans : {std::span<const StagePlan>(gpuFirst), std::span<const StagePlan>(cpuFirst)}) {
+        auto model = Model::load(ck, plans);
+        State s = model->newState();
+        QVERIFY(nmse(decode(*model, ref.tokens, s), cpuLogits) < tol);
+        QCOMPARE(model->stateTransfers().uploads, 1);
+        QVERIFY(nmse(stateValues(s), stateValues(onCpu)) < tol);
+    }
 }
 
 // The meter counts what this process holds: at least a buffer it has just allocated.

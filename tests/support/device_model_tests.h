@@ -1,7 +1,7 @@
 #pragma once
 // Whole models on a GPU device kind: every generation and weight type against the CPU backend
 // and the official package's outputs (tests/data/reference), chunking invariance past one
-// chunk, exact snapshot restore, layer splits and the memory meter. The programs
+// chunk, exact snapshot restore, layer splits, the device-resident state and the memory meter. The programs
 // test_<kind>_model derive from it with their device kind, tolerances and specific rows.
 #include "backends/registry.h"
 #include "support/gpu_test.h"
@@ -27,6 +27,8 @@ private slots:
     void parity();
     void chunkingAndSnapshot();
     void splitRuns();
+    void residentState();
+    void residentStateSplits();
     void memoryMeter();
 };
 

@@ -1,0 +1,36 @@
+#pragma once
+// The link between a State and the device copy a Model advanced it in (see Model::forward).
+// While attached to its model, the device holds the true floats of `ranges` (the layers of the
+// stages without host memory); the State's own floats outside them stay current. flush()
+// copies the device floats to the host so the model can reuse or free its device buffers.
+#include <cstddef>
+#include <functional>
+#include <span>
+#include <vector>
+
+namespace rwkv {
+
+class StateMirror {
+public:
+    struct Range {
+        size_t offset = 0, count = 0; // in floats of the State's layout
+    };
+    // Writes the device floats of every range into a buffer with the State's full layout.
+    using Fetch = std::function<void(float* state)>;
+
+    StateMirror(std::vector<Range> ranges, Fetch fetch) : m_ranges(std::move(ranges)), m_fetch(std::move(fetch)) {}
+
+    // Writes the mirrored floats into `state` (the State's full layout), from the device while
+    // attached, else from the flushed copy.
+    void readInto(std::span<float> state) const;
+    // Copies the device floats to the host and forgets the device (if the copy throws, the
+    // floats are unspecified).
+    void flush();
+
+private:
+    std::vector<Range> m_ranges;
+    Fetch m_fetch;
+    std::vector<float> m_host; // after flush(): the State's layout, valid in m_ranges
+};
+
+} // namespace rwkv
