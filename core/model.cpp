@@ -171,6 +171,7 @@ DTensor Model::stateBufferView(const Stage& s) const
 Model::~Model()
 {
     // A State outliving the model keeps its floats (a failed download leaves them unspecified).
+    const std::lock_guard guard(*m_stateLock);
     if (m_resident && m_resident.use_count() > 1) try {
             m_resident->flush();
         } catch (...) {
@@ -205,7 +206,7 @@ bool Model::makeResident(State& state)
         s.device->upload(stateBufferView(s), state.m_data.data() + size_t(s.first) * perLayer);
     }
     ++m_transfers.uploads;
-    m_resident = std::make_shared<StateMirror>(std::move(ranges), [this](float* out) { fetchState(out); });
+    m_resident = std::make_shared<StateMirror>(std::move(ranges), [this](float* out) { fetchState(out); }, m_stateLock);
     state.m_mirror = m_resident;
     return true;
 }
@@ -221,6 +222,10 @@ std::vector<float> Model::forward(std::span<const int32_t> tokens, State& state,
                                                         + std::to_string(m_config.vocab - 1) + ")");
     const size_t V = size_t(m_config.vocab);
     std::vector<float> logits(allLogits ? tokens.size() * V : (tokens.empty() ? 0 : V));
+    // A State resident on another model comes home before taking this model's lock (one
+    // lock at a time: no lock-order deadlock between two models).
+    if (state.m_mirror && !state.m_mirror->usesLock(m_stateLock.get())) state.sync();
+    const std::lock_guard guard(*m_stateLock);
     const bool uploaded = makeResident(state);
     try {
         for (size_t first = 0; first < tokens.size(); first += kMaxChunkTokens) {

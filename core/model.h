@@ -10,6 +10,7 @@
 #include "core/weights.h"
 
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <vector>
@@ -121,6 +122,8 @@ private:
     size_t m_scratchUsed = 0;
     // The mirror of the State resident on the devices (null: none, or all stages host memory).
     std::shared_ptr<StateMirror> m_resident;
+    // Held by forward() and by any read of the resident State (see core/state_mirror.h).
+    std::shared_ptr<std::recursive_mutex> m_stateLock = std::make_shared<std::recursive_mutex>();
     StateTransfers m_transfers;
 };
 

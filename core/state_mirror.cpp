@@ -6,6 +6,7 @@ namespace rwkv {
 
 void StateMirror::readInto(std::span<float> state) const
 {
+    const std::lock_guard guard(*m_lock);
     if (m_fetch) {
         m_fetch(state.data());
         return;
@@ -16,6 +17,7 @@ void StateMirror::readInto(std::span<float> state) const
 
 void StateMirror::flush()
 {
+    const std::lock_guard guard(*m_lock);
     if (!m_fetch) return;
     const Fetch fetch = std::move(m_fetch); // never calls the device again, even if this throws
     m_fetch = {};
