@@ -58,7 +58,7 @@ class TestAppApiServer : public QObject {
         AppPaths paths;
         paths.database = m_dir.filePath(QStringLiteral("rwkv-desktop.sqlite")).toStdString();
         paths.vocabDir = rwkv::test::shareDir() / "vocab";
-        paths.defaultModel = rwkv::test::shareDir() / "models" / "rwkv7-demo-18.7m-20261123.pth";
+        paths.defaultModel = rwkv::test::demoModelPath();
         auto controller = std::make_unique<AppController>(paths, settings);
         controller->start();
         return controller;

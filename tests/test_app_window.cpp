@@ -67,7 +67,7 @@ private:
         AppPaths paths;
         paths.database = databasePath().toStdString();
         paths.vocabDir = rwkv::test::shareDir() / "vocab";
-        paths.defaultModel = rwkv::test::shareDir() / "models" / "rwkv7-demo-18.7m-20261123.pth";
+        paths.defaultModel = rwkv::test::demoModelPath();
         app.settings = std::make_unique<QSettings>(m_dir.filePath(QStringLiteral("settings.ini")), QSettings::IniFormat);
         app.controller = std::make_unique<AppController>(paths, *app.settings);
         app.engine = std::make_unique<QQmlApplicationEngine>();

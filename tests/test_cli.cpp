@@ -99,7 +99,7 @@ private slots:
         QTemporaryDir dir;
         QVERIFY(QDir(dir.path()).mkdir("模型 ü"));
         const QString model = dir.filePath("模型 ü/demo.pth");
-        QVERIFY(QFile::copy(QString::fromStdString((rwkv::test::shareDir() / "models/rwkv7-demo-18.7m-20261123.pth").string()), model));
+        QVERIFY(QFile::copy(QString::fromStdString((rwkv::test::demoModelPath()).string()), model));
         const Run info = cli({"info", "--model", model, "--json"});
         QCOMPARE(info.exitCode, 0);
         QCOMPARE(QString::fromStdString(nlohmann::json::parse(info.out.toStdString()).at("file").get<std::string>()), model);

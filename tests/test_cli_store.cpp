@@ -49,7 +49,7 @@ private slots:
         const Run second = cli({"chat", "--db", db(), "--conversation", "1", "--prompt", "Thank you!", "--stats"});
         QCOMPARE(second.exitCode, 0);
         QCOMPARE(first.out + second.out, straight.out);
-        const auto tokenizer = rwkv::WorldTokenizer::load(rwkv::test::shareDir() / "vocab/rwkv_vocab_v20230424.txt");
+        const auto tokenizer = rwkv::WorldTokenizer::load(rwkv::test::worldVocabPath());
         const auto promptTokens = tokenizer->encode(rwkv::chatPrompt("Thank you!")).size();
         QVERIFY2(second.err.startsWith("prompt " + QByteArray::number(qulonglong(promptTokens)) + " tokens, restore "),
                  second.err.constData());

@@ -53,9 +53,9 @@ private slots:
     void initTestCase()
     {
         m_device = createDevice("cpu");
-        const Checkpoint ck = Checkpoint::open(test::shareDir() / "models/rwkv7-demo-18.7m-20261123.pth");
+        const Checkpoint ck = Checkpoint::open(test::demoModelPath());
         m_model = Model::load(ck, *m_device, DType::F32);
-        m_tokenizer = WorldTokenizer::load(test::shareDir() / "vocab/rwkv_vocab_v20230424.txt");
+        m_tokenizer = WorldTokenizer::load(test::worldVocabPath());
         std::ifstream in(test::dataDir() / "rwkv7-demo-18.7m-20261123.verify.json");
         m_verify = nlohmann::json::parse(in);
         QCOMPARE(m_model->config().nLayer, 8);
@@ -98,7 +98,7 @@ private slots:
     void chunkingInvariance()
     {
         QFETCH(QString, weights);
-        const Checkpoint ck = Checkpoint::open(test::shareDir() / "models/rwkv7-demo-18.7m-20261123.pth");
+        const Checkpoint ck = Checkpoint::open(test::demoModelPath());
         auto model = Model::load(ck, *m_device, weights == "fp32" ? DType::F32 : DType::BF16);
         std::mt19937 rng(7);
         std::uniform_int_distribution<int32_t> pick(0, 65535);

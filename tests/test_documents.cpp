@@ -72,10 +72,10 @@ private slots:
     void initTestCase()
     {
         m_device = createDevice("cpu");
-        m_modelPath = test::shareDir() / "models/rwkv7-demo-18.7m-20261123.pth";
+        m_modelPath = test::demoModelPath();
         const Checkpoint ck = Checkpoint::open(m_modelPath);
         m_model = Model::load(ck, *m_device, DType::F32);
-        m_tokenizer = WorldTokenizer::load(test::shareDir() / "vocab/rwkv_vocab_v20230424.txt");
+        m_tokenizer = WorldTokenizer::load(test::worldVocabPath());
     }
 
     void piecesTokenizeLikeTheWholeText_data()

@@ -42,8 +42,8 @@ private slots:
     void initTestCase()
     {
         m_device = createDevice("cpu");
-        m_model = Model::load(Checkpoint::open(test::shareDir() / "models/rwkv7-demo-18.7m-20261123.pth"), *m_device, DType::F32);
-        m_tokenizer = WorldTokenizer::load(test::shareDir() / "vocab/rwkv_vocab_v20230424.txt");
+        m_model = Model::load(Checkpoint::open(test::demoModelPath()), *m_device, DType::F32);
+        m_tokenizer = WorldTokenizer::load(test::worldVocabPath());
     }
 
     void onlyStrictTruePrefixesHit()

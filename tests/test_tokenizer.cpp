@@ -84,7 +84,7 @@ private slots:
         QVERIFY(m_tmp.isValid());
         QElapsedTimer timer;
         timer.start();
-        m_tok = WorldTokenizer::load(rwkv::test::shareDir() / "vocab" / "rwkv_vocab_v20230424.txt");
+        m_tok = WorldTokenizer::load(rwkv::test::worldVocabPath());
         qInfo("vocabulary loaded in %lld ms", static_cast<long long>(timer.elapsed()));
         QCOMPARE(m_tok->vocabSize(), size_t{65536});
         QCOMPARE(bytes(m_tok->name()), QByteArray("world"));

@@ -185,7 +185,7 @@ private slots:
         QTemporaryDir dir;
         QVERIFY(QDir(dir.path()).mkdir("模型 ü"));
         const QString model = dir.filePath("模型 ü/demo.pth");
-        QVERIFY(QFile::copy(qPath(rwkv::test::shareDir() / "models/rwkv7-demo-18.7m-20261123.pth"), model));
+        QVERIFY(QFile::copy(qPath(rwkv::test::demoModelPath()), model));
         const CliRun info = wineCli({"info", "--model", winPath(model), "--json"});
         QVERIFY2(info.exitCode == 0, info.err.constData());
         // Printed back as UTF-8, exactly as given.
@@ -230,7 +230,7 @@ private slots:
         // on with the weights it loaded, answering exactly as the Linux build does.
         QTemporaryDir dir;
         const QString model = dir.filePath("in use.pth");
-        QVERIFY(QFile::copy(qPath(rwkv::test::shareDir() / "models/rwkv7-demo-18.7m-20261123.pth"), model));
+        QVERIFY(QFile::copy(qPath(rwkv::test::demoModelPath()), model));
         QProcess chat;
         chat.start(RWKV_TEST_WINE, {RWKV_TEST_WINDOWS_CLI, "chat", "--model", winPath(model), "--temperature", "0"});
         chat.write("Hello!\n");

@@ -73,7 +73,7 @@ void DeviceModelTests::parity()
 // mid-way, restored and continued is bit-identical to the uninterrupted run.
 void DeviceModelTests::chunkingAndSnapshot()
 {
-    const Checkpoint ck = Checkpoint::open(shareDir() / "models/rwkv7-demo-18.7m-20261123.pth");
+    const Checkpoint ck = Checkpoint::open(demoModelPath());
     auto model = Model::load(ck, *m_gpu, DType::F16);
     const double tol = m_tolerances.cpu(DType::F16);
     std::mt19937 gen(7);
