@@ -14,22 +14,28 @@ constexpr unsigned char kGuard = 0xA5;
 
 } // namespace
 
-std::vector<float> normals(size_t n, uint32_t seed, float mean, float stddev)
+namespace {
+
+// n draws of dist from a generator seeded with seed.
+template <class Dist>
+std::vector<float> draws(size_t n, uint32_t seed, Dist dist)
 {
     std::mt19937 gen(seed);
-    std::normal_distribution<float> dist(mean, stddev);
     std::vector<float> v(n);
     for (float& x : v) x = dist(gen);
     return v;
 }
 
+} // namespace
+
+std::vector<float> normals(size_t n, uint32_t seed, float mean, float stddev)
+{
+    return draws(n, seed, std::normal_distribution<float>(mean, stddev));
+}
+
 std::vector<float> uniforms(size_t n, uint32_t seed, float lo, float hi)
 {
-    std::mt19937 gen(seed);
-    std::uniform_real_distribution<float> dist(lo, hi);
-    std::vector<float> v(n);
-    for (float& x : v) x = dist(gen);
-    return v;
+    return draws(n, seed, std::uniform_real_distribution<float>(lo, hi));
 }
 
 double nmse(const std::vector<float>& got, const std::vector<float>& want)
