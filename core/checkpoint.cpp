@@ -1,5 +1,6 @@
 #include "core/checkpoint.h"
 
+#include "core/checked_size.h"
 #include "core/error.h"
 #include "core/io/mapped_file.h"
 #include "core/io/pickle_reader.h"
@@ -14,6 +15,7 @@
 #include <map>
 #include <mutex>
 #include <numeric>
+#include <optional>
 
 namespace rwkv {
 
@@ -83,6 +85,42 @@ std::vector<std::byte> gather(const std::byte* storage, size_t elementSize, cons
     return out;
 }
 
+// Checks that `t` addresses only elements inside its storage, and returns its element count.
+// All arithmetic is overflow-checked. The rules:
+//  - the storage (its elements × the element size) lies inside its archive entry, so inside
+//    the file;
+//  - the shape's element count fits in int64 (elementCount);
+//  - the storage offset lies inside the storage (one past its end for an empty tensor), and
+//    so does the highest element touched, offset + sum((size_k - 1) * stride_k);
+//  - the tensor has no more elements than its storage. Official checkpoints are contiguous;
+//    only an overlapping view (stride 0, as torch's expand() makes) can have more, and
+//    materialising one would turn a few bytes of file into gigabytes of memory. So a
+//    tensor's bytes <= its storage's bytes <= the file, and every copy is bounded by the file.
+uint64_t checkLayout(const PickledTensor& t, size_t elementSize, uint64_t entryBytes, const std::string& label)
+{
+    const std::string where = "tensor '" + t.name + "'";
+    const std::string storage = "its storage '" + t.storageKey + "' (" + std::to_string(t.storageNumel) + " elements)";
+    const auto storageBytes = checkedMul(t.storageNumel, elementSize);
+    if (!storageBytes || *storageBytes > entryBytes)
+        badFile(label, where + ": its storage '" + t.storageKey + "' of " + std::to_string(t.storageNumel) +
+                           " elements runs past the archive entry (" + std::to_string(entryBytes) + " bytes)");
+    const auto numel = elementCount(t.shape);
+    if (!numel) badFile(label, where + " has a shape whose element count overflows");
+    if (t.storageOffset > t.storageNumel) badFile(label, where + " starts past the end of " + storage);
+    if (*numel == 0) return 0;
+
+    std::optional<uint64_t> last = t.storageOffset;
+    for (size_t k = 0; k < t.shape.size() && last; ++k) {
+        const auto span = checkedMul(uint64_t(t.shape[k] - 1), uint64_t(t.stride[k]));
+        last = span ? checkedAdd(*last, *span) : std::nullopt;
+    }
+    if (!last || *last >= t.storageNumel) badFile(label, where + " runs past " + storage);
+    if (*numel > t.storageNumel)
+        badFile(label, where + " has " + std::to_string(*numel) + " elements, more than " + storage +
+                           " holds; overlapping (stride 0) views are not supported");
+    return *numel;
+}
+
 void loadPth(Checkpoint::Impl& impl, Progress& progress)
 {
     const std::string& label = impl.label;
@@ -104,33 +142,18 @@ void loadPth(Checkpoint::Impl& impl, Progress& progress)
 
     const auto records = readTorchStateDict(zip.contents(*pkl), label);
     progress.report(pkl->dataOffset + pkl->size);
+    // Copies of strided tensors, in total: each is bounded by its storage, and the sum by the
+    // file, so many views of one storage cannot multiply memory either.
+    uint64_t copied = 0;
     for (const PickledTensor& t : records) {
-        const std::string where = "tensor '" + t.name + "'";
         const ZipEntry* entry = zip.find(prefix + "data/" + t.storageKey);
-        if (!entry) badFile(label, where + ": its storage '" + t.storageKey + "' is missing from the archive");
+        if (!entry)
+            badFile(label, "tensor '" + t.name + "': its storage '" + t.storageKey + "' is missing from the archive");
         const auto storage = zip.contents(*entry);
         const size_t elementSize = dtypeSize(t.dtype);
-        uint64_t storageBytes = 0;
-        if (__builtin_mul_overflow(t.storageNumel, uint64_t(elementSize), &storageBytes) ||
-            storageBytes > storage.size())
-            badFile(label, where + ": its storage '" + t.storageKey + "' of " + std::to_string(t.storageNumel) +
-                               " elements runs past the archive entry (" + std::to_string(storage.size()) + " bytes)");
-
-        // Highest element index touched: offset + sum((size_k - 1) * stride_k), overflow-checked.
-        uint64_t numel = 1;
-        uint64_t last = t.storageOffset;
-        bool overflow = false;
-        for (size_t k = 0; k < t.shape.size(); ++k) {
-            uint64_t span = 0;
-            overflow |= __builtin_mul_overflow(numel, uint64_t(t.shape[k]), &numel);
-            if (t.shape[k] > 0) {
-                overflow |= __builtin_mul_overflow(uint64_t(t.shape[k] - 1), uint64_t(t.stride[k]), &span);
-                overflow |= __builtin_add_overflow(last, span, &last);
-            }
-        }
-        if (overflow || (numel > 0 && last >= t.storageNumel))
-            badFile(label, where + " runs past its storage '" + t.storageKey + "' (" + std::to_string(t.storageNumel) +
-                               " elements)");
+        const uint64_t numel = checkLayout(t, elementSize, storage.size(), label);
+        // Both products are bounded by the storage's bytes, checked above.
+        const uint64_t bytes = numel * elementSize;
 
         TensorView view;
         view.name = t.name;
@@ -139,13 +162,16 @@ void loadPth(Checkpoint::Impl& impl, Progress& progress)
         if (numel == 0) {
             view.bytes = {};
         } else if (isContiguous(t.shape, t.stride)) {
-            view.bytes = storage.subspan(size_t(t.storageOffset * elementSize), size_t(numel * elementSize));
+            view.bytes = storage.subspan(size_t(t.storageOffset * elementSize), size_t(bytes));
         } else {
+            copied += bytes;
+            if (copied > impl.file.bytes().size())
+                badFile(label, "tensor '" + t.name + "': its strided tensors need more memory than the file holds");
             impl.owned.push_back(gather(storage.data(), elementSize, t, numel));
             view.bytes = std::span<const std::byte>(impl.owned.back());
         }
         impl.tensors.push_back(std::move(view));
-        progress.report(entry->dataOffset + storageBytes);
+        progress.report(entry->dataOffset + t.storageNumel * elementSize);
     }
 }
 

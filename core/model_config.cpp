@@ -59,18 +59,50 @@ std::string shapeText(const Shape& s)
 
 std::string fileName(const Checkpoint& ck) { return pathToUtf8(ck.path().filename()); }
 
-// Number of layers: 1 + the largest i among keys "blocks.{i}.".
+// Far above any RWKV model (the largest has 61 layers, C 5120, V 65536), and small enough
+// that every size derived from them (state floats, parameter counts) fits in int64.
+constexpr int kMaxLayers = 4096;
+constexpr int64_t kMaxSize = int64_t(1) << 20;
+
+[[noreturn]] void badShape(const Checkpoint& ck, const std::string& what)
+{
+    throw Error(ErrorCode::BadFile, fileName(ck) + ": " + what);
+}
+
+// Number of layers: 1 + the largest i among keys "blocks.{i}.". An index beyond kMaxLayers, or
+// beyond what the tensors present could describe, is refused rather than trusted.
 int countLayers(const Checkpoint& ck)
 {
-    int maxIndex = -1;
+    uint64_t maxIndex = 0;
+    bool any = false;
     for (const TensorView& t : ck.tensors()) {
         if (!t.name.starts_with("blocks.")) continue;
-        int i = -1;
         const char* begin = t.name.data() + 7;
-        auto [p, ec] = std::from_chars(begin, t.name.data() + t.name.size(), i);
-        if (ec == std::errc() && *p == '.') maxIndex = std::max(maxIndex, i);
+        const char* end = t.name.data() + t.name.size();
+        uint64_t i = 0;
+        const auto [p, ec] = std::from_chars(begin, end, i);
+        if (p == begin || p == end || *p != '.') continue;
+        if (ec != std::errc() || i >= uint64_t(kMaxLayers) || i >= ck.tensors().size())
+            badShape(ck, "tensor " + t.name + " has layer index " + std::string(begin, p) + "; at most "
+                             + std::to_string(kMaxLayers) + " layers are supported, and every layer needs its tensors");
+        maxIndex = std::max(maxIndex, i);
+        any = true;
     }
-    return maxIndex + 1;
+    return any ? int(maxIndex) + 1 : 0;
+}
+
+// Dimension `axis` of tensor `name` as a model size, in [minimum, kMaxSize]: sizes feed int
+// arithmetic (state and buffer sizes), so none is trusted unbounded or truncated.
+int sizeOf(const Checkpoint& ck, const std::string& name, size_t axis, int64_t minimum = 1)
+{
+    const TensorView& t = ck.at(name);
+    if (axis >= t.shape.size())
+        badShape(ck, "tensor " + name + " has shape " + shapeText(t.shape) + ", too few dimensions");
+    const int64_t value = t.shape[axis];
+    if (value < minimum || value > kMaxSize)
+        badShape(ck, "tensor " + name + " has shape " + shapeText(t.shape) + "; dimension " + std::to_string(axis)
+                         + " is outside " + std::to_string(minimum) + ".." + std::to_string(kMaxSize));
+    return int(value);
 }
 
 bool anyKeyContains(const Checkpoint& ck, std::string_view part)
@@ -116,7 +148,7 @@ void setHeads(const Checkpoint& ck, ModelConfig& c, int64_t heads)
 
 ModelConfig detectX040(const Checkpoint& ck, ModelConfig c)
 {
-    c.nFfn = int(ck.at("blocks.0.ffn.key.weight").shape.at(0));
+    c.nFfn = sizeOf(ck, "blocks.0.ffn.key.weight", 0);
     const int64_t C = c.nEmbd;
     for (int i = 0; i < c.nLayer; ++i) {
         const std::string b = "blocks." + std::to_string(i) + ".", a = b + "att.";
@@ -133,8 +165,8 @@ ModelConfig detectX052(const Checkpoint& ck, ModelConfig c)
     const TensorView& decay = ck.at("blocks.0.att.time_decay");
     if (!ck.find("blocks.0.att.gate.weight") || decay.shape.size() != 2 || decay.shape[1] <= 1)
         throw Error(ErrorCode::Unsupported, fileName(ck) + ": RWKV-5.0/5.1 pre-release checkpoints are not supported (only 5.2)");
-    setHeads(ck, c, decay.shape[0]);
-    c.nFfn = int(ck.at("blocks.0.ffn.key.weight").shape.at(0));
+    setHeads(ck, c, sizeOf(ck, "blocks.0.att.time_decay", 0));
+    c.nFfn = sizeOf(ck, "blocks.0.ffn.key.weight", 0);
     const int64_t C = c.nEmbd;
     for (int i = 0; i < c.nLayer; ++i) {
         const std::string b = "blocks." + std::to_string(i) + ".", a = b + "att.";
@@ -151,12 +183,12 @@ ModelConfig detectX052(const Checkpoint& ck, ModelConfig c)
 
 ModelConfig detectX060(const Checkpoint& ck, ModelConfig c)
 {
-    setHeads(ck, c, ck.at("blocks.0.att.time_faaaa").shape.at(0));
-    c.nFfn = int(ck.at("blocks.0.ffn.key.weight").shape.at(0));
+    setHeads(ck, c, sizeOf(ck, "blocks.0.att.time_faaaa", 0));
+    c.nFfn = sizeOf(ck, "blocks.0.ffn.key.weight", 0);
     const TensorView& w2 = ck.at("blocks.0.att.time_maa_w2");
     if (w2.shape.size() != 3) throw Error(ErrorCode::BadFile, fileName(ck) + ": blocks.0.att.time_maa_w2 is not (5, D, C)");
-    c.loraMix = int(w2.shape[1]);
-    c.loraDecay = int(ck.at("blocks.0.att.time_decay_w1").shape.at(1));
+    c.loraMix = sizeOf(ck, "blocks.0.att.time_maa_w2", 1);
+    c.loraDecay = sizeOf(ck, "blocks.0.att.time_decay_w1", 1);
     const int64_t C = c.nEmbd;
     for (int i = 0; i < c.nLayer; ++i) {
         const std::string b = "blocks." + std::to_string(i) + ".", a = b + "att.";
@@ -180,15 +212,15 @@ ModelConfig detectX070(const Checkpoint& ck, ModelConfig c)
 {
     const TensorView& rk = ck.at("blocks.0.att.r_k");
     if (rk.shape.size() != 2) throw Error(ErrorCode::BadFile, fileName(ck) + ": blocks.0.att.r_k is not (H, N)");
-    c.nHead = int(rk.shape[0]);
-    c.headSize = int(rk.shape[1]);
+    c.nHead = sizeOf(ck, "blocks.0.att.r_k", 0);
+    c.headSize = sizeOf(ck, "blocks.0.att.r_k", 1);
     if (int64_t(c.nHead) * c.headSize != c.nEmbd)
         throw Error(ErrorCode::BadFile, fileName(ck) + ": heads × head size (" + std::to_string(c.nHead) + "×"
                                             + std::to_string(c.headSize) + ") differs from the width " + std::to_string(c.nEmbd));
-    c.nFfn = int(ck.at("blocks.0.ffn.key.weight").shape.at(0));
+    c.nFfn = sizeOf(ck, "blocks.0.ffn.key.weight", 0);
     // Layer 0's v1 is unused and may be absent, so read the value-residual rank from layer 1.
     const std::string loraLayer = c.nLayer > 1 ? "blocks.1.att." : "blocks.0.att.";
-    auto rank = [&](const std::string& key) { return int(ck.at(key).shape.at(1)); };
+    auto rank = [&](const std::string& key) { return sizeOf(ck, key, 1, 0); };
     c.loraDecay = rank("blocks.0.att.w1");
     c.loraIclr = rank("blocks.0.att.a1");
     c.loraGate = rank("blocks.0.att.g1");
@@ -233,8 +265,8 @@ ModelConfig detectModelConfig(const Checkpoint& ck)
     ModelConfig c;
     const TensorView& emb = ck.at("emb.weight");
     if (emb.shape.size() != 2) throw Error(ErrorCode::BadFile, fileName(ck) + ": emb.weight is not a matrix");
-    c.vocab = int(emb.shape[0]);
-    c.nEmbd = int(emb.shape[1]);
+    c.vocab = sizeOf(ck, "emb.weight", 0);
+    c.nEmbd = sizeOf(ck, "emb.weight", 1);
     c.nLayer = countLayers(ck);
     if (c.nLayer == 0) throw Error(ErrorCode::BadFile, fileName(ck) + ": no blocks.N tensors");
 

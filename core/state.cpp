@@ -113,6 +113,11 @@ void State::reset()
     }
 }
 
+size_t State::serializedSize(const ModelConfig& config)
+{
+    return sizeof(SnapshotHeader) + size_t(config.stateBytes());
+}
+
 std::vector<std::byte> State::serialize() const
 {
     sync();

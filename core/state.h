@@ -58,6 +58,8 @@ public:
 
     // Versioned binary snapshot: header (format, generation, shape, dtype, fingerprint) + floats.
     std::vector<std::byte> serialize() const;
+    // Bytes of serialize() for a state of this model.
+    static size_t serializedSize(const ModelConfig& config);
     // Throws Error(IncompatibleState) if the snapshot is for another shape or other weights,
     // Error(BadFile) if it is truncated or corrupt.
     static State deserialize(std::span<const std::byte> bytes, const ModelConfig& config, const Fingerprint& weights);

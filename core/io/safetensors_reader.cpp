@@ -1,5 +1,6 @@
 #include "core/io/safetensors_reader.h"
 
+#include "core/checked_size.h"
 #include "core/error.h"
 
 #include <nlohmann/json.hpp>
@@ -14,6 +15,7 @@ namespace {
 // The reference implementation refuses headers above 100 MB; so do we.
 constexpr uint64_t kMaxHeaderSize = 100'000'000;
 constexpr int kMaxJsonDepth = 16;
+constexpr size_t kMaxDims = 64; // as the pickle reader
 
 uint64_t headerLength(std::span<const std::byte> file)
 {
@@ -97,14 +99,15 @@ std::vector<SafetensorsTensor> readSafetensorsHeader(std::span<const std::byte> 
         if (!parseDType(dtypeName, t.dtype))
             throw Error(ErrorCode::Unsupported, label + ": " + where + " has dtype '" + dtypeName +
                                                     "'; only F32, F16, BF16 and F64 are supported");
-        uint64_t bytes = dtypeSize(t.dtype);
+        if (shape->size() > kMaxDims) fail(where + " has too many dimensions");
         for (const auto& d : *shape) {
-            if (!d.is_number_unsigned()) fail(where + " has an invalid shape");
-            const auto dim = d.get<uint64_t>();
-            if (dim > uint64_t(INT64_MAX) || __builtin_mul_overflow(bytes, dim, &bytes))
-                fail(where + " is too large");
-            t.shape.push_back(int64_t(dim));
+            if (!d.is_number_unsigned() || d.get<uint64_t>() > uint64_t(INT64_MAX)) fail(where + " has an invalid shape");
+            t.shape.push_back(int64_t(d.get<uint64_t>()));
         }
+        const auto numel = elementCount(t.shape);
+        const auto product = numel ? checkedMul(*numel, dtypeSize(t.dtype)) : std::nullopt;
+        if (!product) fail(where + " has a shape whose element count overflows");
+        const uint64_t bytes = *product;
         const auto& begin = (*offsets)[0];
         const auto& end = (*offsets)[1];
         if (!begin.is_number_unsigned() || !end.is_number_unsigned()) fail(where + " has invalid data_offsets");

@@ -51,7 +51,8 @@ EncodedSnapshot SnapshotCodec::encode(const State& state)
 }
 
 std::span<const std::byte> SnapshotCodec::decompress(std::span<const std::byte> data, int64_t byteSize,
-                                                     const std::string& checksum, int formatVersion, const std::string& what)
+                                                     const std::string& checksum, int formatVersion, const std::string& what,
+                                                     uint64_t maxBytes)
 {
     if (formatVersion != kSnapshotFormatVersion)
         throw Error(ErrorCode::Database, what + " has storage format " + std::to_string(formatVersion)
@@ -61,6 +62,9 @@ std::span<const std::byte> SnapshotCodec::decompress(std::span<const std::byte> 
     };
     const unsigned long long frameSize = ZSTD_getFrameContentSize(data.data(), data.size());
     if (byteSize <= 0 || frameSize != static_cast<unsigned long long>(byteSize)) throw damaged("wrong size");
+    if (uint64_t(byteSize) > maxBytes)
+        throw damaged("it claims " + std::to_string(byteSize) + " bytes, more than the " + std::to_string(maxBytes)
+                      + " a state can have");
     m_raw.resize(static_cast<size_t>(byteSize));
     const size_t n = ZSTD_decompressDCtx(m_contexts->decompress, m_raw.data(), m_raw.size(), data.data(), data.size());
     if (ZSTD_isError(n)) throw damaged(std::string("zstd: ") + ZSTD_getErrorName(n));
@@ -73,7 +77,8 @@ State SnapshotCodec::decode(std::span<const std::byte> data, int64_t byteSize, c
                             int formatVersion, const ModelConfig& config, const Fingerprint& weights,
                             const std::string& what)
 {
-    return State::deserialize(decompress(data, byteSize, checksum, formatVersion, what), config, weights);
+    const auto raw = decompress(data, byteSize, checksum, formatVersion, what, State::serializedSize(config));
+    return State::deserialize(raw, config, weights);
 }
 
 } // namespace rwkv

@@ -22,6 +22,11 @@ struct EncodedSnapshot {
     int formatVersion = kSnapshotFormatVersion;
 };
 
+// The most bytes decompress() allocates when the model is not known: a stored size is a
+// claim, and a damaged or hostile row must not make us allocate whatever it says. The state
+// of a 14B model is 66 MB.
+inline constexpr uint64_t kMaxSnapshotBytes = uint64_t(1) << 30;
+
 // zstd level used by default. A state is mostly fp32 mantissa noise: measured on a real 0.1B
 // state, level 1 saves 6.6% of the bytes but makes decompression 9× slower (2.0 vs 0.22 ms,
 // most of a restore), so a fast level wins; zero and sparse states (new conversations, tuned
@@ -46,9 +51,11 @@ public:
                  const ModelConfig& config, const Fingerprint& weights, const std::string& what);
     // The uncompressed bytes after the same checks, without interpreting them. The span is
     // valid until the next decode or decompress (the buffer is reused: fresh memory for a
-    // multi-megabyte state costs more page faults than the decompression itself).
+    // multi-megabyte state costs more page faults than the decompression itself). A size
+    // above `maxBytes` is refused before anything is allocated.
     std::span<const std::byte> decompress(std::span<const std::byte> data, int64_t byteSize, const std::string& checksum,
-                                          int formatVersion, const std::string& what);
+                                          int formatVersion, const std::string& what,
+                                          uint64_t maxBytes = kMaxSnapshotBytes);
 
 private:
     struct Contexts;

@@ -3,17 +3,39 @@
 #include <QProcess>
 #include <QTest>
 
+#include <sys/resource.h>
+
 namespace rwkv::test {
+
+namespace {
+
+CliRun finish(QProcess& p, const QString& program, const QByteArray& input)
+{
+    p.write(input);
+    p.closeWriteChannel();
+    if (!p.waitForFinished(300000)) qFatal("%s did not finish", qPrintable(program));
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(), p.readAllStandardError()};
+}
+
+} // namespace
 
 CliRun runCli(const QString& program, const QStringList& args, const QByteArray& input, const QString& launcher)
 {
     QProcess p;
     if (launcher.isEmpty()) p.start(program, args);
     else p.start(launcher, QStringList{program} + args);
-    p.write(input);
-    p.closeWriteChannel();
-    if (!p.waitForFinished(300000)) qFatal("%s did not finish", qPrintable(program));
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(), p.readAllStandardError()};
+    return finish(p, program, input);
+}
+
+CliRun runCliWithMemoryCap(const QString& program, const QStringList& args, unsigned long long maxBytes)
+{
+    QProcess p;
+    p.setChildProcessModifier([maxBytes] {
+        const rlimit limit{maxBytes, maxBytes};
+        setrlimit(RLIMIT_DATA, &limit); // async-signal-safe, as the modifier must be
+    });
+    p.start(program, args);
+    return finish(p, program, {});
 }
 
 void verifyCleanError(const CliRun& r, int expectedCode, const char* mention)

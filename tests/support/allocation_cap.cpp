@@ -1,0 +1,42 @@
+#include "support/allocation_cap.h"
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+namespace {
+
+std::atomic<size_t> g_cap{0}; // 0: no cap
+std::atomic<size_t> g_refused{0};
+
+} // namespace
+
+// libstdc++'s array and nothrow forms call these two, so replacing them covers every
+// container allocation (over-aligned forms excepted, which no reader under test uses).
+void* operator new(size_t size)
+{
+    const size_t cap = g_cap.load(std::memory_order_relaxed);
+    if (cap != 0 && size > cap) {
+        g_refused.fetch_add(1, std::memory_order_relaxed);
+        throw std::bad_alloc();
+    }
+    if (void* p = std::malloc(size ? size : 1)) return p;
+    throw std::bad_alloc();
+}
+
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, size_t) noexcept { std::free(p); }
+
+namespace rwkv::test {
+
+AllocationCap::AllocationCap(size_t maxBytes)
+{
+    g_refused.store(0);
+    g_cap.store(maxBytes);
+}
+
+AllocationCap::~AllocationCap() { g_cap.store(0); }
+
+size_t AllocationCap::refused() const { return g_refused.load(); }
+
+} // namespace rwkv::test
