@@ -29,11 +29,15 @@ cli=$g/bin/rwkv-cli parity=$g/bin/gpu-parity
 export RWKV_REQUIRE_CUDA=${RWKV_REQUIRE_CUDA:-1} RWKV_REQUIRE_VULKAN=${RWKV_REQUIRE_VULKAN:-1}
 status=0
 say() { echo "$*" | tee -a "$logs/summary.txt"; }
+# Packed after every step: a run stopped at the device tool's limit still brings its logs back.
+pack() { tar -czf "$out/gpu-logs.tar.gz" -C "$tmp" gpu-logs; }
 left() { echo $((budget - ($(date +%s) - start))); }
+
+ldcache() { PATH=$PATH:/sbin:/usr/sbin ldconfig -p; }
 
 # --- libraries: cuBLAS from the machine (CUDA toolkit or PyTorch's wheels), the bundle's
 # fallbacks for what the machine lacks, and NVIDIA's Vulkan driver if the loader finds none.
-cublas=$(ldconfig -p | awk '$1 == "libcublas.so.13" {print $NF; exit}')
+cublas=$(ldcache | awk '$1 == "libcublas.so.13" {print $NF; exit}')
 [ -n "$cublas" ] || cublas=$(find /usr/local/cuda*/lib64 /usr/local/cuda*/targets/x86_64-linux/lib /opt /usr/lib \
   -name libcublas.so.13 2>/dev/null | head -n 1)
 libpath=$g/lib
@@ -41,7 +45,7 @@ libpath=$g/lib
 mkdir -p "$tmp/fallback"
 for f in "$g"/lib/fallback/*; do
   [ -e "$f" ] || continue
-  ldconfig -p | grep -q "^[[:space:]]*$(basename "$f") " || ln -s "$f" "$tmp/fallback/"
+  ldcache | grep -q "^[[:space:]]*$(basename "$f") " || ln -s "$f" "$tmp/fallback/"
 done
 [ -n "$(ls "$tmp/fallback")" ] && libpath=$libpath:$tmp/fallback
 [ -d /usr/local/nvidia/lib64 ] && libpath=$libpath:/usr/local/nvidia/lib64
@@ -55,14 +59,15 @@ fi
 {
   date -u; uname -a; grep PRETTY_NAME /etc/os-release; nproc; free -g; df -h "$tmp"
   echo "cuBLAS: ${cublas:-not found}"; echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH"
-  echo "VK_DRIVER_FILES=${VK_DRIVER_FILES:-}"; echo "fallbacks used: $(ls "$tmp/fallback")"
+  echo "VK_DRIVER_FILES=${VK_DRIVER_FILES:-}"; echo "fallbacks used: $(cd "$tmp/fallback" && echo -- *)"
   for f in "$cli" "$parity" "$g/lib/librwkv_cuda.so"; do echo "== ldd $f"; ldd "$f"; done
 } >"$logs/environment.txt" 2>&1
 nvidia-smi >"$logs/nvidia-smi.txt" 2>&1 || echo "nvidia-smi failed" >>"$logs/nvidia-smi.txt"
-say "== $(grep -m1 -E 'H[0-9]+|NVIDIA' "$logs/nvidia-smi.txt" || echo 'no nvidia-smi output')"
+say "GPU: $(nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm,clocks.max.mem --format=csv,noheader 2>&1)"
 VK_LOADER_DEBUG=error,warn "$cli" devices >"$logs/devices.txt" 2>&1
 say "$(grep -E '^(cuda|vulkan):' "$logs/devices.txt")"
 grep -q '^cuda:0 *available' "$logs/devices.txt" && have_cuda=1 || have_cuda=0
+pack
 
 # --- random checkpoints, made in the background while the parity tests run (those are not
 # timed); fp16 so "cuda fp16" and "vulkan fp16" load them without converting.
@@ -78,7 +83,7 @@ maker=$!
 # --- device-to-device copy bandwidth (GB/s counting bytes read and written).
 gbs=0
 if [ "$have_cuda" = 1 ]; then
-  timeout 60 python3 - >"$logs/bandwidth.txt" 2>&1 <<'EOF'
+  timeout 30 python3 - >"$logs/bandwidth.txt" 2>&1 <<'EOF'
 import torch
 n = 4 << 30
 a = torch.empty(n, dtype=torch.uint8, device="cuda"); b = torch.empty_like(a)
@@ -103,10 +108,12 @@ for kind in cuda vulkan; do
     || { rc=$?; status=1; echo "exit status $rc" >>"$logs/parity-$kind.txt"; }
   say "parity $kind: $(grep '^Totals' "$logs/parity-$kind.txt" || echo 'no totals (crashed or timed out)')"
   grep -E '^(FAIL|SKIP)' "$logs/parity-$kind.txt" | head -n 15 | tee -a "$logs/summary.txt"
+  pack
 done
 
 # --- benchmarks, smallest shape first; each bench limited, the rest skipped past the budget.
-wait "$maker" || { status=1; say "make-random failed"; }
+while kill -0 "$maker" 2>/dev/null && [ "$(left)" -gt 20 ]; do sleep 1; done
+kill "$maker" 2>/dev/null && say "make-random: stopped, time budget spent"
 if [ "$quick" = 1 ]; then tokens="32 8 1"; else tokens=""; fi
 for s in $shapes; do
   case $s in 12x768) t="2048 256 3" ;; 24x2048) t="2048 128 2" ;; *) t="1024 64 2" ;; esac
@@ -115,6 +122,7 @@ for s in $shapes; do
     name="bench-$s-${strategy// /-}"
     if [ "${strategy%% *}" = cuda ] && [ "$have_cuda" = 0 ]; then say "$name: skipped, no CUDA device"; continue; fi
     if [ "$(left)" -lt 20 ]; then say "$name: skipped, time budget spent"; continue; fi
+    if ! grep -q "^wrote $tmp/x070-$s.st" "$logs/make-random.txt"; then status=1; say "$name: no checkpoint (make-random.txt)"; continue; fi
     lim=$(left); [ "$lim" -gt 90 ] && lim=90
     if timeout "$lim" "$cli" bench --model "$tmp/x070-$s.st" --strategy "$strategy" --prompt-tokens "$pp" \
       --gen-tokens "$tg" --repetitions "$reps" --device-gbs "$gbs" >"$logs/$name.txt" 2>&1; then
@@ -125,9 +133,10 @@ for s in $shapes; do
     fi
   done
   rm -f "$tmp/x070-$s.st"
+  pack
 done
 
 say "total $(($(date +%s) - start)) s, status $status"
-tar -czf "$out/gpu-logs.tar.gz" -C "$tmp" gpu-logs
+pack
 rm -rf "$tmp"
 exit $status
