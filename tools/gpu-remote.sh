@@ -36,23 +36,27 @@ left() { echo $((budget - ($(date +%s) - start))); }
 ldcache() { PATH=$PATH:/sbin:/usr/sbin ldconfig -p; }
 
 # --- libraries: cuBLAS from the machine (CUDA toolkit or PyTorch's wheels), the bundle's
-# fallbacks for what the machine lacks, and NVIDIA's Vulkan driver if the loader finds none.
+# fallbacks for what the machine lacks, and NVIDIA's Vulkan driver.
 cublas=$(ldcache | awk '$1 == "libcublas.so.13" {print $NF; exit}')
 [ -n "$cublas" ] || cublas=$(find /usr/local/cuda*/lib64 /usr/local/cuda*/targets/x86_64-linux/lib /opt /usr/lib \
   -name libcublas.so.13 2>/dev/null | head -n 1)
 libpath=$g/lib
 [ -n "$cublas" ] && libpath=$libpath:$(dirname "$cublas")
+# A fallback is used where the machine lacks the library, or all of them where ldd finds a
+# library or a symbol version missing (an older C++ runtime).
 mkdir -p "$tmp/fallback"
+all=0
+LD_LIBRARY_PATH=$libpath ldd "$cli" "$parity" "$g/lib/librwkv_cuda.so" 2>&1 | grep 'not found' | grep -qv libcublas && all=1
 for f in "$g"/lib/fallback/*; do
   [ -e "$f" ] || continue
-  ldcache | grep -q "^[[:space:]]*$(basename "$f") " || ln -s "$f" "$tmp/fallback/"
+  if [ "$all" = 1 ] || ! ldcache | grep -q "^[[:space:]]*$(basename "$f") "; then ln -s "$f" "$tmp/fallback/"; fi
 done
 [ -n "$(ls "$tmp/fallback")" ] && libpath=$libpath:$tmp/fallback
 [ -d /usr/local/nvidia/lib64 ] && libpath=$libpath:/usr/local/nvidia/lib64
 export LD_LIBRARY_PATH=$libpath${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 nvidia_icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
-if [ -z "${VK_DRIVER_FILES:-}${VK_ICD_FILENAMES:-}" ] && [ -f "$nvidia_icd" ] \
-  && ! ls /usr/share/vulkan/icd.d/*.json /etc/vulkan/icd.d/*.json >/dev/null 2>&1; then
+# The loader does not look in the driver's folder; the driver is the one we want there anyway.
+if [ -z "${VK_DRIVER_FILES:-}${VK_ICD_FILENAMES:-}" ] && [ -f "$nvidia_icd" ]; then
   export VK_DRIVER_FILES=$nvidia_icd
 fi
 

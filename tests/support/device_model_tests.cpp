@@ -1,10 +1,10 @@
 #include "support/device_model_tests.h"
 
 #include "core/checkpoint.h"
+#include "core/error.h"
 #include "core/model.h"
 #include "support/device_compare.h"
 #include "support/reference_case.h"
-#include "core/error.h"
 
 #include <cstring>
 #include <random>
@@ -57,7 +57,7 @@ void DeviceModelTests::parity(const ParityRow& r)
     const double refTol = m_tolerances.reference(type), cpuTol = m_tolerances.cpu(type);
     const double cpuErr = nmse(run.logits, cpu.logits), stateErr = nmse(run.state, cpu.state);
     info("vs CPU NMSE: logits %.1e, state %.1e; vs reference max|Δ|/max|ref|: logits %.1e, state %.1e", cpuErr,
-          stateErr, run.lastError, run.stateError);
+         stateErr, run.lastError, run.stateError);
     RWKV_CHECK2(cpuErr < cpuTol && stateErr < cpuTol, "against the CPU backend");
     RWKV_CHECK2(run.lastError < refTol && run.stateError < refTol, "against the reference");
     RWKV_CHECK2(run.positionsError < refTol, format("logits at positions: %g", run.positionsError));
