@@ -1,56 +1,66 @@
 #pragma once
 // Every Device kernel of a GPU backend against the CPU backend (the reference, itself checked
 // against double-precision loops in test_cpu_kernels) on seeded random input, for decode
-// (T ≤ 4) and prefill shapes with odd sizes, each device tensor between guard bytes. The
-// programs test_<kind>_kernels derive from it with their device kind, tolerances and the rows
-// that only their backend has.
+// (T ≤ 4) and prefill shapes with odd sizes, each device tensor between guard bytes. Free of
+// Qt: the programs test_<kind>_kernels run these bodies through QtDeviceKernelTests, the
+// Qt-free runner (tests/gpu_runner) through cases().
 #include "backends/cpu/cpu_device.h"
+#include "support/check.h"
 #include "support/device_compare.h"
-#include "support/gpu_test.h"
+#include "support/gpu_tolerances.h"
 
 namespace rwkv::test {
 
-// NMSE bounds, set by each backend from how its arithmetic differs from the CPU's.
-struct KernelTolerances {
-    double (*matmul)(DType weights, int tokens);
-    double norm, lerp, unary, wkv, rwkv7Heads;
-};
+class DeviceKernelTests {
+public:
+    DeviceKernelTests(Device& gpu, KernelTolerances tolerances) : m_gpu(gpu), m_tolerances(tolerances) {}
 
-class DeviceKernelTests : public GpuTest {
-    Q_OBJECT
+    struct MatmulRow { int T, I, O; DType type; };
+    struct NormRow { int rows, cols, groupSize; };
+    struct ShapeRow { int rows, cols; };
+    struct LerpRow { int rows, cols, mask; }; // mask bit 0: a broadcasts, 1: b, 2: t
+    struct UnaryRow { UnaryOp op; int n; };
+    struct Wkv57Row { int version, heads, N, T; }; // version 5 (one decay row), 6 or 7
+    struct HeadsRow { int rows, heads, N; };
 
-protected:
-    DeviceKernelTests(GpuKind kind, KernelTolerances tolerances) : GpuTest(kind), m_tolerances(tolerances) {}
+    static const std::vector<Row<MatmulRow>>& matmulRows();
+    static const std::vector<Row<NormRow>>& normRows();
+    static const std::vector<Row<ShapeRow>>& tokenShiftRows();
+    static const std::vector<Row<LerpRow>>& lerpRows();
+    static const std::vector<Row<UnaryRow>>& unaryRows();
+    static const std::vector<Row<ShapeRow>>& wkv4Rows(); // rows = T, cols = C
+    static const std::vector<Row<Wkv57Row>>& wkv57Rows();
+    static const std::vector<Row<HeadsRow>>& rwkv7HeadsRows();
 
-    // The device result in g must match the CPU result, guards intact.
-    void expectMatch(const Guarded& g, const std::vector<float>& cpu, double tolerance, const char* what);
-    void checkMatmul(int T, int I, int O, DType type, std::vector<float> x);
+    void matmul(const MatmulRow& r);
+    void matmulLargeActivationsFp16();
+    void norms(const NormRow& r);
+    void tokenShift(const ShapeRow& r);
+    void lerpAndBinary(const LerpRow& r);
+    void unary(const UnaryRow& r);
+    void wkv4(const ShapeRow& r);
+    void wkv57(const Wkv57Row& r);
+    void rwkv7Heads(const HeadsRow& r);
 
-    cpu::CpuDevice m_cpu{2};
-    const KernelTolerances m_tolerances;
+    // What only one backend checks (device_kernel_extras.cpp).
+    void repeatedSequenceReplays(); // CUDA: graph capture and replay
+    void outOfMemoryIsAnError();    // CUDA
+    void foreignPointerRefused();   // Vulkan
+
+    // Every test of the kind, for the Qt-free runner.
+    std::vector<TestCase> cases(const GpuKind& kind);
+    // The largest NMSE seen, as a fraction of its tolerance.
+    double worstRatio() const { return m_worstRatio; }
 
 private:
-    double m_worstRatio = 0.0; // largest NMSE seen, as a fraction of its tolerance
+    // The device result in g must match the CPU result, guards intact.
+    void expectMatch(const Guarded& g, const std::vector<float>& cpu, double tolerance, const std::string& what);
+    void checkMatmul(int T, int I, int O, DType type, std::vector<float> x);
 
-private slots:
-    void cleanupTestCase();
-    void matmul_data();
-    void matmul();
-    void matmulLargeActivationsFp16();
-    void norms_data();
-    void norms();
-    void tokenShift_data();
-    void tokenShift();
-    void lerpAndBinary_data();
-    void lerpAndBinary();
-    void unary_data();
-    void unary();
-    void wkv4_data();
-    void wkv4();
-    void wkv57_data();
-    void wkv57();
-    void rwkv7Heads_data();
-    void rwkv7Heads();
+    Device& m_gpu;
+    cpu::CpuDevice m_cpu{2};
+    const KernelTolerances m_tolerances;
+    double m_worstRatio = 0.0;
 };
 
 } // namespace rwkv::test

@@ -1,35 +1,45 @@
 #pragma once
 // Whole models on a GPU device kind: every generation and weight type against the CPU backend
 // and the official package's outputs (tests/data/reference), chunking invariance past one
-// chunk, exact snapshot restore, layer splits, the device-resident state and the memory meter. The programs
-// test_<kind>_model derive from it with their device kind, tolerances and specific rows.
+// chunk, exact snapshot restore, layer splits, the device-resident state and the memory meter.
+// Free of Qt: the programs test_<kind>_model run these bodies through QtDeviceModelTests, the
+// Qt-free runner (tests/gpu_runner) through cases().
 #include "backends/registry.h"
-#include "support/gpu_test.h"
+#include "support/check.h"
+#include "support/gpu_tolerances.h"
+
+#include <filesystem>
 
 namespace rwkv::test {
 
-struct ModelTolerances {
-    double (*reference)(DType weights); // max|Δ|/max|ref| against the official package
-    double (*cpu)(DType weights);       // NMSE against the CPU backend and between chunkings
-};
+class DeviceModelTests {
+public:
+    // chunkModel: the checkpoint of chunkingAndSnapshot (more than one chunk of a real vocabulary:
+    // the demo model, or a make-random one in the Qt-free runner); empty: that test skips.
+    DeviceModelTests(Device& gpu, ModelTolerances tolerances, std::filesystem::path chunkModel)
+        : m_gpu(gpu), m_tolerances(tolerances), m_chunkModel(std::move(chunkModel))
+    {
+    }
 
-class DeviceModelTests : public GpuTest {
-    Q_OBJECT
+    struct ParityRow { std::string caseName; DType type; };
+    static const std::vector<Row<ParityRow>>& parityRows();
 
-protected:
-    DeviceModelTests(GpuKind kind, ModelTolerances tolerances) : GpuTest(kind), m_tolerances(tolerances) {}
-
-    const ModelTolerances m_tolerances;
-    std::unique_ptr<Device> m_cpu = createDevice("cpu");
-
-private slots:
-    void parity_data();
-    void parity();
+    void parity(const ParityRow& r);
     void chunkingAndSnapshot();
     void splitRuns();
     void residentState();
     void residentStateSplits();
     void memoryMeter();
+    void missingDeviceIsAClearError(); // Vulkan's device ids
+
+    // Every test of the kind, for the Qt-free runner.
+    std::vector<TestCase> cases(const GpuKind& kind);
+
+private:
+    Device& m_gpu;
+    const ModelTolerances m_tolerances;
+    const std::filesystem::path m_chunkModel;
+    std::unique_ptr<Device> m_cpu = createDevice("cpu");
 };
 
 } // namespace rwkv::test

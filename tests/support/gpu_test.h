@@ -1,30 +1,39 @@
 #pragma once
-// The base of the tests that run on one GPU device kind. Where the kind has no available
-// device they skip with the registry's reason, unless the kind's RWKV_REQUIRE_* variable is
-// set to a value other than 0 (the ci test preset sets RWKV_REQUIRE_VULKAN,
-// tools/gpu-check.sh RWKV_REQUIRE_CUDA): then it is a failure.
-#include "core/device.h"
+// The base of the Qt Test programs that run on one GPU device kind (support/gpu_device.h):
+// opens the kind's first available device, or skips (fails where it is required), and
+// shows the shared bodies' data rows (support/check.h) as Qt data rows.
+#include "support/check.h"
+#include "support/gpu_device.h"
 
 #include <QObject>
+#include <QTest>
 
 #include <memory>
 
 namespace rwkv::test {
 
-struct GpuKind {
-    const char* prefix; // device ids are prefix:N
-    const char* label;  // for messages
-    const char* requireVariable;
-};
+// A data-driven test's rows as Qt data rows (a column "row": the index).
+template <class P>
+void addRows(const std::vector<Row<P>>& rows)
+{
+    QTest::addColumn<int>("row");
+    for (size_t i = 0; i < rows.size(); ++i) QTest::newRow(rows[i].name.c_str()) << int(i);
+}
 
-inline constexpr GpuKind kVulkan{"vulkan", "Vulkan", "RWKV_REQUIRE_VULKAN"};
-inline constexpr GpuKind kCuda{"cuda", "CUDA", "RWKV_REQUIRE_CUDA"};
+template <class P>
+const P& fetchRow(const std::vector<Row<P>>& rows)
+{
+    QFETCH(int, row);
+    return rows[size_t(row)].params;
+}
 
 class GpuTest : public QObject {
     Q_OBJECT
 
 protected:
     explicit GpuTest(GpuKind kind) : m_kind(kind) {}
+    // Called once the device is open, to set up what runs on it.
+    virtual void opened() {}
 
     const GpuKind m_kind;
     std::unique_ptr<Device> m_gpu; // the first available device of the kind
