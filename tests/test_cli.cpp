@@ -1,5 +1,6 @@
 // rwkv-cli as a user runs it: real processes, the bundled demo model, and bad input that
 // must end in one clear line on stderr and a non-zero exit code.
+#include "backends/cpu/simd_dispatch.h"
 #include "support/cli_run.h"
 #include "support/test_support.h"
 
@@ -88,6 +89,11 @@ private slots:
         QCOMPARE(j.at("layers").get<int>(), 2);
         QCOMPARE(j.at("state_bytes").get<int64_t>(), int64_t(2 * (2 * 128 + 2 * 64 * 64) * 4));
         QCOMPARE(j.at("tokenizer").get<std::string>(), std::string("none"));
+        // The CPU kernels' SIMD target (this CPU's best) and choices, as bench prints them too.
+        const QString kernels = QString::fromStdString(j.at("cpu_kernels").get<std::string>());
+        QVERIFY2(kernels.startsWith(QString::fromStdString(rwkv::cpu::availableSimdTargets().front()) + " target; bf16 prefill: "),
+                 qPrintable(kernels));
+        QVERIFY2(kernels.contains("decode prefetch: "), qPrintable(kernels));
         // A vocabulary without a tokenizer takes token ids only.
         verifyCleanError(cli({"generate", "--model", file, "--prompt", "hi"}), 1, "--tokens");
         QCOMPARE(cli({"generate", "--model", file, "--tokens", "1,2,3", "--max-tokens", "3"}).exitCode, 0);

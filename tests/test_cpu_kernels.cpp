@@ -6,6 +6,7 @@
 // (e.g. Σ|x·w| for a dot product), not to the result itself: a sum that cancels to nearly
 // zero keeps the rounding error of its terms, and no fp32 kernel can do better than that.
 #include "backends/cpu/cpu_device.h"
+#include "backends/cpu/gemm_bf16.h"
 #include "backends/cpu/simd_dispatch.h"
 #include "backends/cpu/thread_pool.h"
 #include "core/dtype.h"
@@ -209,11 +210,16 @@ private slots:
                 scale[size_t(t) * O + o] = mag;
             }
 
+        // fp32 activations throughout: the AVX512-BF16 prefill, with its own bounds, is
+        // test_cpu_bf16_dot's.
+        const bool dotWasOn = rwkv::cpu::bf16DotEnabled();
+        rwkv::cpu::setBf16DotEnabled(false);
         forEachConfig([&](CpuDevice& device, const QString& label) {
             std::vector<float> y(size_t(T) * O, std::nanf(""));
             device.matmul(view(y, T, O), view(x, T, I), weight);
             expectClose(y, want, scale, 1e-5, 1e-30, label);
         });
+        rwkv::cpu::setBf16DotEnabled(dotWasOn);
     }
 
     void wkv7_data()

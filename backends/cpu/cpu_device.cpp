@@ -1,6 +1,7 @@
 #include "backends/cpu/cpu_device.h"
 
 #include "backends/cpu/aligned_buffer.h"
+#include "backends/cpu/gemm_bf16.h"
 #include "backends/cpu/kernels.h"
 #include "core/error.h"
 
@@ -47,7 +48,25 @@ CpuDevice::CpuDevice(int threads) : m_pool(threads > 0 ? threads : defaultThread
 std::string CpuDevice::name() const
 {
     const int n = m_pool.size();
-    return "cpu (" + std::string(simdTargetName()) + ", " + std::to_string(n) + (n == 1 ? " thread)" : " threads)");
+    return "cpu (" + std::string(kernelChoices().target) + ", " + std::to_string(n) + (n == 1 ? " thread)" : " threads)");
+}
+
+std::string CpuDevice::kernelSummary()
+{
+    const KernelChoices k = kernelChoices();
+    std::string bf16 = "fp32 FMA on widened weights";
+    switch (bf16DotState()) {
+    case Bf16DotState::NotBuilt: bf16 += " (AVX512-BF16 path not in this build)"; break;
+    case Bf16DotState::NoCpu: bf16 += " (no AVX512-BF16 on this CPU)"; break;
+    case Bf16DotState::Off: bf16 += " (AVX512-BF16 dot products: opt-in, RWKV_CPU_BF16_DOT=1)"; break;
+    case Bf16DotState::On:
+        bf16 = k.bf16DotTarget ? "AVX512-BF16 dot products, activations rounded to bf16 (RWKV_CPU_BF16_DOT=1)"
+                               : bf16 + " (AVX512-BF16 dot products need an AVX-512 target)";
+        break;
+    }
+    return std::string(k.target) + " target; bf16 prefill: " + bf16 + "; decode prefetch: " + k.prefetchHint + ", "
+        + std::to_string(k.groupPrefetchBytes / 1024) + " KiB ahead in 4-row groups, "
+        + std::to_string(k.rowPrefetchBytes / 1024) + " KiB in one-row streams";
 }
 
 std::unique_ptr<DeviceBuffer> CpuDevice::allocate(size_t bytes) { return std::make_unique<HostBuffer>(bytes); }

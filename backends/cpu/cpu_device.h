@@ -14,6 +14,9 @@ public:
     std::string name() const override;
     bool hostMemory() const override { return true; }
     int threads() const { return m_pool.size(); }
+    // The SIMD target in use and the kernels' main choices, for `rwkv-cli info` and `bench`:
+    // "AVX3 target; bf16 prefill: AVX512-BF16 dot products, …; decode prefetch: …".
+    static std::string kernelSummary();
 
     std::unique_ptr<DeviceBuffer> allocate(size_t bytes) override;
     void upload(const DTensor& dst, const void* host) override;

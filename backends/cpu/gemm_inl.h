@@ -17,6 +17,10 @@
 HWY_BEFORE_NAMESPACE();
 namespace rwkv::cpu::HWY_NAMESPACE {
 
+// Inputs of at most this many columns (the second matrix of each LoRA pair) take the GEMM's
+// outer-product form, which needs no horizontal sums; wider ones its dot-product tiles.
+constexpr size_t kSmallI = 128;
+
 // out[T,O] = in[T,I] · Wᵀ for T ≥ 4 input rows (any T is correct; fewer rows are faster
 // streamed); W is float, hwy::float16_t or hwy::bfloat16_t.
 template <typename W>

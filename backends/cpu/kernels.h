@@ -3,10 +3,18 @@
 #include "backends/cpu/thread_pool.h"
 #include "core/device.h"
 
+#include <cstddef>
+
 namespace rwkv::cpu {
 
-// Name of the SIMD target chosen at run time, e.g. "AVX2".
-const char* simdTargetName();
+// What the kernels of the SIMD target chosen at run time do (CpuDevice::kernelSummary).
+struct KernelChoices {
+    const char* target;   // e.g. "AVX2"
+    bool bf16DotTarget;   // may hand bf16 prefill to gemm_bf16.h
+    const char* prefetchHint;                    // of decode's software prefetch of weights
+    size_t groupPrefetchBytes, rowPrefetchBytes; // its distance in the 4-row and one-row loops
+};
+KernelChoices kernelChoices();
 
 void matmulKernel(ThreadPool& pool, const DTensor& out, const DTensor& in, const DTensor& weight);
 void groupNormKernel(const DTensor& out, const DTensor& in, const DTensor& w, const DTensor& b, int groupSize, float eps);

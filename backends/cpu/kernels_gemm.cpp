@@ -9,6 +9,7 @@
 //    sums would cost as much as the FMAs, so the weights are transposed into panels of
 //    consecutive outputs and each input element is broadcast against a panel row
 //    (outer-product form): no reductions at all.
+#include "backends/cpu/block_prefetcher.h"
 #include "backends/cpu/thread_pool.h"
 
 #include <algorithm>
@@ -19,7 +20,6 @@
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "backends/cpu/kernels_gemm.cpp"
 #include <hwy/foreach_target.h> // IWYU pragma: keep
-#include <hwy/cache_control.h>
 #include <hwy/highway.h>
 
 #include "backends/cpu/gemm_inl.h"
@@ -34,7 +34,6 @@ constexpr size_t kTileRows = kWideRegisterFile ? 6 : 3;
 // Outer-product tiles: kPanelRows input rows × kPanelVectors vectors of outputs.
 constexpr size_t kPanelRows = kWideRegisterFile ? 6 : 4;
 constexpr size_t kPanelVectors = kWideRegisterFile ? 4 : 2;
-constexpr size_t kSmallI = 128;
 // Columns up to this many are one block; longer rows are cut into near-equal blocks of
 // about kColumnBlock so kTileRows + 4 rows of a block (~30 KiB) stay in a 48 KiB L1.
 constexpr size_t kMaxUnblocked = 1024;
@@ -95,39 +94,6 @@ void widenRow(const W* src, float* dst, size_t n, size_t nPad)
     for (; i < n; ++i) dst[i] = scalarWidened(src + i);
     for (; i < nPad; ++i) dst[i] = 0.0f;
 }
-
-// Walks the cache lines of the next weight block (rows × one column segment), a few per
-// tile: the block is fetched from DRAM while this one is computed, instead of stalling the
-// widening pass (profiled on the 0.1B model: widening fell from ~15% to ~11% of tile time).
-class BlockPrefetcher {
-public:
-    void reset(const char* first, size_t rowStride, size_t segmentBytes, size_t rows, size_t calls)
-    {
-        m_row = first;
-        m_rowStride = rowStride;
-        m_segment = segmentBytes;
-        m_rowsLeft = rows;
-        m_offset = 0;
-        const size_t lines = rows * ((segmentBytes + 63) / 64);
-        m_perCall = calls == 0 ? lines : (lines + calls - 1) / calls;
-    }
-    void step()
-    {
-        for (size_t i = 0; i < m_perCall && m_rowsLeft > 0; ++i) {
-            hwy::Prefetch(m_row + m_offset);
-            m_offset += 64;
-            if (m_offset >= m_segment) {
-                m_offset = 0;
-                m_row += m_rowStride;
-                --m_rowsLeft;
-            }
-        }
-    }
-
-private:
-    const char* m_row = nullptr;
-    size_t m_rowStride = 0, m_segment = 0, m_rowsLeft = 0, m_offset = 0, m_perCall = 0;
-};
 
 // Rows [t0,t1) × outputs [o0,o1). x rows have stride xStride ≥ roundUp(I, lanes), zero-padded.
 template <typename W>

@@ -1,12 +1,16 @@
 // out[T,O] = in[T,I] · Wᵀ with W stored [O,I] in fp32, fp16 or bf16; fp32 accumulation.
 // Decode (small T) is bound by memory bandwidth: every weight row is streamed exactly once and
 // widened to fp32 in registers. Prefill is bound by FMA throughput: kernels_gemm.cpp.
-// Both are data-parallel over output rows (prefill also over T when O is small).
+// Both are data-parallel over output rows (prefill also over T when O is small). Prefill of
+// bf16 weights on AVX-512 targets may take the AVX512-BF16 dot products (opt-in, gemm_bf16.h).
+#include "backends/cpu/gemm_bf16.h"
 #include "backends/cpu/kernels.h"
 
 #include <algorithm>
 #include <cassert>
 #include <cstddef>
+#include <cstdint>
+#include <type_traits>
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "backends/cpu/kernels_matmul.cpp"
@@ -33,6 +37,9 @@ constexpr size_t kRowPrefetchBytes = 8 * 1024;
 constexpr size_t kMinRowStreamColumns = 256;
 // Smallest share of a decode matmul handed to one thread.
 constexpr size_t kMinChunkBytes = 32 * 1024;
+// vdpbf16ps is an AVX-512 instruction: narrower targets, also when forced on an AVX-512 CPU
+// (tests), keep their fp32 FMA prefill.
+constexpr bool kBf16DotTarget = HWY_ARCH_X86_64 && HWY_TARGET <= HWY_AVX3;
 
 // ---- decode --------------------------------------------------------------------------------
 
@@ -139,6 +146,13 @@ void matmulTyped(ThreadPool& pool, float* out, const float* in, const W* w, size
         });
         return;
     }
+    if constexpr (std::is_same_v<W, hwy::bfloat16_t> && kBf16DotTarget) {
+        // Not the narrow second LoRA matrices: the outer-product form needs no horizontal sums.
+        if (I > kSmallI && bf16DotEnabled()) {
+            gemmBf16Dot(pool, out, in, reinterpret_cast<const uint16_t*>(w), T, I, O);
+            return;
+        }
+    }
     gemm(pool, out, in, w, T, I, O);
 }
 
@@ -158,7 +172,10 @@ void matmulImpl(ThreadPool& pool, const DTensor& out, const DTensor& in, const D
     }
 }
 
-const char* targetName() { return hwy::TargetName(HWY_TARGET); }
+KernelChoices kernelChoices()
+{
+    return {hwy::TargetName(HWY_TARGET), kBf16DotTarget, kPrefetchOnceHint, kPrefetchBytes, kRowPrefetchBytes};
+}
 
 } // namespace rwkv::cpu::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();
@@ -167,9 +184,9 @@ HWY_AFTER_NAMESPACE();
 namespace rwkv::cpu {
 
 HWY_EXPORT(matmulImpl);
-HWY_EXPORT(targetName);
+HWY_EXPORT(kernelChoices);
 
-const char* simdTargetName() { return HWY_DYNAMIC_DISPATCH(targetName)(); }
+KernelChoices kernelChoices() { return HWY_DYNAMIC_DISPATCH(kernelChoices)(); }
 
 void matmulKernel(ThreadPool& pool, const DTensor& out, const DTensor& in, const DTensor& weight)
 {

@@ -97,8 +97,9 @@ int runBench(Args& args)
     const std::string name = std::string(generationId(c.generation)) + " L" + std::to_string(c.nLayer) + " C"
         + std::to_string(c.nEmbd) + " V" + std::to_string(c.vocab);
 
+    const std::optional<std::string> kernels = cpuKernelSummary(m);
     if (json) {
-        const nlohmann::json j = {{"model", name}, {"file", pathToUtf8(m.path)}, {"strategy", m.strategy.text()},
+        nlohmann::json j = {{"model", name}, {"file", pathToUtf8(m.path)}, {"strategy", m.strategy.text()},
                                   {"device", model.placement()}, {"prompt_tokens", promptTokens},
                                   {"gen_tokens", genTokens}, {"prefill_tokens_per_s", pp.mean},
                                   {"prefill_stddev", pp.stddev}, {"decode_tokens_per_s", tg.mean},
@@ -107,6 +108,7 @@ int runBench(Args& args)
                                   {"machine_read_gb_per_s", bandwidth}, {"machine_fma_gflops", fmaPeak},
                                   {"device_gb_per_s", gpu ? deviceGBs : bandwidth},
                                   {"decode_fraction_of_bandwidth_limit", bandwidthLimit > 0 ? tg.mean / bandwidthLimit : 0.0}};
+        if (kernels) j["cpu_kernels"] = *kernels;
         std::cout << j.dump() << "\n";
         return 0;
     }
@@ -124,6 +126,7 @@ int runBench(Args& args)
                 model.placement().c_str(), genTokens, tg.mean, tg.stddev, decodeGBs, roofline);
     std::printf("\nmachine: read bandwidth %.1f GB/s, FMA peak %.1f GFLOP/s (%d threads); %.1f MB of weights read per decoded token\n",
                 bandwidth, fmaPeak, pool.size(), bytesPerToken / 1e6);
+    if (kernels) std::printf("cpu kernels: %s\n", kernels->c_str());
     // GPU runs: "machine" above is the host; the device's own meter says what the model holds.
     if (const std::optional<MemoryInfo> mem = model.device().memoryInfo())
         std::printf("device memory: %.2f of %.2f GiB in use (%s)\n", double(mem->used) / double(1 << 30),

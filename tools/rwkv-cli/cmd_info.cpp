@@ -39,6 +39,7 @@ int runInfo(Args& args)
             {"fingerprint", fp}, {"tokenizer", m.tokenizer ? std::string(m.tokenizer->name()) : "none"},
             {"strategy", m.strategy.text()}, {"placement", m.model->placement()},
             {"weight_bytes", m.model->weightBytes()}};
+        if (const auto kernels = cpuKernelSummary(m)) j["cpu_kernels"] = *kernels;
         for (const auto& device : m.devices.devices)
             if (const auto mem = device->memoryInfo())
                 j["device_memory"].push_back(
@@ -60,6 +61,7 @@ int runInfo(Args& args)
     std::printf("fingerprint  %s\n", fp.c_str());
     std::printf("strategy     %s, %.1f MiB of weights\nplacement    %s\n", m.strategy.text().c_str(),
                 double(m.model->weightBytes()) / (1 << 20), m.model->placement().c_str());
+    if (const auto kernels = cpuKernelSummary(m)) std::printf("cpu kernels  %s\n", kernels->c_str());
     for (const auto& device : m.devices.devices)
         if (const auto mem = device->memoryInfo())
             std::printf("memory       %s: %s\n", device->name().c_str(), memoryText(*mem).c_str());

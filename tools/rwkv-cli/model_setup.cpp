@@ -1,5 +1,6 @@
 #include "tools/rwkv-cli/model_setup.h"
 
+#include "backends/cpu/cpu_device.h"
 #include "backends/registry.h"
 #include "backends/strategy_devices.h"
 #include "core/error.h"
@@ -61,6 +62,13 @@ State initialState(const LoadedModel& m, const std::optional<std::string>& state
 {
     if (!stateFile) return m.model->newState();
     return loadStateFile(pathFromUtf8(*stateFile), m.model->config(), m.model->fingerprint());
+}
+
+std::optional<std::string> cpuKernelSummary(const LoadedModel& m)
+{
+    for (const auto& device : m.devices.devices)
+        if (dynamic_cast<const cpu::CpuDevice*>(device.get())) return cpu::CpuDevice::kernelSummary();
+    return std::nullopt;
 }
 
 const Tokenizer& requireTokenizer(const LoadedModel& m)

@@ -29,6 +29,10 @@ LoadedModel loadModel(Args& args);
 // The model's initial state, or the state-tuning file's when stateFile is given (--state).
 State initialState(const LoadedModel& m, const std::optional<std::string>& stateFile);
 
+// CpuDevice::kernelSummary() when the model runs any layer on the CPU, else nullopt
+// (`info` and `bench` print it).
+std::optional<std::string> cpuKernelSummary(const LoadedModel& m);
+
 // The tokenizer or an Error(Unsupported) saying this model takes token ids only.
 const Tokenizer& requireTokenizer(const LoadedModel& m);
 
