@@ -90,6 +90,7 @@ ItemDelegate {
 
     Menu {
         id: menu
+        objectName: "conversationMenu"
         MenuItem {
             text: qsTr("Rename")
             onTriggered: item.startRename()
@@ -102,6 +103,7 @@ ItemDelegate {
 
     Dialog {
         id: deleteDialog
+        objectName: "deleteConversationDialog"
         parent: Overlay.overlay
         anchors.centerIn: parent
         width: 380

@@ -150,6 +150,7 @@ Pane {
         }
 
         Button {
+            objectName: "openDocumentViewButton"
             Layout.alignment: Qt.AlignHCenter
             Layout.margins: 16
             visible: view.app.documentId === 0 && !view.app.ingesting

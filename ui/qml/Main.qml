@@ -146,6 +146,7 @@ ApplicationWindow {
 
     FileDialog {
         id: documentDialog
+        objectName: "documentDialog"
         title: qsTr("Open a document")
         nameFilters: [qsTr("Documents (*.txt *.md *.markdown *.pdf)"), qsTr("All files (*)")]
         onAccepted: window.app.openDocument(selectedFile)

@@ -77,6 +77,7 @@ ColumnLayout {
             Accessible.name: qsTr("Model file")
         }
         Button {
+            objectName: "browseModelButton"
             text: qsTr("Browse…")
             onClicked: modelDialog.open()
         }
@@ -188,6 +189,7 @@ ColumnLayout {
 
     FileDialog {
         id: modelDialog
+        objectName: "modelDialog"
         title: qsTr("Open a model")
         nameFilters: [qsTr("RWKV models (*.pth *.st *.safetensors)"), qsTr("All files (*)")]
         onAccepted: page.path = decodeURIComponent(selectedFile.toString().replace(/^file:\/\//, ""))

@@ -86,6 +86,7 @@ Pane {
                 font.bold: true
             }
             ToolButton {
+                objectName: "openDocumentButton"
                 text: qsTr("Open…")
                 onClicked: sidebar.openDocumentRequested()
                 ToolTip.visible: hovered
@@ -137,6 +138,7 @@ Pane {
                 }
                 Menu {
                     id: documentMenu
+                    objectName: "documentMenu"
                     MenuItem {
                         text: qsTr("Delete document")
                         onTriggered: sidebar.app.deleteDocument(documentItem.documentId)

@@ -1,0 +1,223 @@
+// Every page, dialog and menu of the real window, opened the way a person opens it (shortcut,
+// button, right click) and closed again, with the file choosers included. Runs under Xvfb
+// (xcb) where available, like a desktop, and fails on any warning or error Qt or QML logs
+// except known-harmless platform noise: a QML module missing from the install
+// (ui/qml-modules.txt) shows up here as a warning, or as the crash it causes.
+// Screenshots go to build/screenshots/dialog-*.png and page-*.png.
+#include "support/app_harness.h"
+#include "support/test_support.h"
+
+#include <QFile>
+#include <QQuickItem>
+#include <QTemporaryDir>
+#include <QTest>
+
+using rwkv::test::RunningApp;
+
+namespace {
+
+constexpr int kModelTimeoutMs = 120'000;
+
+// Platform messages that say nothing about the app: no XDG runtime folder in CI, Xvfb's
+// missing extensions and fonts, fontconfig's cache.
+bool harmless(const QString& message)
+{
+    static const char* const kHarmless[] = {"XDG_RUNTIME_DIR", "runtime directory", "Fontconfig", "fontconfig",
+                                            "Xvfb", "XKEYBOARD", "xkbcommon"};
+    for (const char* text : kHarmless)
+        if (message.contains(QLatin1String(text))) return true;
+    return false;
+}
+
+} // namespace
+
+class TestAppDialogs : public QObject {
+    Q_OBJECT
+
+public:
+    static void initMain()
+    {
+        QQuickWindow::setGraphicsApi(QSGRendererInterface::Software);
+        useSystemStyle();
+    }
+
+private:
+    QTemporaryDir m_dir;
+    RunningApp m_app;
+
+    // The object named `name`, also inside list delegates (visual children of their view only).
+    QObject* object(const char* name) const
+    {
+        const QString wanted = QString::fromLatin1(name);
+        if (QObject* found = m_app.window->findChild<QObject*>(wanted)) return found;
+        QList<QQuickItem*> items{m_app.window->contentItem()};
+        while (!items.isEmpty()) {
+            QQuickItem* item = items.takeFirst();
+            if (QObject* found = item->findChild<QObject*>(wanted, Qt::FindDirectChildrenOnly)) return found;
+            items.append(item->childItems());
+        }
+        return nullptr;
+    }
+
+    // Clicks the middle of the item named `name`.
+    void click(const char* name, Qt::MouseButton button = Qt::LeftButton)
+    {
+        QQuickItem* target = rwkv::test::findItem(m_app, name);
+        QVERIFY2(target && target->isVisible(), name);
+        const QPointF centre = target->mapToScene(QPointF(target->width() / 2, target->height() / 2));
+        QTest::mouseClick(m_app.window, button, {}, centre.toPoint());
+    }
+
+    // The file dialog `name` is open and shown, with Qt's own chooser on screen; then Escape closes it.
+    void checkFileDialog(const char* name, const char* screenshot = nullptr)
+    {
+        QObject* dialog = object(name);
+        QVERIFY2(dialog, name);
+        QTRY_VERIFY2(dialog->property("visible").toBool(), name);
+        const auto shown = [this] {
+            for (QObject* o : m_app.window->findChildren<QObject*>())
+                if (o->inherits("QQuickFileDialogImpl") && o->property("opened").toBool())
+                    return true;
+            return false;
+        };
+        QTRY_VERIFY2(shown(), name);
+        if (screenshot) QVERIFY(rwkv::test::saveScreenshot(m_app, screenshot));
+        QTest::keyClick(m_app.window, Qt::Key_Escape);
+        QTRY_VERIFY2(!dialog->property("visible").toBool(), name);
+        QTRY_VERIFY2(!shown(), name);
+    }
+
+    // The popup (Dialog, Menu) named `name` opens, then Escape closes it.
+    void checkPopup(const char* name, const char* screenshot = nullptr)
+    {
+        QObject* popup = object(name);
+        QVERIFY2(popup, name);
+        QTRY_VERIFY2(popup->property("opened").toBool(), name);
+        if (screenshot) QVERIFY(rwkv::test::saveScreenshot(m_app, screenshot));
+        QTest::keyClick(m_app.window, Qt::Key_Escape);
+        QTRY_VERIFY2(!popup->property("visible").toBool(), name);
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        rwkv::test::recordMessages([](const QString& m) { return !harmless(m); });
+        m_app = rwkv::test::launchApp(m_dir.path());
+        QVERIFY(m_app.window);
+        m_app.window->requestActivate();
+        QVERIFY(QTest::qWaitForWindowActive(m_app.window));
+        QTRY_VERIFY_WITH_TIMEOUT(m_app.controller->modelReady(), kModelTimeoutMs);
+        QTRY_VERIFY_WITH_TIMEOUT(!m_app.controller->busy(), kModelTimeoutMs);
+    }
+
+    // Every test: not one warning or error logged.
+    void cleanup()
+    {
+        const QStringList messages = rwkv::test::takeRecordedMessages();
+        QVERIFY2(messages.isEmpty(), qPrintable(messages.join(u'\n')));
+    }
+
+    void cleanupTestCase()
+    {
+        m_app.engine.reset();  // the window before the controller it shows
+        m_app.controller.reset();
+    }
+
+    void chatPage()
+    {
+        m_app.controller->setChatSettings({{QStringLiteral("temperature"), 0}});
+        m_app.controller->send(QStringLiteral("Hello!"));
+        QTRY_VERIFY_WITH_TIMEOUT(m_app.controller->conversationId() > 0 && !m_app.controller->busy(), kModelTimeoutMs);
+        QVERIFY(rwkv::test::saveScreenshot(m_app, "page-chat.png"));
+        // Ctrl+M hides the meters and shows them again.
+        QQuickItem* meters = rwkv::test::findItem(m_app, "metersPanel");
+        QTest::keyClick(m_app.window, Qt::Key_M, Qt::ControlModifier);
+        QTRY_VERIFY(!meters->isVisible());
+        QTest::keyClick(m_app.window, Qt::Key_M, Qt::ControlModifier);
+        QTRY_VERIFY(meters->isVisible());
+    }
+
+    void openDocumentByShortcut()
+    {
+        QTest::keyClick(m_app.window, Qt::Key_O, Qt::ControlModifier);
+        checkFileDialog("documentDialog", "dialog-open-document.png");
+    }
+
+    void openDocumentFromTheSidebar()
+    {
+        click("openDocumentButton");
+        checkFileDialog("documentDialog");
+    }
+
+    void conversationMenuAndDeleteDialog()
+    {
+        QObject* menu = object("conversationMenu");
+        QVERIFY(menu);
+        QQuickItem* row = qobject_cast<QQuickItem*>(menu->parent());
+        QVERIFY(row && row->isVisible());
+        const QPointF centre = row->mapToScene(QPointF(row->width() / 2, row->height() / 2));
+        QTest::mouseClick(m_app.window, Qt::RightButton, {}, centre.toPoint());
+        checkPopup("conversationMenu", "dialog-conversation-menu.png");
+        // Its "Delete…" item asks first; Escape keeps the conversation.
+        QTest::mouseClick(m_app.window, Qt::RightButton, {}, centre.toPoint());
+        QTRY_VERIFY(menu->property("opened").toBool());
+        QQuickItem* deleteItem = nullptr;
+        QVERIFY(QMetaObject::invokeMethod(menu, "itemAt", Q_RETURN_ARG(QQuickItem*, deleteItem), Q_ARG(int, 1)));
+        QVERIFY(deleteItem && deleteItem->property("text").toString().startsWith(QStringLiteral("Delete")));
+        QTRY_VERIFY(deleteItem->isVisible() && deleteItem->height() > 0);
+        QTest::mouseClick(m_app.window, Qt::LeftButton, {},
+                          deleteItem->mapToScene(QPointF(deleteItem->width() / 2, deleteItem->height() / 2)).toPoint());
+        checkPopup("deleteConversationDialog", "dialog-delete-conversation.png");
+        QCOMPARE(m_app.controller->conversationList()->rowCount(), 1);
+    }
+
+    void settingsPagesAndModelChooser()
+    {
+        QObject* settings = object("settingsDialog");
+        QVERIFY(settings);
+        QTest::keyClick(m_app.window, Qt::Key_Comma, Qt::ControlModifier);
+        QTRY_VERIFY(settings->property("opened").toBool());
+        QVERIFY(rwkv::test::saveScreenshot(m_app, "page-settings-model.png"));
+        click("browseModelButton");
+        checkFileDialog("modelDialog", "dialog-open-model.png");
+        QVERIFY(settings->property("opened").toBool());
+        settings->setProperty("currentTab", 1);
+        QVERIFY(rwkv::test::saveScreenshot(m_app, "page-settings-chat.png"));
+        settings->setProperty("currentTab", 2);
+        QVERIFY(rwkv::test::saveScreenshot(m_app, "page-settings-api.png"));
+        QTest::keyClick(m_app.window, Qt::Key_Escape);
+        QTRY_VERIFY(!settings->property("visible").toBool());
+    }
+
+    void documentPageAndItsMenu()
+    {
+        QFile text(m_dir.filePath(QStringLiteral("notes.txt")));
+        QVERIFY(text.open(QIODevice::WriteOnly));
+        text.write("Fimcys Triste works as a shepherd. Lamquyr Jikeath owns a pink canoe.\n");
+        text.close();
+        m_app.controller->openDocument(QUrl::fromLocalFile(text.fileName()));
+        QTRY_VERIFY_WITH_TIMEOUT(m_app.controller->documentId() > 0 && !m_app.controller->busy(), kModelTimeoutMs);
+        QCOMPARE(m_app.controller->view(), QStringLiteral("document"));
+        QVERIFY(rwkv::test::saveScreenshot(m_app, "page-document.png"));
+
+        QObject* menu = object("documentMenu");
+        QVERIFY(menu);
+        QQuickItem* row = qobject_cast<QQuickItem*>(menu->parent());
+        QVERIFY(row && row->isVisible());
+        QTest::mouseClick(m_app.window, Qt::RightButton, {}, row->mapToScene(QPointF(row->width() / 2, row->height() / 2)).toPoint());
+        checkPopup("documentMenu");
+
+        m_app.controller->deleteDocument(m_app.controller->documentId());
+        QTRY_COMPARE(m_app.controller->documents()->rowCount(), 0);
+        // A document that cannot be read leaves the empty document page with its own Open… button.
+        m_app.controller->openDocument(QUrl::fromLocalFile(m_dir.filePath(QStringLiteral("missing.txt"))));
+        QTRY_VERIFY(!m_app.controller->busy() && !m_app.controller->errorText().isEmpty());
+        QCOMPARE(m_app.controller->view(), QStringLiteral("document"));
+        click("openDocumentViewButton");
+        checkFileDialog("documentDialog");
+    }
+};
+
+QTEST_MAIN(TestAppDialogs)
+#include "test_app_dialogs.moc"
