@@ -52,6 +52,7 @@ class AppController : public QObject {
     Q_PROPERTY(QVariantMap model READ model NOTIFY modelChanged)
     Q_PROPERTY(double modelLoadProgress READ modelLoadProgress NOTIFY modelLoadProgressChanged)
     Q_PROPERTY(QVariantMap modelChoice READ modelChoice NOTIFY modelChoiceChanged)
+    Q_PROPERTY(QString modelError READ modelError NOTIFY errorChanged)
     Q_PROPERTY(QStringList recentModels READ recentModels NOTIFY modelChoiceChanged)
     Q_PROPERTY(qint64 documentId READ documentId NOTIFY documentChanged)
     Q_PROPERTY(QString documentName READ documentName NOTIFY documentChanged)
@@ -98,6 +99,8 @@ public:
     QVariantMap model() const { return m_model; }
     double modelLoadProgress() const { return m_modelLoadProgress; }
     QVariantMap modelChoice() const;
+    // Why the last model load failed (and which model still runs); empty after a good load.
+    QString modelError() const { return m_modelError; }
     QStringList recentModels() const { return m_settings.recentModels(); }
     qint64 documentId() const { return m_documentId; }
     QString documentName() const { return m_documents.nameOf(m_documentId); }
@@ -204,6 +207,8 @@ private:
     QVariantMap m_chatSettings;
     QVariantMap m_lastTurn;
     QVariantMap m_model;
+    QVariantMap m_replacedModel;  // the model a load in progress replaces
+    QString m_modelError;
     QVariantMap m_pendingModelChoice;  // path, deviceId, precision, threads of the load in progress
     double m_modelLoadProgress = 0;
     qint64 m_documentId = 0;

@@ -16,7 +16,9 @@ void AppController::loadModel(const QString& pathOrUrl, const QString& deviceId,
                             {QStringLiteral("precision"), precision},
                             {QStringLiteral("threads"), threads},
                             {QStringLiteral("strategy"), customStrategy.trimmed()}};
-    m_model.clear();
+    // Shown as loading until it loads; a failed load brings this one back (modelKept).
+    if (modelReady()) m_replacedModel = std::exchange(m_model, {});
+    dismissError();
     m_meters.setModelSizes(0, 0);
     m_modelLoadProgress = 0;
     emit modelChanged();

@@ -64,8 +64,7 @@ private:
     {
         QQuickItem* target = rwkv::test::findItem(m_app, name);
         QVERIFY2(target && target->isVisible(), name);
-        const QPointF centre = target->mapToScene(QPointF(target->width() / 2, target->height() / 2));
-        QTest::mouseClick(m_app.window, button, {}, centre.toPoint());
+        rwkv::test::clickItem(m_app, target, button);
     }
 
     // The file dialog `name` is open and shown, with Qt's own chooser on screen; then Escape closes it.
@@ -156,18 +155,16 @@ private slots:
         QVERIFY(menu);
         QQuickItem* row = qobject_cast<QQuickItem*>(menu->parent());
         QVERIFY(row && row->isVisible());
-        const QPointF centre = row->mapToScene(QPointF(row->width() / 2, row->height() / 2));
-        QTest::mouseClick(m_app.window, Qt::RightButton, {}, centre.toPoint());
+        rwkv::test::clickItem(m_app, row, Qt::RightButton);
         checkPopup("conversationMenu", "dialog-conversation-menu.png");
         // Its "Delete…" item asks first; Escape keeps the conversation.
-        QTest::mouseClick(m_app.window, Qt::RightButton, {}, centre.toPoint());
+        rwkv::test::clickItem(m_app, row, Qt::RightButton);
         QTRY_VERIFY(menu->property("opened").toBool());
         QQuickItem* deleteItem = nullptr;
         QVERIFY(QMetaObject::invokeMethod(menu, "itemAt", Q_RETURN_ARG(QQuickItem*, deleteItem), Q_ARG(int, 1)));
         QVERIFY(deleteItem && deleteItem->property("text").toString().startsWith(QStringLiteral("Delete")));
         QTRY_VERIFY(deleteItem->isVisible() && deleteItem->height() > 0);
-        QTest::mouseClick(m_app.window, Qt::LeftButton, {},
-                          deleteItem->mapToScene(QPointF(deleteItem->width() / 2, deleteItem->height() / 2)).toPoint());
+        rwkv::test::clickItem(m_app, deleteItem);
         checkPopup("deleteConversationDialog", "dialog-delete-conversation.png");
         QCOMPARE(m_app.controller->conversationList()->rowCount(), 1);
     }
@@ -205,7 +202,7 @@ private slots:
         QVERIFY(menu);
         QQuickItem* row = qobject_cast<QQuickItem*>(menu->parent());
         QVERIFY(row && row->isVisible());
-        QTest::mouseClick(m_app.window, Qt::RightButton, {}, row->mapToScene(QPointF(row->width() / 2, row->height() / 2)).toPoint());
+        rwkv::test::clickItem(m_app, row, Qt::RightButton);
         checkPopup("documentMenu");
 
         m_app.controller->deleteDocument(m_app.controller->documentId());

@@ -2,7 +2,8 @@
 // sending a message streams tokens into the chat, the meters move, the turn is in the database;
 // regenerate, edit-and-resend, branch switching and Stop; a second app on the same database
 // reopens the conversation from its snapshot without replaying it; documents show reading
-// progress and answer questions. Screenshots of the main screens go to build/screenshots/.
+// progress and answer questions; a failed model load keeps the model that ran. Screenshots of
+// the main screens go to build/screenshots/.
 #include "core/prompt_format.h"
 #include "core/store/store.h"
 #include "core/tokenizer/tokenizer_factory.h"
@@ -249,7 +250,7 @@ private slots:
         QTRY_COMPARE(list->rowCount(), 1);
         QCOMPARE(app.controller->conversationId(), m_conversation);
 
-        // A file that is not a model: an error to read, no model, and the last good choice kept.
+        // A file that is not a model: an error to read, the model kept, and the last good choice kept.
         const QString bad = m_dir.filePath(QStringLiteral("not-a-model.pth"));
         QFile file(bad);
         QVERIFY(file.open(QIODevice::WriteOnly));
@@ -258,7 +259,7 @@ private slots:
         app.controller->loadModel(bad, QStringLiteral("cpu"), QStringLiteral("fp32"), 0);
         QTRY_VERIFY_WITH_TIMEOUT(!app.controller->errorText().isEmpty(), kReplyTimeoutMs);
         QVERIFY(app.controller->errorText().contains(QStringLiteral("not-a-model.pth")));
-        QVERIFY(!app.controller->modelReady());
+        QVERIFY(app.controller->modelReady());
         QVERIFY(app.controller->modelChoice().value(QStringLiteral("path")).toString().endsWith(QStringLiteral(".pth")));
         QVERIFY(!app.controller->modelChoice().value(QStringLiteral("path")).toString().contains(QStringLiteral("not-a-model")));
         screenshot(app, "error.png");
@@ -379,6 +380,70 @@ private slots:
             QVERIFY(QColor(image.pixel(120, 600)).lightnessF() < 0.5);
         }
         QGuiApplication::setPalette(light);
+    }
+
+    // A load that fails leaves the model that ran before it loaded, working and shown as loaded,
+    // whether the new file is refused before the old model is freed (a text file) or after (a
+    // layer split past the model's layers); the settings' "Demo model" then loads it again.
+    void failedLoadKeepsTheWorkingModel()
+    {
+        RunningApp app = launch();
+        QTRY_VERIFY_WITH_TIMEOUT(app.controller->modelReady(), kModelTimeoutMs);
+        QTRY_VERIFY(!app.controller->busy());
+        app.controller->setChatSettings({{QStringLiteral("temperature"), 0}});
+        const QVariantMap before = app.controller->model();
+        const QString name = before.value(QStringLiteral("name")).toString();
+        QVERIFY(name.startsWith(QStringLiteral("rwkv7-demo")));
+        QFile text(m_dir.filePath(QStringLiteral("notes-not-a-model.txt")));
+        QVERIFY(text.open(QIODevice::WriteOnly));
+        text.write("Shopping list: eggs, flour, milk.\n");
+        text.close();
+        QSignalSpy finished(app.controller.get(), &AppController::replyFinished);
+
+        const struct {
+            QString path, strategy, reason;
+        } failures[] = {
+            {text.fileName(), QString(), QStringLiteral("notes-not-a-model.txt")},
+            {app.controller->defaultModelPath(), QStringLiteral("cpu fp32 *100 -> cpu bf16"), QStringLiteral("8 layers")},
+        };
+        int turns = 0;
+        for (const auto& failure : failures) {
+            app.controller->loadModel(failure.path, QStringLiteral("cpu"), QStringLiteral("fp32"), 0, failure.strategy);
+            QTRY_VERIFY_WITH_TIMEOUT(!app.controller->busy(), kModelTimeoutMs);
+            const QString error = app.controller->errorText();
+            QVERIFY2(error.contains(failure.reason) && error.contains(QStringLiteral("Still using ") + name), qPrintable(error));
+            QCOMPARE(app.controller->modelError(), error);
+            QVERIFY(app.controller->modelReady());
+            QCOMPARE(app.controller->model().value(QStringLiteral("path")), before.value(QStringLiteral("path")));
+            QCOMPARE(app.controller->model().value(QStringLiteral("strategy")), before.value(QStringLiteral("strategy")));
+            QVERIFY(item(app, "modelLabel")->property("text").toString().startsWith(name));
+            QCOMPARE(app.controller->modelChoice().value(QStringLiteral("path")), before.value(QStringLiteral("path")));
+            // and it still answers.
+            app.controller->newConversation();
+            app.controller->send(QStringLiteral("What is 7 + 5?"));
+            waitForReply(app, finished, ++turns);
+            QCOMPARE(rows(app).size(), 2);
+            QCOMPARE(rows(app)[1].text, QStringLiteral(" 7 + 5 = 12."));
+        }
+
+        // The settings show the error next to the model (until dismissed or the next message);
+        // "Demo model" loads the demo model again.
+        app.controller->loadModel(text.fileName(), QStringLiteral("cpu"), QStringLiteral("fp32"), 0);
+        QTRY_VERIFY_WITH_TIMEOUT(!app.controller->busy() && !app.controller->modelError().isEmpty(), kModelTimeoutMs);
+        QObject* dialog = app.window->findChild<QObject*>(QStringLiteral("settingsDialog"));
+        QVERIFY(dialog);
+        QTest::keyClick(app.window, Qt::Key_Comma, Qt::ControlModifier);
+        QTRY_VERIFY(dialog->property("opened").toBool());
+        QTRY_VERIFY(item(app, "modelError")->isVisible());
+        screenshot(app, "settings-model-error.png");
+        QSignalSpy loaded(app.controller.get(), &AppController::modelChanged);
+        rwkv::test::clickItem(app, item(app, "demoModelButton"));
+        QTRY_VERIFY(app.controller->modelLoading());
+        QTRY_VERIFY_WITH_TIMEOUT(app.controller->modelReady() && !app.controller->busy(), kModelTimeoutMs);
+        QVERIFY(loaded.count() >= 2);  // unloaded for the load, then loaded
+        QCOMPARE(app.controller->model().value(QStringLiteral("path")), before.value(QStringLiteral("path")));
+        QVERIFY(app.controller->errorText().isEmpty());
+        QVERIFY(!item(app, "modelError")->isVisible());
     }
 };
 

@@ -40,6 +40,12 @@ QQuickItem* findItem(const RunningApp& app, const char* objectName)
     return app.window->findChild<QQuickItem*>(QString::fromLatin1(objectName));
 }
 
+void clickItem(const RunningApp& app, const QQuickItem* item, Qt::MouseButton button)
+{
+    const QPointF centre = item->mapToScene(QPointF(item->width() / 2, item->height() / 2));
+    QTest::mouseClick(app.window, button, {}, centre.toPoint());
+}
+
 bool saveScreenshot(const RunningApp& app, const char* name, const QRectF& crop)
 {
     QTest::qWait(150);  // let the scene settle (scroll positions, text layout)

@@ -27,6 +27,9 @@ RunningApp launchApp(const QString& dir, QSize size = QSize(1280, 800));
 // The window's item named `objectName`, or null.
 QQuickItem* findItem(const RunningApp& app, const char* objectName);
 
+// Clicks the middle of `item` in the window, as a mouse would.
+void clickItem(const RunningApp& app, const QQuickItem* item, Qt::MouseButton button = Qt::LeftButton);
+
 // Saves the window (or `crop` of it) as build/screenshots/<name>; false if that failed.
 bool saveScreenshot(const RunningApp& app, const char* name, const QRectF& crop = {});
 

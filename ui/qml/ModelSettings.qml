@@ -82,10 +82,15 @@ ColumnLayout {
             onClicked: modelDialog.open()
         }
         Button {
+            objectName: "demoModelButton"
             text: qsTr("Demo model")
-            onClicked: page.path = page.app.defaultModelPath()
+            enabled: !page.app.modelLoading
+            onClicked: {
+                page.path = page.app.defaultModelPath()
+                page.app.loadModel(page.path, page.deviceId, page.precision, page.threads, page.customStrategy)
+            }
             ToolTip.visible: hovered
-            ToolTip.text: qsTr("The tiny RWKV-7 model bundled with the app")
+            ToolTip.text: qsTr("Load the tiny RWKV-7 model bundled with the app")
         }
     }
     ComboBox {
@@ -185,6 +190,13 @@ ColumnLayout {
             value: page.app.modelLoadProgress
             Accessible.name: qsTr("Model loading progress")
         }
+    }
+
+    ErrorBanner {
+        objectName: "modelError"
+        Layout.fillWidth: true
+        text: page.app.modelError
+        onDismissed: page.app.dismissError()
     }
 
     FileDialog {

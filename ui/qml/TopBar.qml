@@ -34,6 +34,7 @@ ToolBar {
 
         Label {
             id: modelLabel
+            objectName: "modelLabel"
             Layout.fillWidth: !bar.app.modelLoading
             elide: Text.ElideRight
             text: bar.app.modelReady
