@@ -10,10 +10,15 @@ ApplicationWindow {
 
     required property var app
 
-    width: 1180
-    height: 760
-    minimumWidth: 760
-    minimumHeight: 480
+    // The screen's room (without panels where the desktop says so): the window opens at most
+    // 90% of it; narrow windows fold the side panels away (see below).
+    readonly property int roomWidth: Math.min(Screen.width, Screen.desktopAvailableWidth)
+    readonly property int roomHeight: Math.min(Screen.height, Screen.desktopAvailableHeight)
+
+    width: Math.max(minimumWidth, Math.min(1180, Math.round(roomWidth * 0.9)))
+    height: Math.max(minimumHeight, Math.min(760, Math.round(roomHeight * 0.9)))
+    minimumWidth: 480
+    minimumHeight: 360
     visible: true
     title: (app.conversationTitle.length > 0 && app.view === "chat" ? app.conversationTitle + " — " : "") + "RWKV Desktop"
 
@@ -47,6 +52,15 @@ ApplicationWindow {
         colorGroup: SystemPalette.Disabled
     }
 
+    // Below these widths the meters, then the sidebar, fold away, and come back when the window
+    // widens again; the toolbar's buttons (Ctrl+M, Ctrl+B) still show them on demand.
+    readonly property bool narrow: width < 940
+    readonly property bool veryNarrow: width < 620
+    property bool metersOpen: !narrow
+    property bool sidebarOpen: !veryNarrow
+    onNarrowChanged: metersOpen = !narrow
+    onVeryNarrowChanged: sidebarOpen = !veryNarrow
+
     function openSettings(tab) {
         settingsDialog.currentTab = tab
         settingsDialog.open()
@@ -54,9 +68,11 @@ ApplicationWindow {
 
     header: TopBar {
         app: window.app
-        metersVisible: metersPanel.visible
+        metersVisible: window.metersOpen
+        sidebarVisible: window.sidebarOpen
         onSettingsRequested: window.openSettings(0)
-        onMetersToggled: metersPanel.visible = !metersPanel.visible
+        onMetersToggled: window.metersOpen = !window.metersOpen
+        onSidebarToggled: window.sidebarOpen = !window.sidebarOpen
     }
 
     SplitView {
@@ -65,8 +81,10 @@ ApplicationWindow {
 
         Sidebar {
             id: sidebar
+            objectName: "sidebar"
             app: window.app
-            SplitView.preferredWidth: 260
+            visible: window.sidebarOpen
+            SplitView.preferredWidth: window.narrow ? 210 : 260
             SplitView.minimumWidth: 190
             onOpenDocumentRequested: documentDialog.open()
         }
@@ -104,6 +122,7 @@ ApplicationWindow {
             id: metersPanel
             objectName: "metersPanel"
             app: window.app
+            visible: window.metersOpen
             SplitView.preferredWidth: 250
             SplitView.minimumWidth: 210
         }
@@ -190,7 +209,11 @@ ApplicationWindow {
     }
     Shortcut {
         sequence: "Ctrl+M"
-        onActivated: metersPanel.visible = !metersPanel.visible
+        onActivated: window.metersOpen = !window.metersOpen
+    }
+    Shortcut {
+        sequence: "Ctrl+B"
+        onActivated: window.sidebarOpen = !window.sidebarOpen
     }
     Shortcut {
         sequence: "Ctrl+Shift+C"
@@ -198,12 +221,13 @@ ApplicationWindow {
     }
 
     Component.onCompleted: {
+        // The last geometry, shrunk to this screen (it may be smaller than the one it was saved on).
         const g = app.windowGeometry
         if (g.width >= minimumWidth && g.height >= minimumHeight) {
             x = g.x
             y = g.y
-            width = g.width
-            height = g.height
+            width = Math.max(minimumWidth, Math.min(g.width, roomWidth))
+            height = Math.max(minimumHeight, Math.min(g.height, roomHeight))
         }
         chatView.focusComposer()
     }

@@ -8,9 +8,11 @@ ToolBar {
 
     required property var app
     property bool metersVisible: true
+    property bool sidebarVisible: true
 
     signal settingsRequested
     signal metersToggled
+    signal sidebarToggled
 
     RowLayout {
         anchors.fill: parent
@@ -18,7 +20,18 @@ ToolBar {
         anchors.rightMargin: 6
         spacing: 10
 
+        ToolButton {
+            objectName: "sidebarButton"
+            text: qsTr("Chats")
+            checkable: true
+            checked: bar.sidebarVisible
+            onClicked: bar.sidebarToggled()
+            ToolTip.visible: hovered
+            ToolTip.text: qsTr("Show or hide the conversations and documents (Ctrl+B)")
+            Accessible.name: qsTr("Show or hide the conversations and documents")
+        }
         Label {
+            visible: bar.width >= 720
             text: "RWKV Desktop"
             font.bold: true
             font.pixelSize: 15
