@@ -90,7 +90,8 @@ void AppController::connectWorker()
                    {QStringLiteral("tokenizer"), info.tokenizer},
                    {QStringLiteral("weightBytes"), double(info.weightBytes)},
                    {QStringLiteral("stateBytes"), double(info.stateBytes)},
-                   {QStringLiteral("loadNs"), double(info.loadNs)}};
+                   {QStringLiteral("loadNs"), double(info.loadNs)},
+                   {QStringLiteral("demo"), QFileInfo(info.path) == QFileInfo(defaultModelPath())}};
         // Remembered only once it loaded, so a bad choice is not retried at the next start.
         const QVariantMap& c = m_pendingModelChoice;
         m_settings.setModel(info.path, c.value(QStringLiteral("deviceId")).toString(),

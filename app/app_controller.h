@@ -140,6 +140,8 @@ public:
     Q_INVOKABLE void showDocument(qint64 id);
     Q_INVOKABLE void deleteDocument(qint64 id);
     Q_INVOKABLE void ask(const QString& question);
+    // Asks the question of the answer at `row` again; the new answer replaces that pair.
+    Q_INVOKABLE void regenerateAnswer(int row);
     Q_INVOKABLE void showChat();
 
     // The local OpenAI-compatible API server on the loaded model (loopback, port 1024–65535).

@@ -103,4 +103,14 @@ void AppController::ask(const QString& question)
     });
 }
 
+void AppController::regenerateAnswer(int row)
+{
+    QList<MessageRow> rows = m_answers.rows();
+    if (generating() || row < 1 || row >= rows.size() || rows[row].author == u"user" || rows[row].streaming) return;
+    const QString question = rows[row - 1].text;
+    rows.remove(row - 1, 2);
+    m_answers.setMessages(rows);
+    ask(question);
+}
+
 void AppController::showChat() { setView(QStringLiteral("chat")); }

@@ -8,6 +8,9 @@
 #include "support/test_support.h"
 
 #include <QFile>
+#include <QImage>
+
+#include <cmath>
 #include <QQuickItem>
 #include <QTemporaryDir>
 #include <QTest>
@@ -29,6 +32,27 @@ bool harmless(const QString& message)
     return false;
 }
 
+// WCAG's contrast ratio between the darkest and the lightest pixel of `area`: for a text
+// button, its text colour (the core of the glyphs) against its background.
+double contrastIn(const QImage& image, const QRect& area)
+{
+    const auto luminance = [](QRgb rgb) {
+        const auto channel = [](int v) {
+            const double c = v / 255.0;
+            return c <= 0.04045 ? c / 12.92 : std::pow((c + 0.055) / 1.055, 2.4);
+        };
+        return 0.2126 * channel(qRed(rgb)) + 0.7152 * channel(qGreen(rgb)) + 0.0722 * channel(qBlue(rgb));
+    };
+    double darkest = 1, lightest = 0;
+    for (int y = area.top(); y <= area.bottom(); ++y)
+        for (int x = area.left(); x <= area.right(); ++x) {
+            const double l = luminance(image.pixel(x, y));
+            darkest = std::min(darkest, l);
+            lightest = std::max(lightest, l);
+        }
+    return (lightest + 0.05) / (darkest + 0.05);
+}
+
 } // namespace
 
 class TestAppDialogs : public QObject {
@@ -45,7 +69,8 @@ private:
     QTemporaryDir m_dir;
     RunningApp m_app;
 
-    // The object named `name`, also inside list delegates (visual children of their view only).
+    // The object named `name`, also inside list delegates (visual children of their view
+    // only); of items, the first visible one.
     QObject* object(const char* name) const
     {
         const QString wanted = QString::fromLatin1(name);
@@ -53,7 +78,9 @@ private:
         QList<QQuickItem*> items{m_app.window->contentItem()};
         while (!items.isEmpty()) {
             QQuickItem* item = items.takeFirst();
-            if (QObject* found = item->findChild<QObject*>(wanted, Qt::FindDirectChildrenOnly)) return found;
+            if (item->objectName() == wanted && item->isVisible()) return item;
+            if (QObject* found = item->findChild<QObject*>(wanted, Qt::FindDirectChildrenOnly))
+                if (!found->isQuickItemType()) return found;
             items.append(item->childItems());
         }
         return nullptr;
@@ -125,10 +152,24 @@ private slots:
 
     void chatPage()
     {
+        // The first screen says the demo model is a toy and where real models come from.
+        QQuickItem* notice = rwkv::test::findItem(m_app, "demoNotice");
+        QVERIFY(notice && notice->isVisible());
+        QVERIFY(notice->property("text").toString().contains(QStringLiteral("https://huggingface.co/BlinkDL")));
+        QVERIFY(rwkv::test::saveScreenshot(m_app, "page-chat-empty.png"));
         m_app.controller->setChatSettings({{QStringLiteral("temperature"), 0}});
         m_app.controller->send(QStringLiteral("Hello!"));
         QTRY_VERIFY_WITH_TIMEOUT(m_app.controller->conversationId() > 0 && !m_app.controller->busy(), kModelTimeoutMs);
         QVERIFY(rwkv::test::saveScreenshot(m_app, "page-chat.png"));
+        // The reply's link-style buttons (not hovered) meet WCAG AA: 4.5:1 for their text.
+        for (const char* name : {"copyButton", "regenerateButton"}) {
+            auto* button = qobject_cast<QQuickItem*>(object(name));
+            QVERIFY(button && button->isVisible());
+            QTest::mouseMove(m_app.window, QPoint(m_app.window->width() - 5, m_app.window->height() / 2));
+            const QRect area = button->mapRectToScene(button->boundingRect()).toAlignedRect().adjusted(2, 2, -2, -2);
+            const double ratio = contrastIn(m_app.window->grabWindow(), area);
+            QVERIFY2(ratio >= 4.5, qPrintable(QStringLiteral("%1: %2:1").arg(QLatin1String(name)).arg(ratio)));
+        }
         // Ctrl+M hides the meters and shows them again.
         QQuickItem* meters = rwkv::test::findItem(m_app, "metersPanel");
         QTest::keyClick(m_app.window, Qt::Key_M, Qt::ControlModifier);

@@ -10,6 +10,7 @@
 #include "support/app_harness.h"
 #include "support/test_support.h"
 
+#include <QClipboard>
 #include <QDir>
 #include <QFile>
 #include <QPalette>
@@ -329,6 +330,26 @@ private slots:
         waitForReply(app, finished, 2);
         QCOMPARE(app.controller->answers()->rowCount(), 4);
         screenshot(app, "document-answers.png");
+
+        // Answers have Copy and Regenerate like chat replies; Regenerate asks the question again.
+        QObject* list = item(app, "answerList");
+        const auto button = [&](int row, const char* name) -> QQuickItem* {
+            QQuickItem* delegate = nullptr;
+            QMetaObject::invokeMethod(list, "itemAtIndex", Q_RETURN_ARG(QQuickItem*, delegate), Q_ARG(int, row));
+            return delegate ? delegate->findChild<QQuickItem*>(QString::fromLatin1(name)) : nullptr;
+        };
+        QVERIFY(button(1, "copyButton") && button(1, "copyButton")->isVisible());
+        QVERIFY(!button(0, "copyButton")->isVisible());  // not on the questions
+        rwkv::test::clickItem(app, button(1, "copyButton"));
+        QTRY_COMPARE(QGuiApplication::clipboard()->text(), answer);
+        QVERIFY(button(1, "regenerateButton")->isVisible());
+        rwkv::test::clickItem(app, button(1, "regenerateButton"));
+        waitForReply(app, finished, 3);
+        const QList<MessageRow> answers = app.controller->answers()->rows();
+        QCOMPARE(answers.size(), 4);
+        QCOMPARE(answers[0].text, QStringLiteral("What does Fimcys Triste work as?"));
+        QCOMPARE(answers[2].text, QStringLiteral("What does Lamquyr Jikeath own?"));
+        QCOMPARE(answers[3].text, answer);  // greedy: the same answer again
     }
 
     void settingsScreens()

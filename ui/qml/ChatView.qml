@@ -108,6 +108,11 @@ Pane {
                     opacity: 0.7
                     text: qsTr("Every reply saves the model's state, so a conversation resumes instantly and any reply can be regenerated or edited into a new branch without replaying the history.")
                 }
+                DemoModelNote {
+                    Layout.fillWidth: true
+                    objectName: "demoNotice"
+                    app: chat.app
+                }
                 Flow {
                     Layout.fillWidth: true
                     Layout.topMargin: 6

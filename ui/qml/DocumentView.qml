@@ -106,6 +106,7 @@ Pane {
 
         ListView {
             id: list
+            objectName: "answerList"
             Layout.fillWidth: true
             Layout.fillHeight: true
             clip: true
@@ -121,6 +122,7 @@ Pane {
             delegate: MessageDelegate {
                 app: view.app
                 width: list.width
+                answerActions: true
             }
 
             Label {

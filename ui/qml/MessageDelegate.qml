@@ -16,7 +16,8 @@ Item {
     required property int branchIndex
     required property int branchCount
     required property bool streaming
-    property bool chatActions: false
+    property bool chatActions: false    // a stored chat message: branches, regenerate, edit, copy
+    property bool answerActions: false  // a document answer: regenerate (ask again), copy
     property bool editing: false
     readonly property bool mine: author === "user"
     readonly property bool dark: sys.window.hslLightness < 0.5
@@ -165,8 +166,10 @@ Item {
             id: actions
             Layout.alignment: message.mine ? Qt.AlignRight : Qt.AlignLeft
             spacing: 0
-            visible: message.chatActions && message.messageId > 0 && !message.editing
-            opacity: hover.hovered || message.branchCount > 1 ? 1 : 0.55
+            visible: (message.chatActions && message.messageId > 0 || message.answerActions && !message.mine && !message.streaming)
+                     && !message.editing
+            // Faded until hovered, but still 4.5:1 or more for its text (WCAG AA).
+            opacity: hover.hovered || message.branchCount > 1 ? 1 : 0.8
 
             ToolButton {
                 text: "‹"
@@ -189,11 +192,13 @@ Item {
                 Accessible.name: qsTr("Next branch")
             }
             ToolButton {
+                objectName: "regenerateButton"
                 text: qsTr("Regenerate")
                 visible: !message.mine
                 enabled: !message.app.generating
                 font.pixelSize: 12
-                onClicked: message.app.regenerate(message.messageId)
+                onClicked: message.answerActions ? message.app.regenerateAnswer(message.index)
+                                                 : message.app.regenerate(message.messageId)
                 Accessible.name: qsTr("Regenerate this reply")
             }
             ToolButton {
@@ -209,6 +214,7 @@ Item {
                 Accessible.name: qsTr("Edit this message and resend it as a new branch")
             }
             ToolButton {
+                objectName: "copyButton"
                 text: qsTr("Copy")
                 font.pixelSize: 12
                 onClicked: message.app.copyText(message.text)

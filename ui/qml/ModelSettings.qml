@@ -63,8 +63,13 @@ ColumnLayout {
         }
     }
 
+    DemoModelNote {
+        Layout.fillWidth: true
+        app: page.app
+    }
+
     Label {
-        text: qsTr("Model file (.pth or .st)")
+        text: qsTr("Model file (.pth or .safetensors)")
         font.bold: true
     }
     RowLayout {
@@ -90,7 +95,7 @@ ColumnLayout {
                 page.app.loadModel(page.path, page.deviceId, page.precision, page.threads, page.customStrategy)
             }
             ToolTip.visible: hovered
-            ToolTip.text: qsTr("Load the tiny RWKV-7 model bundled with the app")
+            ToolTip.text: qsTr("Load the tiny RWKV-7 toy model bundled with the app (for trying the app, not a real assistant)")
         }
     }
     ComboBox {
