@@ -198,6 +198,13 @@ void AppController::setWindowGeometry(const QRect& geometry)
     emit windowGeometryChanged();
 }
 
+void AppController::setZoom(double zoom)
+{
+    const double before = m_settings.zoom();
+    m_settings.setZoom(zoom);
+    if (m_settings.zoom() != before) emit zoomChanged();
+}
+
 void AppController::setConversation(const ConversationView& view)
 {
     // Only the conversation the user is looking at: a stopped turn of one left behind reports late.

@@ -60,6 +60,7 @@ class AppController : public QObject {
     Q_PROPERTY(QVariantMap ingest READ ingest NOTIFY ingestChanged)
     Q_PROPERTY(QString errorText READ errorText NOTIFY errorChanged)
     Q_PROPERTY(QRect windowGeometry READ windowGeometry WRITE setWindowGeometry NOTIFY windowGeometryChanged)
+    Q_PROPERTY(double zoom READ zoom WRITE setZoom NOTIFY zoomChanged)
     Q_PROPERTY(bool apiServerEnabled READ apiServerEnabled NOTIFY apiServerChanged)
     Q_PROPERTY(int apiServerPort READ apiServerPort NOTIFY apiServerChanged)
     Q_PROPERTY(QString apiServerUrl READ apiServerUrl NOTIFY apiServerChanged)
@@ -109,6 +110,9 @@ public:
     QString errorText() const { return m_errorText; }
     QRect windowGeometry() const { return m_settings.windowGeometry(); }
     void setWindowGeometry(const QRect& geometry);
+    // The text size factor, remembered; clamped to AppSettings' range.
+    double zoom() const { return m_settings.zoom(); }
+    void setZoom(double zoom);
     bool apiServerEnabled() const { return m_settings.apiServerEnabled(); }
     int apiServerPort() const { return m_settings.apiServerPort(); }
     // The base URL clients use while the server runs; empty when it is off or failed to start.
@@ -166,6 +170,7 @@ signals:
     void ingestChanged();
     void errorChanged();
     void windowGeometryChanged();
+    void zoomChanged();
     void apiServerChanged();
     // A chat turn or a document answer finished (also when stopped).
     void replyFinished();

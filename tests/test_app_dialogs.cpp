@@ -3,7 +3,8 @@
 // (xcb) where available, like a desktop, and fails on any warning or error Qt or QML logs
 // except known-harmless platform noise: a QML module missing from the install
 // (ui/qml-modules.txt) shows up here as a warning, or as the crash it causes.
-// Screenshots go to build/screenshots/dialog-*.png and page-*.png.
+// Also the zoom shortcuts and the reply buttons' contrast. Screenshots go to
+// build/screenshots/dialog-*.png and page-*.png.
 #include "support/app_harness.h"
 #include "support/test_support.h"
 
@@ -176,6 +177,30 @@ private slots:
         QTRY_VERIFY(!meters->isVisible());
         QTest::keyClick(m_app.window, Qt::Key_M, Qt::ControlModifier);
         QTRY_VERIFY(meters->isVisible());
+    }
+
+    // Ctrl+= / Ctrl+- / Ctrl+0 zoom every text, fixed sizes included, and the zoom is remembered.
+    void zoomShortcuts()
+    {
+        QQuickItem* title = rwkv::test::findItem(m_app, "appTitle");
+        QQuickItem* model = rwkv::test::findItem(m_app, "modelLabel");
+        QVERIFY(title && model);
+        const double titleSize = title->property("font").value<QFont>().pixelSize();
+        const double modelHeight = model->height();
+        QTest::keyClick(m_app.window, Qt::Key_Equal, Qt::ControlModifier);
+        QTest::keyClick(m_app.window, Qt::Key_Equal, Qt::ControlModifier);
+        QTest::keyClick(m_app.window, Qt::Key_Equal, Qt::ControlModifier);
+        QTRY_COMPARE(m_app.controller->zoom(), 1.3);
+        QCOMPARE(title->property("font").value<QFont>().pixelSize(), qRound(titleSize * 1.3));
+        QTRY_VERIFY(model->height() > modelHeight * 1.2);
+        QVERIFY(rwkv::test::saveScreenshot(m_app, "page-chat-zoom130.png"));
+        QTest::keyClick(m_app.window, Qt::Key_Minus, Qt::ControlModifier);
+        QTRY_COMPARE(m_app.controller->zoom(), 1.2);
+        QCOMPARE(m_app.settings->value(QStringLiteral("window/zoom")).toDouble(), 1.2);
+        QTest::keyClick(m_app.window, Qt::Key_0, Qt::ControlModifier);
+        QTRY_COMPARE(m_app.controller->zoom(), 1.0);
+        QCOMPARE(title->property("font").value<QFont>().pixelSize(), qRound(titleSize));
+        QTRY_COMPARE(model->height(), modelHeight);
     }
 
     void openDocumentByShortcut()

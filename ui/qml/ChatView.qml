@@ -98,7 +98,7 @@ Pane {
                     Layout.fillWidth: true
                     horizontalAlignment: Text.AlignHCenter
                     text: chat.app.modelReady ? qsTr("Chat with %1").arg(chat.app.model.name) : qsTr("Loading the model…")
-                    font.pixelSize: 20
+                    font.pixelSize: Theme.px(20)
                     wrapMode: Text.Wrap
                 }
                 Label {
@@ -138,7 +138,7 @@ Pane {
             Layout.rightMargin: 14
             visible: chat.app.lastTurn.decodeTokens !== undefined && list.count > 0
             elide: Text.ElideRight
-            font.pixelSize: 11
+            font.pixelSize: Theme.px(11)
             opacity: 0.7
             text: {
                 const t = chat.app.lastTurn

@@ -59,7 +59,7 @@ ItemDelegate {
                 readonly property int shown: Math.max(0, Number(item.messageCount) - 1)
                 text: Qt.formatDateTime(item.updatedAt, "d MMM hh:mm") + "  ·  "
                       + (shown === 1 ? qsTr("1 message") : qsTr("%1 messages").arg(shown))
-                font.pixelSize: 11
+                font.pixelSize: Theme.px(11)
                 opacity: 0.65
                 elide: Text.ElideRight
             }

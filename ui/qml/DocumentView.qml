@@ -34,7 +34,7 @@ Pane {
                 Label {
                     Layout.fillWidth: true
                     elide: Text.ElideMiddle
-                    font.pixelSize: 17
+                    font.pixelSize: Theme.px(17)
                     font.bold: true
                     text: view.app.documentId > 0 ? view.app.documentName
                                                   : view.app.ingesting ? (view.ingest.name || "") : qsTr("Documents")
@@ -43,7 +43,7 @@ Pane {
                     Layout.fillWidth: true
                     wrapMode: Text.Wrap
                     opacity: 0.7
-                    font.pixelSize: 12
+                    font.pixelSize: Theme.px(12)
                     visible: view.app.documentId > 0
                     text: qsTr("Read once (%1 tokens). Every question starts from a copy of the cached state, so asking costs only the question.")
                           .arg(Format.count(view.app.documentTokens))

@@ -44,6 +44,18 @@ ApplicationWindow {
     palette.disabled.button: sysDisabled.button
     palette.disabled.buttonText: sysDisabled.buttonText
 
+    // Every text follows the zoom (Ctrl+= / Ctrl+- / Ctrl+0, remembered): the controls through
+    // the window's font, fixed sizes through Theme.px().
+    font.pointSize: Qt.application.font.pointSize * Theme.zoom
+    Binding {
+        target: Theme
+        property: "zoom"
+        value: window.app.zoom
+    }
+    function zoomBy(step) {
+        app.zoom = Math.round((app.zoom + step) * 10) / 10
+    }
+
     SystemPalette {
         id: sys
     }
@@ -151,7 +163,7 @@ ApplicationWindow {
             Label {
                 anchors.centerIn: parent
                 text: qsTr("Drop a .txt, .md or .pdf file to read it")
-                font.pixelSize: 22
+                font.pixelSize: Theme.px(22)
             }
         }
     }
@@ -210,6 +222,18 @@ ApplicationWindow {
     Shortcut {
         sequence: "Ctrl+M"
         onActivated: window.metersOpen = !window.metersOpen
+    }
+    Shortcut {
+        sequences: [StandardKey.ZoomIn, "Ctrl+="]
+        onActivated: window.zoomBy(0.1)
+    }
+    Shortcut {
+        sequences: [StandardKey.ZoomOut]
+        onActivated: window.zoomBy(-0.1)
+    }
+    Shortcut {
+        sequence: "Ctrl+0"
+        onActivated: window.app.zoom = 1
     }
     Shortcut {
         sequence: "Ctrl+B"

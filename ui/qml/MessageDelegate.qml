@@ -37,7 +37,7 @@ Item {
         Label {
             Layout.alignment: message.mine ? Qt.AlignRight : Qt.AlignLeft
             text: message.mine ? qsTr("You") : qsTr("RWKV")
-            font.pixelSize: 11
+            font.pixelSize: Theme.px(11)
             font.bold: true
             opacity: 0.6
         }
@@ -83,7 +83,7 @@ Item {
                                 color: sys.text
                                 selectionColor: sys.highlight
                                 selectedTextColor: sys.highlightedText
-                                font.pixelSize: 14
+                                font.pixelSize: Theme.px(14)
                                 onLinkActivated: link => Qt.openUrlExternally(link)
                                 Accessible.role: Accessible.StaticText
                                 Accessible.name: modelData.text
@@ -181,7 +181,7 @@ Item {
             Label {
                 visible: message.branchCount > 1
                 text: (message.branchIndex + 1) + "/" + message.branchCount
-                font.pixelSize: 12
+                font.pixelSize: Theme.px(12)
                 Accessible.name: qsTr("Branch %1 of %2").arg(message.branchIndex + 1).arg(message.branchCount)
             }
             ToolButton {
@@ -196,7 +196,7 @@ Item {
                 text: qsTr("Regenerate")
                 visible: !message.mine
                 enabled: !message.app.generating
-                font.pixelSize: 12
+                font.pixelSize: Theme.px(12)
                 onClicked: message.answerActions ? message.app.regenerateAnswer(message.index)
                                                  : message.app.regenerate(message.messageId)
                 Accessible.name: qsTr("Regenerate this reply")
@@ -205,7 +205,7 @@ Item {
                 text: qsTr("Edit")
                 visible: message.mine
                 enabled: !message.app.generating
-                font.pixelSize: 12
+                font.pixelSize: Theme.px(12)
                 onClicked: {
                     editor.text = message.text
                     message.editing = true
@@ -216,7 +216,7 @@ Item {
             ToolButton {
                 objectName: "copyButton"
                 text: qsTr("Copy")
-                font.pixelSize: 12
+                font.pixelSize: Theme.px(12)
                 onClicked: message.app.copyText(message.text)
                 Accessible.name: qsTr("Copy this message")
             }

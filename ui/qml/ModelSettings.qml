@@ -172,7 +172,7 @@ ColumnLayout {
     Label {
         Layout.fillWidth: true
         wrapMode: Text.Wrap
-        font.pixelSize: 12
+        font.pixelSize: Theme.px(12)
         opacity: 0.7
         text: qsTr("Strategy: %1. fp32 is exact; bf16 and fp16 halve the weights' memory and speed up decoding on memory-bound machines.")
               .arg(page.strategy)

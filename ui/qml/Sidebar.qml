@@ -127,7 +127,7 @@ Pane {
                     }
                     Label {
                         text: qsTr("%1 tokens").arg(Number(documentItem.tokenCount).toLocaleString(Qt.locale(), "f", 0))
-                        font.pixelSize: 11
+                        font.pixelSize: Theme.px(11)
                         opacity: 0.65
                     }
                 }

@@ -31,10 +31,11 @@ ToolBar {
             Accessible.name: qsTr("Show or hide the conversations and documents")
         }
         Label {
+            objectName: "appTitle"
             visible: bar.width >= 720
             text: "RWKV Desktop"
             font.bold: true
-            font.pixelSize: 15
+            font.pixelSize: Theme.px(15)
         }
 
         Rectangle {
