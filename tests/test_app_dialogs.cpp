@@ -26,10 +26,10 @@ constexpr int kModelTimeoutMs = 120'000;
 // missing extensions and fonts, fontconfig's cache.
 bool harmless(const QString& message)
 {
-    static const char* const kHarmless[] = {"XDG_RUNTIME_DIR", "runtime directory", "Fontconfig", "fontconfig",
-                                            "Xvfb", "XKEYBOARD", "xkbcommon"};
+    static const char* const kHarmless[] = {"xdg_runtime_dir", "runtime directory", "fontconfig", "xvfb",
+                                            "xkeyboard", "xkbcommon"};
     for (const char* text : kHarmless)
-        if (message.contains(QLatin1String(text))) return true;
+        if (message.contains(QLatin1String(text), Qt::CaseInsensitive)) return true;
     return false;
 }
 
