@@ -2,8 +2,7 @@
 // sending a message streams tokens into the chat, the meters move, the turn is in the database;
 // regenerate, edit-and-resend, branch switching and Stop; a second app on the same database
 // reopens the conversation from its snapshot without replaying it; documents show reading
-// progress and answer questions; a failed model load keeps the model that ran. Screenshots of
-// the main screens go to build/screenshots/.
+// progress and answer questions. Screenshots of the main screens go to build/screenshots/.
 #include "core/prompt_format.h"
 #include "core/store/store.h"
 #include "core/tokenizer/tokenizer_factory.h"
@@ -22,6 +21,7 @@
 #include <QTest>
 
 using rwkv::test::RunningApp;
+using rwkv::test::waitForReply;
 
 namespace {
 
@@ -60,12 +60,6 @@ private:
         for (const QChar c : text) QTest::keyClick(app.window, c.toLatin1());
         QCOMPARE(input->property("text").toString(), text);
         QTest::keyClick(app.window, Qt::Key_Return);
-    }
-
-    static void waitForReply(const RunningApp& app, QSignalSpy& finished, int count)
-    {
-        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), count, kReplyTimeoutMs);
-        QTRY_VERIFY_WITH_TIMEOUT(!app.controller->busy(), kReplyTimeoutMs);
     }
 
     static void screenshot(const RunningApp& app, const char* name, const QRectF& crop = {})
@@ -401,120 +395,6 @@ private slots:
             QVERIFY(QColor(image.pixel(120, 600)).lightnessF() < 0.5);
         }
         QGuiApplication::setPalette(light);
-    }
-
-    // A load that fails leaves the model that ran before it loaded, working and shown as loaded,
-    // whether the new file is refused before the old model is freed (a text file) or after (a
-    // layer split past the model's layers); the settings' "Demo model" then loads it again.
-    void failedLoadKeepsTheWorkingModel()
-    {
-        RunningApp app = launch();
-        QTRY_VERIFY_WITH_TIMEOUT(app.controller->modelReady(), kModelTimeoutMs);
-        QTRY_VERIFY(!app.controller->busy());
-        app.controller->setChatSettings({{QStringLiteral("temperature"), 0}});
-        const QVariantMap before = app.controller->model();
-        const QString name = before.value(QStringLiteral("name")).toString();
-        QVERIFY(name.startsWith(QStringLiteral("rwkv7-demo")));
-        QFile text(m_dir.filePath(QStringLiteral("notes-not-a-model.txt")));
-        QVERIFY(text.open(QIODevice::WriteOnly));
-        text.write("Shopping list: eggs, flour, milk.\n");
-        text.close();
-        QSignalSpy finished(app.controller.get(), &AppController::replyFinished);
-
-        const struct {
-            QString path, strategy, reason;
-        } failures[] = {
-            {text.fileName(), QString(), QStringLiteral("notes-not-a-model.txt")},
-            {app.controller->defaultModelPath(), QStringLiteral("cpu fp32 *100 -> cpu bf16"), QStringLiteral("8 layers")},
-        };
-        int turns = 0;
-        for (const auto& failure : failures) {
-            app.controller->loadModel(failure.path, QStringLiteral("cpu"), QStringLiteral("fp32"), 0, failure.strategy);
-            QTRY_VERIFY_WITH_TIMEOUT(!app.controller->busy(), kModelTimeoutMs);
-            const QString error = app.controller->errorText();
-            QVERIFY2(error.contains(failure.reason) && error.contains(QStringLiteral("Still using ") + name), qPrintable(error));
-            QCOMPARE(app.controller->modelError(), error);
-            QVERIFY(app.controller->modelReady());
-            QCOMPARE(app.controller->model().value(QStringLiteral("path")), before.value(QStringLiteral("path")));
-            QCOMPARE(app.controller->model().value(QStringLiteral("strategy")), before.value(QStringLiteral("strategy")));
-            QVERIFY(item(app, "modelLabel")->property("text").toString().startsWith(name));
-            QCOMPARE(app.controller->modelChoice().value(QStringLiteral("path")), before.value(QStringLiteral("path")));
-            // and it still answers.
-            app.controller->newConversation();
-            app.controller->send(QStringLiteral("What is 7 + 5?"));
-            waitForReply(app, finished, ++turns);
-            QCOMPARE(rows(app).size(), 2);
-            QCOMPARE(rows(app)[1].text, QStringLiteral(" 7 + 5 = 12."));
-        }
-
-        // The settings show the error next to the model (until dismissed or the next message);
-        // "Demo model" loads the demo model again.
-        app.controller->loadModel(text.fileName(), QStringLiteral("cpu"), QStringLiteral("fp32"), 0);
-        QTRY_VERIFY_WITH_TIMEOUT(!app.controller->busy() && !app.controller->modelError().isEmpty(), kModelTimeoutMs);
-        QObject* dialog = app.window->findChild<QObject*>(QStringLiteral("settingsDialog"));
-        QVERIFY(dialog);
-        QTest::keyClick(app.window, Qt::Key_Comma, Qt::ControlModifier);
-        QTRY_VERIFY(dialog->property("opened").toBool());
-        QTRY_VERIFY(item(app, "modelError")->isVisible());
-        screenshot(app, "settings-model-error.png");
-        QSignalSpy loaded(app.controller.get(), &AppController::modelChanged);
-        rwkv::test::clickItem(app, item(app, "demoModelButton"));
-        QTRY_VERIFY(app.controller->modelLoading());
-        QTRY_VERIFY_WITH_TIMEOUT(app.controller->modelReady() && !app.controller->busy(), kModelTimeoutMs);
-        QVERIFY(loaded.count() >= 2);  // unloaded for the load, then loaded
-        QCOMPARE(app.controller->model().value(QStringLiteral("path")), before.value(QStringLiteral("path")));
-        QVERIFY(app.controller->errorText().isEmpty());
-        QVERIFY(!item(app, "modelError")->isVisible());
-    }
-
-    // The window opens within the screen (offscreen: 800×600), also from a geometry saved on a
-    // bigger one, and a narrow window folds the meters, then the sidebar, instead of cutting them off.
-    void fitsTheScreenAndNarrowWindows()
-    {
-        for (const QRect saved : {QRect(), QRect(40, 40, 1600, 1000)}) {
-            QTemporaryDir dir;
-            if (saved.isValid())
-                QSettings(dir.filePath(QStringLiteral("settings.ini")), QSettings::IniFormat)
-                    .setValue(QStringLiteral("window/geometry"), saved);
-            RunningApp app = rwkv::test::launchApp(dir.path(), QSize());
-            QVERIFY(app.window);
-            const QRect room = app.window->screen()->availableGeometry();
-            QVERIFY2(app.window->width() <= room.width() && app.window->height() <= room.height(),
-                     qPrintable(QStringLiteral("%1x%2").arg(app.window->width()).arg(app.window->height())));
-            QVERIFY(app.window->width() >= app.window->minimumWidth());
-        }
-
-        RunningApp app = launch();
-        QTRY_VERIFY_WITH_TIMEOUT(app.controller->modelReady(), kModelTimeoutMs);
-        QTRY_VERIFY(!app.controller->busy());
-        QVERIFY(app.window->minimumWidth() <= 480 && app.window->minimumHeight() <= 360);
-        QQuickItem* sidebar = item(app, "sidebar");
-        QQuickItem* meters = item(app, "metersPanel");
-        QQuickItem* composer = item(app, "chatComposer");
-        const auto inside = [&](QQuickItem* i) {
-            const QRectF r = i->mapRectToScene(i->boundingRect());
-            return r.left() >= 0 && r.right() <= app.window->width() + 0.5 && r.bottom() <= app.window->height() + 0.5;
-        };
-        QVERIFY(sidebar->isVisible() && meters->isVisible());
-
-        app.window->resize(640, 480);
-        QTRY_VERIFY(!meters->isVisible());
-        QVERIFY(sidebar->isVisible());
-        QTRY_VERIFY(inside(sidebar) && inside(composer));
-        screenshot(app, "window-640x480.png");
-        QTest::keyClick(app.window, Qt::Key_M, Qt::ControlModifier);  // still there on demand
-        QTRY_VERIFY(meters->isVisible());
-        QTest::keyClick(app.window, Qt::Key_M, Qt::ControlModifier);
-
-        app.window->resize(480, 360);
-        QTRY_VERIFY(!sidebar->isVisible() && !meters->isVisible());
-        QTRY_VERIFY(inside(composer));
-        screenshot(app, "window-480x360.png");
-        QTest::keyClick(app.window, Qt::Key_B, Qt::ControlModifier);
-        QTRY_VERIFY(sidebar->isVisible());
-
-        app.window->resize(1280, 800);
-        QTRY_VERIFY(sidebar->isVisible() && meters->isVisible());
     }
 };
 

@@ -40,6 +40,13 @@ QQuickItem* findItem(const RunningApp& app, const char* objectName)
     return app.window->findChild<QQuickItem*>(QString::fromLatin1(objectName));
 }
 
+void waitForReply(const RunningApp& app, QSignalSpy& finished, int count)
+{
+    constexpr int kReplyTimeoutMs = 60'000;
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), count, kReplyTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(!app.controller->busy(), kReplyTimeoutMs);
+}
+
 void clickItem(const RunningApp& app, const QQuickItem* item, Qt::MouseButton button)
 {
     const QPointF centre = item->mapToScene(QPointF(item->width() / 2, item->height() / 2));

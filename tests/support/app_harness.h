@@ -7,6 +7,7 @@
 
 #include <QQuickItem>
 #include <QSettings>
+#include <QSignalSpy>
 
 #include <functional>
 #include <memory>
@@ -26,6 +27,9 @@ RunningApp launchApp(const QString& dir, QSize size = QSize(1280, 800));
 
 // The window's item named `objectName`, or null.
 QQuickItem* findItem(const RunningApp& app, const char* objectName);
+
+// Waits until `finished` (a spy on replyFinished) has `count` signals and the app is idle.
+void waitForReply(const RunningApp& app, QSignalSpy& finished, int count);
 
 // Clicks the middle of `item` in the window, as a mouse would.
 void clickItem(const RunningApp& app, const QQuickItem* item, Qt::MouseButton button = Qt::LeftButton);
