@@ -8,18 +8,6 @@
 
 #include <chrono>
 
-namespace {
-
-qint64 nowNs()
-{
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
-
-QString qs(const std::string& s) { return QString::fromStdString(s); }
-
-} // namespace
-
 void InferenceWorker::loadModel(const QString& path, const QString& strategyText, int threads)
 {
     guarded(QStringLiteral("loading the model"), [&] {
@@ -35,7 +23,7 @@ void InferenceWorker::loadModel(const QString& path, const QString& strategyText
 
 void InferenceWorker::replaceModel(const QString& path, const QString& strategyText, int threads)
 {
-    const qint64 t0 = nowNs();
+    const auto t0 = std::chrono::steady_clock::now();
     emit modelLoadProgress(0);
     double reported = 0;
     const auto report = [&](double fraction) {
@@ -59,8 +47,8 @@ void InferenceWorker::replaceModel(const QString& path, const QString& strategyT
     try {
         m_devices = std::move(devices);
         ModelInfo info = installModel(checkpoint, path, [&](double fraction) { report(0.5 + 0.5 * fraction); });
-        info.strategy = qs(strategy.text());
-        info.loadNs = nowNs() - t0;
+        info.strategy = QString::fromStdString(strategy.text());
+        info.loadNs = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
         m_loaded = {path, strategyText, threads};
         emit modelLoadProgress(1);
         emit modelLoaded(info);
@@ -84,9 +72,9 @@ ModelInfo InferenceWorker::installModel(const rwkv::Checkpoint& checkpoint, cons
     }
     ModelInfo info;
     info.path = path;
-    info.description = qs(m_model->config().describe());
-    info.deviceName = qs(m_model->placement());
-    info.tokenizer = m_tokenizer ? qs(std::string(m_tokenizer->name())) : QString();
+    info.description = QString::fromStdString(m_model->config().describe());
+    info.deviceName = QString::fromStdString(m_model->placement());
+    info.tokenizer = m_tokenizer ? QString::fromStdString(std::string(m_tokenizer->name())) : QString();
     info.weightBytes = qint64(m_model->weightBytes());
     info.stateBytes = m_model->config().stateBytes();
     return info;
@@ -94,7 +82,7 @@ ModelInfo InferenceWorker::installModel(const rwkv::Checkpoint& checkpoint, cons
 
 void InferenceWorker::unloadModel()
 {
-    // The API server goes first: it borrows the model.
+    // The API server goes first: it borrows the model (and this thread holds no model lock here).
     m_api.reset();
     m_chat.reset();
     m_library.reset();
