@@ -245,6 +245,15 @@ private slots:
         click("browseModelButton");
         checkFileDialog("modelDialog", "dialog-open-model.png");
         QVERIFY(settings->property("opened").toBool());
+        // A drop-down list (Fusion's ComboBox popup, which needs QtQuick.Window).
+        click("precisionBox");
+        QObject* list = rwkv::test::findItem(m_app, "precisionBox")->property("popup").value<QObject*>();
+        QVERIFY(list);
+        QTRY_VERIFY(list->property("opened").toBool());
+        QVERIFY(rwkv::test::saveScreenshot(m_app, "dialog-precision-list.png"));
+        QTest::keyClick(m_app.window, Qt::Key_Escape);
+        QTRY_VERIFY(!list->property("visible").toBool());
+        QVERIFY(settings->property("opened").toBool());
         settings->setProperty("currentTab", 1);
         QVERIFY(rwkv::test::saveScreenshot(m_app, "page-settings-chat.png"));
         settings->setProperty("currentTab", 2);

@@ -141,6 +141,7 @@ ColumnLayout {
         Label { text: qsTr("Precision"); font.bold: true }
         ComboBox {
             id: precisionBox
+            objectName: "precisionBox"
             model: ["fp32", "bf16", "fp16"]
             currentIndex: Math.max(0, model.indexOf(page.precision))
             onActivated: index => page.precision = model[index]
