@@ -60,15 +60,28 @@ void AppController::connectWorker()
             emit ingestChanged();
             return;
         }
-        if (m_jobs.value(0) == Job::Load) emit modelChoiceChanged();
         const QString what = task.isEmpty() ? task : task.front().toUpper() + task.mid(1);
+        if (m_jobs.value(0) == Job::Load) {
+            m_modelError = modelReady() ? tr("%1 failed: %2. Still using %3.").arg(what, message, m_model.value(QStringLiteral("name")).toString())
+                                        : tr("%1 failed: %2").arg(what, message);
+            emit modelChoiceChanged();
+            setError(m_modelError);  // also the settings' model page's error
+            return;
+        }
         setError(tr("%1 failed: %2").arg(what, message));
     });
     connect(w, &InferenceWorker::modelLoadProgress, this, [this](double fraction) {
         m_modelLoadProgress = fraction;
         emit modelLoadProgressChanged();
     });
+    connect(w, &InferenceWorker::modelKept, this, [this] {
+        if (!m_replacedModel.isEmpty()) m_model = std::exchange(m_replacedModel, {});
+        m_meters.setModelSizes(m_model.value(QStringLiteral("stateBytes")).toDouble(),
+                               m_model.value(QStringLiteral("weightBytes")).toDouble());
+        emit modelChanged();
+    });
     connect(w, &InferenceWorker::modelLoaded, this, [this](const ModelInfo& info) {
+        m_replacedModel.clear();
         m_model = {{QStringLiteral("path"), info.path},
                    {QStringLiteral("name"), QFileInfo(info.path).fileName()},
                    {QStringLiteral("description"), info.description},
@@ -77,7 +90,8 @@ void AppController::connectWorker()
                    {QStringLiteral("tokenizer"), info.tokenizer},
                    {QStringLiteral("weightBytes"), double(info.weightBytes)},
                    {QStringLiteral("stateBytes"), double(info.stateBytes)},
-                   {QStringLiteral("loadNs"), double(info.loadNs)}};
+                   {QStringLiteral("loadNs"), double(info.loadNs)},
+                   {QStringLiteral("demo"), QFileInfo(info.path) == QFileInfo(defaultModelPath())}};
         // Remembered only once it loaded, so a bad choice is not retried at the next start.
         const QVariantMap& c = m_pendingModelChoice;
         m_settings.setModel(info.path, c.value(QStringLiteral("deviceId")).toString(),
@@ -182,6 +196,13 @@ void AppController::setWindowGeometry(const QRect& geometry)
 {
     m_settings.setWindowGeometry(geometry);
     emit windowGeometryChanged();
+}
+
+void AppController::setZoom(double zoom)
+{
+    const double before = m_settings.zoom();
+    m_settings.setZoom(zoom);
+    if (m_settings.zoom() != before) emit zoomChanged();
 }
 
 void AppController::setConversation(const ConversationView& view)
@@ -365,7 +386,8 @@ void AppController::setError(const QString& text)
 
 void AppController::dismissError()
 {
-    if (m_errorText.isEmpty()) return;
+    if (m_errorText.isEmpty() && m_modelError.isEmpty()) return;
     m_errorText.clear();
+    m_modelError.clear();
     emit errorChanged();
 }

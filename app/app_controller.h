@@ -52,6 +52,7 @@ class AppController : public QObject {
     Q_PROPERTY(QVariantMap model READ model NOTIFY modelChanged)
     Q_PROPERTY(double modelLoadProgress READ modelLoadProgress NOTIFY modelLoadProgressChanged)
     Q_PROPERTY(QVariantMap modelChoice READ modelChoice NOTIFY modelChoiceChanged)
+    Q_PROPERTY(QString modelError READ modelError NOTIFY errorChanged)
     Q_PROPERTY(QStringList recentModels READ recentModels NOTIFY modelChoiceChanged)
     Q_PROPERTY(qint64 documentId READ documentId NOTIFY documentChanged)
     Q_PROPERTY(QString documentName READ documentName NOTIFY documentChanged)
@@ -59,6 +60,7 @@ class AppController : public QObject {
     Q_PROPERTY(QVariantMap ingest READ ingest NOTIFY ingestChanged)
     Q_PROPERTY(QString errorText READ errorText NOTIFY errorChanged)
     Q_PROPERTY(QRect windowGeometry READ windowGeometry WRITE setWindowGeometry NOTIFY windowGeometryChanged)
+    Q_PROPERTY(double zoom READ zoom WRITE setZoom NOTIFY zoomChanged)
     Q_PROPERTY(bool apiServerEnabled READ apiServerEnabled NOTIFY apiServerChanged)
     Q_PROPERTY(int apiServerPort READ apiServerPort NOTIFY apiServerChanged)
     Q_PROPERTY(QString apiServerUrl READ apiServerUrl NOTIFY apiServerChanged)
@@ -98,6 +100,8 @@ public:
     QVariantMap model() const { return m_model; }
     double modelLoadProgress() const { return m_modelLoadProgress; }
     QVariantMap modelChoice() const;
+    // Why the last model load failed (and which model still runs); empty after a good load.
+    QString modelError() const { return m_modelError; }
     QStringList recentModels() const { return m_settings.recentModels(); }
     qint64 documentId() const { return m_documentId; }
     QString documentName() const { return m_documents.nameOf(m_documentId); }
@@ -106,6 +110,9 @@ public:
     QString errorText() const { return m_errorText; }
     QRect windowGeometry() const { return m_settings.windowGeometry(); }
     void setWindowGeometry(const QRect& geometry);
+    // The text size factor, remembered; clamped to AppSettings' range.
+    double zoom() const { return m_settings.zoom(); }
+    void setZoom(double zoom);
     bool apiServerEnabled() const { return m_settings.apiServerEnabled(); }
     int apiServerPort() const { return m_settings.apiServerPort(); }
     // The base URL clients use while the server runs; empty when it is off or failed to start.
@@ -137,6 +144,8 @@ public:
     Q_INVOKABLE void showDocument(qint64 id);
     Q_INVOKABLE void deleteDocument(qint64 id);
     Q_INVOKABLE void ask(const QString& question);
+    // Asks the question of the answer at `row` again; the new answer replaces that pair.
+    Q_INVOKABLE void regenerateAnswer(int row);
     Q_INVOKABLE void showChat();
 
     // The local OpenAI-compatible API server on the loaded model (loopback, port 1024–65535).
@@ -161,6 +170,7 @@ signals:
     void ingestChanged();
     void errorChanged();
     void windowGeometryChanged();
+    void zoomChanged();
     void apiServerChanged();
     // A chat turn or a document answer finished (also when stopped).
     void replyFinished();
@@ -204,6 +214,8 @@ private:
     QVariantMap m_chatSettings;
     QVariantMap m_lastTurn;
     QVariantMap m_model;
+    QVariantMap m_replacedModel;  // the model a load in progress replaces
+    QString m_modelError;
     QVariantMap m_pendingModelChoice;  // path, deviceId, precision, threads of the load in progress
     double m_modelLoadProgress = 0;
     qint64 m_documentId = 0;

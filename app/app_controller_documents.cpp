@@ -16,7 +16,9 @@ void AppController::loadModel(const QString& pathOrUrl, const QString& deviceId,
                             {QStringLiteral("precision"), precision},
                             {QStringLiteral("threads"), threads},
                             {QStringLiteral("strategy"), customStrategy.trimmed()}};
-    m_model.clear();
+    // Shown as loading until it loads; a failed load brings this one back (modelKept).
+    if (modelReady()) m_replacedModel = std::exchange(m_model, {});
+    dismissError();
     m_meters.setModelSizes(0, 0);
     m_modelLoadProgress = 0;
     emit modelChanged();
@@ -99,6 +101,16 @@ void AppController::ask(const QString& question)
     post(Job::Generate, [id = m_documentId, trimmed, settings = m_chatSettings, cancel = cancelToken()](InferenceWorker& w) {
         w.askDocument(id, trimmed, settings, cancel);
     });
+}
+
+void AppController::regenerateAnswer(int row)
+{
+    QList<MessageRow> rows = m_answers.rows();
+    if (generating() || row < 1 || row >= rows.size() || rows[row].author == u"user" || rows[row].streaming) return;
+    const QString question = rows[row - 1].text;
+    rows.remove(row - 1, 2);
+    m_answers.setMessages(rows);
+    ask(question);
 }
 
 void AppController::showChat() { setView(QStringLiteral("chat")); }

@@ -2,6 +2,8 @@
 
 #include "app/chat_settings.h"
 
+#include <algorithm>
+
 QRect AppSettings::windowGeometry() const { return m_settings.value(QStringLiteral("window/geometry")).toRect(); }
 
 void AppSettings::setWindowGeometry(const QRect& geometry) { m_settings.setValue(QStringLiteral("window/geometry"), geometry); }
@@ -9,6 +11,13 @@ void AppSettings::setWindowGeometry(const QRect& geometry) { m_settings.setValue
 bool AppSettings::windowMaximized() const { return m_settings.value(QStringLiteral("window/maximized"), false).toBool(); }
 
 void AppSettings::setWindowMaximized(bool maximized) { m_settings.setValue(QStringLiteral("window/maximized"), maximized); }
+
+double AppSettings::zoom() const
+{
+    return std::clamp(m_settings.value(QStringLiteral("window/zoom"), 1.0).toDouble(), kMinZoom, kMaxZoom);
+}
+
+void AppSettings::setZoom(double zoom) { m_settings.setValue(QStringLiteral("window/zoom"), std::clamp(zoom, kMinZoom, kMaxZoom)); }
 
 qint64 AppSettings::lastConversation() const
 {

@@ -1,6 +1,6 @@
 #pragma once
 // What the app remembers between runs, in QSettings (organisation empty, application
-// "rwkv-desktop"): window geometry, the last conversation, the model and its strategy,
+// "rwkv-desktop"): window geometry and text size, the last conversation, the model and its strategy,
 // recently opened models, the chat settings new conversations start with, and the local API
 // server switch.
 #include <QRect>
@@ -17,6 +17,9 @@ public:
     void setWindowGeometry(const QRect& geometry);
     bool windowMaximized() const;
     void setWindowMaximized(bool maximized);
+    // The text size factor (Ctrl+= / Ctrl+- / Ctrl+0): kMinZoom..kMaxZoom, default 1.
+    double zoom() const;
+    void setZoom(double zoom);
 
     // 0 when none.
     qint64 lastConversation() const;
@@ -46,6 +49,7 @@ public:
     void setNewChatSettings(const QVariantMap& settings);
 
     static constexpr int kMaxRecent = 8;
+    static constexpr double kMinZoom = 0.7, kMaxZoom = 2.0;
 
 private:
     QSettings& m_settings;

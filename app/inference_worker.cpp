@@ -104,57 +104,6 @@ void InferenceWorker::openStore()
     });
 }
 
-void InferenceWorker::loadModel(const QString& path, const QString& strategyText, int threads)
-{
-    guarded(QStringLiteral("loading the model"), [&] {
-        const qint64 t0 = nowNs();
-        const rwkv::Strategy strategy = rwkv::parseStrategy(strategyText.toStdString());
-        const std::filesystem::path file = path.toStdString();
-        emit modelLoadProgress(0);
-        // The API server goes first: it borrows the model, and it must not be stopped while
-        // this thread holds the model lock.
-        m_api.reset();
-        // Free the old model first: two models may not fit in memory together.
-        m_chat.reset();
-        m_library.reset();
-        m_model.reset();
-        m_tokenizer.reset();
-        m_devices = rwkv::createStrategyDevices(strategy, threads);
-        double reported = 0;
-        const auto report = [&](double fraction) {
-            if (fraction - reported < 0.01 && fraction < 1) return;
-            reported = fraction;
-            emit modelLoadProgress(fraction);
-        };
-        {
-            const rwkv::Checkpoint checkpoint = rwkv::Checkpoint::open(file, [&](uint64_t done, uint64_t total) {
-                report(0.5 * double(done) / double(std::max<uint64_t>(total, 1)));
-            });
-            m_model = rwkv::Model::load(checkpoint, m_devices.stages, [&](uint64_t done, uint64_t total) {
-                report(0.5 + 0.5 * double(done) / double(std::max<uint64_t>(total, 1)));
-            });
-        }
-        m_tokenizer = rwkv::tokenizerForVocab(m_model->config().vocab, m_vocabDir);
-        m_modelPath = file;
-        if (m_tokenizer && m_store) {
-            m_chat = std::make_unique<rwkv::ChatSession>(*m_store, *m_model, *m_tokenizer, m_modelPath);
-            m_library = std::make_unique<rwkv::DocumentLibrary>(*m_store, *m_model, *m_tokenizer, m_modelPath);
-        }
-        ModelInfo info;
-        info.path = path;
-        info.description = qs(m_model->config().describe());
-        info.strategy = qs(strategy.text());
-        info.deviceName = qs(m_model->placement());
-        info.tokenizer = m_tokenizer ? qs(std::string(m_tokenizer->name())) : QString();
-        info.weightBytes = qint64(m_model->weightBytes());
-        info.stateBytes = m_model->config().stateBytes();
-        info.loadNs = nowNs() - t0;
-        emit modelLoadProgress(1);
-        emit modelLoaded(info);
-    });
-    startApiServer();
-}
-
 void InferenceWorker::setApiServer(int port)
 {
     guarded(QStringLiteral("starting the local API server"), [&] {

@@ -68,6 +68,8 @@ signals:
     void storeOpened(const QString& path);
     void modelLoadProgress(double fraction);
     void modelLoaded(const ModelInfo& info);
+    // A load failed and the model loaded before it is still there (sent before failed()).
+    void modelKept();
     void devicesListed(const QList<DeviceRow>& rows);
     // The model's device memory in use and its budget, where the device meters it itself.
     void deviceMemory(qint64 usedBytes, qint64 budgetBytes);
@@ -89,7 +91,22 @@ signals:
     void apiServerChanged(const QString& url);
 
 private:
+    // The model as loaded: what restoreModel() loads again.
+    struct LoadedModel {
+        QString path;
+        QString strategy;
+        int threads = 0;
+    };
+
     void guarded(const QString& task, const std::function<void()>& job);
+    // loadModel()'s work; throws, and leaves the previous model loaded where it can.
+    void replaceModel(const QString& path, const QString& strategy, int threads);
+    // Loads the checkpoint onto m_devices with tokenizer and sessions; progress gets 0..1.
+    ModelInfo installModel(const rwkv::Checkpoint& checkpoint, const QString& path,
+                           const std::function<void(double)>& progress);
+    void unloadModel();
+    // After a failed load freed the model: loads `previous` again (nothing if it fails too).
+    void restoreModel(const LoadedModel& previous);
     rwkv::Store& store();
     void requireModel() const;
     rwkv::ChatSession& chatFor(qint64 conversationId);
@@ -110,6 +127,7 @@ private:
     std::unique_ptr<rwkv::Model> m_model;
     std::unique_ptr<rwkv::Tokenizer> m_tokenizer;
     std::filesystem::path m_modelPath;
+    LoadedModel m_loaded;
     std::unique_ptr<rwkv::ChatSession> m_chat;
     std::unique_ptr<rwkv::DocumentLibrary> m_library;
     // Taken around the worker's own model work; the API server takes it per token.

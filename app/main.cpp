@@ -26,7 +26,7 @@ int main(int argc, char** argv)
     parser.setApplicationDescription(QStringLiteral("Runs RWKV language models locally."));
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption modelOption(QStringLiteral("model"), QStringLiteral("Open this .pth or .st model."),
+    const QCommandLineOption modelOption(QStringLiteral("model"), QStringLiteral("Open this .pth or .safetensors model."),
                                          QStringLiteral("file"));
     const QCommandLineOption databaseOption(QStringLiteral("database"),
                                             QStringLiteral("Keep conversations in this SQLite file."), QStringLiteral("file"));

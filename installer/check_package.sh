@@ -1,10 +1,11 @@
 #!/bin/sh
 # Builds the .deb and .tar.gz with CPack into a temporary folder, checks what they contain, and
 # runs the CLI from the unpacked tree (it must find its demo model and vocabulary there).
-# Usage: check_package.sh BUILD_DIR VERSION.
+# Usage: check_package.sh BUILD_DIR VERSION QML_MODULES_LIST.
 set -eu
 build=$1
 version=$2
+qml_modules=$3
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -28,7 +29,11 @@ dpkg-deb -c "$deb" | awk '{print $NF}' >"$work/deb.txt"
 expect "$work/deb.txt" $(for f in $files; do echo "./usr/$f"; done)
 dpkg-deb -f "$deb" Package Version Depends >"$work/control.txt"
 grep -q "^Version: $version" "$work/control.txt" || { cat "$work/control.txt"; exit 1; }
-grep -q "qml6-module-qtquick-controls" "$work/control.txt" || { echo "check_package: QML runtime dependencies missing" >&2; exit 1; }
+# Every QML module package of the app's list, by exact name (a version may follow it).
+sed -n 's/^Depends: //p' "$work/control.txt" | tr ',' '\n' | sed 's/^ *//; s/[ (].*//' >"$work/depends.txt"
+for p in $(awk '!/^#/ && NF { print $2 }' "$qml_modules"); do
+  grep -qx -- "$p" "$work/depends.txt" || { echo "check_package: Depends lacks $p" >&2; exit 1; }
+done
 
 tar -tzf "$tgz" >"$work/tgz.txt"
 # shellcheck disable=SC2086

@@ -2,11 +2,11 @@
 # Installs the Debian 12 packages RWKV Desktop needs to build and test, if any are missing.
 # Runs apt-get as root (directly, or through sudo when available).
 set -eu
-packages="g++ cmake ninja-build pkg-config git ca-certificates
+# The QML modules' packages come from the app's one list of them (also the .deb's Depends).
+qml_packages=$(awk '!/^#/ && NF { print $2 }' "$(dirname "$0")/../ui/qml-modules.txt" | sort -u)
+packages="$qml_packages g++ cmake ninja-build pkg-config git ca-certificates
   qt6-base-dev libhwy-dev nlohmann-json3-dev libxxhash-dev libzstd-dev libsqlite3-dev libicu-dev
-  qt6-declarative-dev qml6-module-qtquick qml6-module-qtquick-controls qml6-module-qtquick-layouts
-  qml6-module-qtquick-window qml6-module-qtquick-templates qml6-module-qtqml-workerscript
-  qml6-module-qtquick-dialogs qml6-module-qtcore libpoppler-qt6-dev fonts-dejavu-core
+  qt6-declarative-dev libpoppler-qt6-dev fonts-dejavu-core
   dpkg-dev file xvfb xauth libcpp-httplib-dev
   libvulkan-dev glslc mesa-vulkan-drivers vulkan-tools
   g++-mingw-w64-x86-64-posix wine wine64 nsis"

@@ -111,7 +111,7 @@ ColumnLayout {
         Layout.fillWidth: true
         wrapMode: Text.Wrap
         opacity: 0.7
-        font.pixelSize: 12
+        font.pixelSize: Theme.px(12)
         text: page.app.conversationId > 0
               ? qsTr("Fed once when a conversation starts, so it belongs to its first state; start a new chat to change it.")
               : qsTr("Fed once when the conversation starts; its state is saved, so it costs nothing afterwards.")

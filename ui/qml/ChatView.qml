@@ -98,7 +98,7 @@ Pane {
                     Layout.fillWidth: true
                     horizontalAlignment: Text.AlignHCenter
                     text: chat.app.modelReady ? qsTr("Chat with %1").arg(chat.app.model.name) : qsTr("Loading the model…")
-                    font.pixelSize: 20
+                    font.pixelSize: Theme.px(20)
                     wrapMode: Text.Wrap
                 }
                 Label {
@@ -107,6 +107,11 @@ Pane {
                     wrapMode: Text.Wrap
                     opacity: 0.7
                     text: qsTr("Every reply saves the model's state, so a conversation resumes instantly and any reply can be regenerated or edited into a new branch without replaying the history.")
+                }
+                DemoModelNote {
+                    Layout.fillWidth: true
+                    objectName: "demoNotice"
+                    app: chat.app
                 }
                 Flow {
                     Layout.fillWidth: true
@@ -133,7 +138,7 @@ Pane {
             Layout.rightMargin: 14
             visible: chat.app.lastTurn.decodeTokens !== undefined && list.count > 0
             elide: Text.ElideRight
-            font.pixelSize: 11
+            font.pixelSize: Theme.px(11)
             opacity: 0.7
             text: {
                 const t = chat.app.lastTurn

@@ -34,14 +34,14 @@ Rectangle {
         Label {
             Layout.fillWidth: true
             text: block.language.length > 0 ? block.language : qsTr("code")
-            font.pixelSize: 11
+            font.pixelSize: Theme.px(11)
             opacity: 0.7
         }
         ToolButton {
             id: copyButton
             property bool copied: false
             text: copied ? qsTr("Copied") : qsTr("Copy")
-            font.pixelSize: 11
+            font.pixelSize: Theme.px(11)
             onClicked: {
                 block.app.copyText(block.code)
                 copied = true
@@ -66,7 +66,7 @@ Rectangle {
         text: block.code
         textFormat: TextEdit.PlainText
         font.family: "monospace"
-        font.pixelSize: 13
+        font.pixelSize: Theme.px(13)
         readOnly: true
         selectByMouse: true
         wrapMode: TextEdit.WrapAnywhere

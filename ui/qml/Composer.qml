@@ -35,7 +35,7 @@ RowLayout {
             objectName: "input"
             placeholderText: composer.placeholder
             wrapMode: TextEdit.Wrap
-            font.pixelSize: 14
+            font.pixelSize: Theme.px(14)
             Keys.onReturnPressed: event => {
                 if (event.modifiers & Qt.ShiftModifier) {
                     event.accepted = false

@@ -59,7 +59,7 @@ ItemDelegate {
                 readonly property int shown: Math.max(0, Number(item.messageCount) - 1)
                 text: Qt.formatDateTime(item.updatedAt, "d MMM hh:mm") + "  ·  "
                       + (shown === 1 ? qsTr("1 message") : qsTr("%1 messages").arg(shown))
-                font.pixelSize: 11
+                font.pixelSize: Theme.px(11)
                 opacity: 0.65
                 elide: Text.ElideRight
             }
@@ -90,6 +90,7 @@ ItemDelegate {
 
     Menu {
         id: menu
+        objectName: "conversationMenu"
         MenuItem {
             text: qsTr("Rename")
             onTriggered: item.startRename()
@@ -102,6 +103,7 @@ ItemDelegate {
 
     Dialog {
         id: deleteDialog
+        objectName: "deleteConversationDialog"
         parent: Overlay.overlay
         anchors.centerIn: parent
         width: 380

@@ -34,7 +34,7 @@ Pane {
                 Label {
                     Layout.fillWidth: true
                     elide: Text.ElideMiddle
-                    font.pixelSize: 17
+                    font.pixelSize: Theme.px(17)
                     font.bold: true
                     text: view.app.documentId > 0 ? view.app.documentName
                                                   : view.app.ingesting ? (view.ingest.name || "") : qsTr("Documents")
@@ -43,7 +43,7 @@ Pane {
                     Layout.fillWidth: true
                     wrapMode: Text.Wrap
                     opacity: 0.7
-                    font.pixelSize: 12
+                    font.pixelSize: Theme.px(12)
                     visible: view.app.documentId > 0
                     text: qsTr("Read once (%1 tokens). Every question starts from a copy of the cached state, so asking costs only the question.")
                           .arg(Format.count(view.app.documentTokens))
@@ -106,6 +106,7 @@ Pane {
 
         ListView {
             id: list
+            objectName: "answerList"
             Layout.fillWidth: true
             Layout.fillHeight: true
             clip: true
@@ -121,6 +122,7 @@ Pane {
             delegate: MessageDelegate {
                 app: view.app
                 width: list.width
+                answerActions: true
             }
 
             Label {
@@ -150,6 +152,7 @@ Pane {
         }
 
         Button {
+            objectName: "openDocumentViewButton"
             Layout.alignment: Qt.AlignHCenter
             Layout.margins: 16
             visible: view.app.documentId === 0 && !view.app.ingesting

@@ -10,10 +10,15 @@ ApplicationWindow {
 
     required property var app
 
-    width: 1180
-    height: 760
-    minimumWidth: 760
-    minimumHeight: 480
+    // The screen's room (without panels where the desktop says so): the window opens at most
+    // 90% of it; narrow windows fold the side panels away (see below).
+    readonly property int roomWidth: Math.min(Screen.width, Screen.desktopAvailableWidth)
+    readonly property int roomHeight: Math.min(Screen.height, Screen.desktopAvailableHeight)
+
+    width: Math.max(minimumWidth, Math.min(1180, Math.round(roomWidth * 0.9)))
+    height: Math.max(minimumHeight, Math.min(760, Math.round(roomHeight * 0.9)))
+    minimumWidth: 480
+    minimumHeight: 360
     visible: true
     title: (app.conversationTitle.length > 0 && app.view === "chat" ? app.conversationTitle + " — " : "") + "RWKV Desktop"
 
@@ -39,6 +44,18 @@ ApplicationWindow {
     palette.disabled.button: sysDisabled.button
     palette.disabled.buttonText: sysDisabled.buttonText
 
+    // Every text follows the zoom (Ctrl+= / Ctrl+- / Ctrl+0, remembered): the controls through
+    // the window's font, fixed sizes through Theme.px().
+    font.pointSize: Qt.application.font.pointSize * Theme.zoom
+    Binding {
+        target: Theme
+        property: "zoom"
+        value: window.app.zoom
+    }
+    function zoomBy(step) {
+        app.zoom = Math.round((app.zoom + step) * 10) / 10
+    }
+
     SystemPalette {
         id: sys
     }
@@ -47,6 +64,15 @@ ApplicationWindow {
         colorGroup: SystemPalette.Disabled
     }
 
+    // Below these widths the meters, then the sidebar, fold away, and come back when the window
+    // widens again; the toolbar's buttons (Ctrl+M, Ctrl+B) still show them on demand.
+    readonly property bool narrow: width < 940
+    readonly property bool veryNarrow: width < 620
+    property bool metersOpen: !narrow
+    property bool sidebarOpen: !veryNarrow
+    onNarrowChanged: metersOpen = !narrow
+    onVeryNarrowChanged: sidebarOpen = !veryNarrow
+
     function openSettings(tab) {
         settingsDialog.currentTab = tab
         settingsDialog.open()
@@ -54,9 +80,11 @@ ApplicationWindow {
 
     header: TopBar {
         app: window.app
-        metersVisible: metersPanel.visible
+        metersVisible: window.metersOpen
+        sidebarVisible: window.sidebarOpen
         onSettingsRequested: window.openSettings(0)
-        onMetersToggled: metersPanel.visible = !metersPanel.visible
+        onMetersToggled: window.metersOpen = !window.metersOpen
+        onSidebarToggled: window.sidebarOpen = !window.sidebarOpen
     }
 
     SplitView {
@@ -65,8 +93,10 @@ ApplicationWindow {
 
         Sidebar {
             id: sidebar
+            objectName: "sidebar"
             app: window.app
-            SplitView.preferredWidth: 260
+            visible: window.sidebarOpen
+            SplitView.preferredWidth: window.narrow ? 210 : 260
             SplitView.minimumWidth: 190
             onOpenDocumentRequested: documentDialog.open()
         }
@@ -104,6 +134,7 @@ ApplicationWindow {
             id: metersPanel
             objectName: "metersPanel"
             app: window.app
+            visible: window.metersOpen
             SplitView.preferredWidth: 250
             SplitView.minimumWidth: 210
         }
@@ -132,7 +163,7 @@ ApplicationWindow {
             Label {
                 anchors.centerIn: parent
                 text: qsTr("Drop a .txt, .md or .pdf file to read it")
-                font.pixelSize: 22
+                font.pixelSize: Theme.px(22)
             }
         }
     }
@@ -146,6 +177,7 @@ ApplicationWindow {
 
     FileDialog {
         id: documentDialog
+        objectName: "documentDialog"
         title: qsTr("Open a document")
         nameFilters: [qsTr("Documents (*.txt *.md *.markdown *.pdf)"), qsTr("All files (*)")]
         onAccepted: window.app.openDocument(selectedFile)
@@ -189,7 +221,23 @@ ApplicationWindow {
     }
     Shortcut {
         sequence: "Ctrl+M"
-        onActivated: metersPanel.visible = !metersPanel.visible
+        onActivated: window.metersOpen = !window.metersOpen
+    }
+    Shortcut {
+        sequences: [StandardKey.ZoomIn, "Ctrl+="]
+        onActivated: window.zoomBy(0.1)
+    }
+    Shortcut {
+        sequences: [StandardKey.ZoomOut]
+        onActivated: window.zoomBy(-0.1)
+    }
+    Shortcut {
+        sequence: "Ctrl+0"
+        onActivated: window.app.zoom = 1
+    }
+    Shortcut {
+        sequence: "Ctrl+B"
+        onActivated: window.sidebarOpen = !window.sidebarOpen
     }
     Shortcut {
         sequence: "Ctrl+Shift+C"
@@ -197,12 +245,13 @@ ApplicationWindow {
     }
 
     Component.onCompleted: {
+        // The last geometry, shrunk to this screen (it may be smaller than the one it was saved on).
         const g = app.windowGeometry
         if (g.width >= minimumWidth && g.height >= minimumHeight) {
             x = g.x
             y = g.y
-            width = g.width
-            height = g.height
+            width = Math.max(minimumWidth, Math.min(g.width, roomWidth))
+            height = Math.max(minimumHeight, Math.min(g.height, roomHeight))
         }
         chatView.focusComposer()
     }

@@ -16,7 +16,8 @@ Item {
     required property int branchIndex
     required property int branchCount
     required property bool streaming
-    property bool chatActions: false
+    property bool chatActions: false    // a stored chat message: branches, regenerate, edit, copy
+    property bool answerActions: false  // a document answer: regenerate (ask again), copy
     property bool editing: false
     readonly property bool mine: author === "user"
     readonly property bool dark: sys.window.hslLightness < 0.5
@@ -36,7 +37,7 @@ Item {
         Label {
             Layout.alignment: message.mine ? Qt.AlignRight : Qt.AlignLeft
             text: message.mine ? qsTr("You") : qsTr("RWKV")
-            font.pixelSize: 11
+            font.pixelSize: Theme.px(11)
             font.bold: true
             opacity: 0.6
         }
@@ -82,7 +83,7 @@ Item {
                                 color: sys.text
                                 selectionColor: sys.highlight
                                 selectedTextColor: sys.highlightedText
-                                font.pixelSize: 14
+                                font.pixelSize: Theme.px(14)
                                 onLinkActivated: link => Qt.openUrlExternally(link)
                                 Accessible.role: Accessible.StaticText
                                 Accessible.name: modelData.text
@@ -165,8 +166,10 @@ Item {
             id: actions
             Layout.alignment: message.mine ? Qt.AlignRight : Qt.AlignLeft
             spacing: 0
-            visible: message.chatActions && message.messageId > 0 && !message.editing
-            opacity: hover.hovered || message.branchCount > 1 ? 1 : 0.55
+            visible: (message.chatActions && message.messageId > 0 || message.answerActions && !message.mine && !message.streaming)
+                     && !message.editing
+            // Faded until hovered, but still 4.5:1 or more for its text (WCAG AA).
+            opacity: hover.hovered || message.branchCount > 1 ? 1 : 0.8
 
             ToolButton {
                 text: "‹"
@@ -178,7 +181,7 @@ Item {
             Label {
                 visible: message.branchCount > 1
                 text: (message.branchIndex + 1) + "/" + message.branchCount
-                font.pixelSize: 12
+                font.pixelSize: Theme.px(12)
                 Accessible.name: qsTr("Branch %1 of %2").arg(message.branchIndex + 1).arg(message.branchCount)
             }
             ToolButton {
@@ -189,18 +192,20 @@ Item {
                 Accessible.name: qsTr("Next branch")
             }
             ToolButton {
+                objectName: "regenerateButton"
                 text: qsTr("Regenerate")
                 visible: !message.mine
                 enabled: !message.app.generating
-                font.pixelSize: 12
-                onClicked: message.app.regenerate(message.messageId)
+                font.pixelSize: Theme.px(12)
+                onClicked: message.answerActions ? message.app.regenerateAnswer(message.index)
+                                                 : message.app.regenerate(message.messageId)
                 Accessible.name: qsTr("Regenerate this reply")
             }
             ToolButton {
                 text: qsTr("Edit")
                 visible: message.mine
                 enabled: !message.app.generating
-                font.pixelSize: 12
+                font.pixelSize: Theme.px(12)
                 onClicked: {
                     editor.text = message.text
                     message.editing = true
@@ -209,8 +214,9 @@ Item {
                 Accessible.name: qsTr("Edit this message and resend it as a new branch")
             }
             ToolButton {
+                objectName: "copyButton"
                 text: qsTr("Copy")
-                font.pixelSize: 12
+                font.pixelSize: Theme.px(12)
                 onClicked: message.app.copyText(message.text)
                 Accessible.name: qsTr("Copy this message")
             }

@@ -21,13 +21,19 @@ Canvas {
             plot.requestPaint()
         }
     }
+    Connections {
+        target: Theme
+        function onZoomChanged() {
+            plot.requestPaint()
+        }
+    }
     onWidthChanged: requestPaint()
     onHeightChanged: requestPaint()
 
     onPaint: {
         const ctx = getContext("2d")
         ctx.reset()
-        const w = width, h = height, pad = 4, labelHeight = 12
+        const w = width, h = height, pad = 4, labelHeight = Theme.px(12)
         const points = meters.points(series)
         const window = meters.windowSeconds
         let top = meters.maximum(series)
@@ -74,9 +80,9 @@ Canvas {
         }
 
         ctx.fillStyle = Qt.rgba(sys.text.r, sys.text.g, sys.text.b, 0.65)
-        ctx.font = "10px sans-serif"
+        ctx.font = Theme.px(10) + "px sans-serif"
         const peak = meters.maximum(series)
-        ctx.fillText(peak > 0 ? qsTr("max %1").arg(formatValue(peak)) : qsTr("idle"), pad + 2, pad + 9)
+        ctx.fillText(peak > 0 ? qsTr("max %1").arg(formatValue(peak)) : qsTr("idle"), pad + 2, pad + Theme.px(9))
         ctx.fillText(qsTr("−%1 s").arg(window), pad + 2, h - pad - 2)
     }
 }

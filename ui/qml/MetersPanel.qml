@@ -24,13 +24,13 @@ Pane {
         Label {
             text: qsTr("Meters")
             font.bold: true
-            font.pixelSize: 15
+            font.pixelSize: Theme.px(15)
         }
         Label {
             Layout.fillWidth: true
             text: panel.app.modelReady ? panel.app.model.deviceName : qsTr("No model loaded")
             wrapMode: Text.Wrap
-            font.pixelSize: 11
+            font.pixelSize: Theme.px(11)
             opacity: 0.7
         }
 
@@ -41,13 +41,14 @@ Pane {
             rowSpacing: 4
 
             component Name: Label {
-                font.pixelSize: 12
+                font.pixelSize: Theme.px(12)
                 opacity: 0.75
             }
             component Value: Label {
                 Layout.fillWidth: true
                 horizontalAlignment: Text.AlignRight
-                font.pixelSize: 13
+                wrapMode: Text.Wrap  // a long value (RAM of a large machine, a big zoom) takes two lines
+                font.pixelSize: Theme.px(13)
                 font.bold: true
                 Accessible.name: text
             }
@@ -82,11 +83,11 @@ Pane {
         Label {
             Layout.topMargin: 6
             text: qsTr("Decode speed, last minute")
-            font.pixelSize: 12
+            font.pixelSize: Theme.px(12)
         }
         MeterPlot {
             Layout.fillWidth: true
-            Layout.preferredHeight: 90
+            Layout.preferredHeight: Theme.px(90)
             meters: panel.meters
             series: "decode"
             lineColor: "#2f8fdf"
@@ -97,11 +98,11 @@ Pane {
         Label {
             Layout.topMargin: 4
             text: qsTr("%1 used, last minute").arg(panel.meters.memoryLabel)
-            font.pixelSize: 12
+            font.pixelSize: Theme.px(12)
         }
         MeterPlot {
             Layout.fillWidth: true
-            Layout.preferredHeight: 90
+            Layout.preferredHeight: Theme.px(90)
             meters: panel.meters
             series: "memory"
             lineColor: "#3fae5f"
@@ -114,7 +115,7 @@ Pane {
             Layout.fillWidth: true
             Layout.topMargin: 4
             wrapMode: Text.Wrap
-            font.pixelSize: 11
+            font.pixelSize: Theme.px(11)
             opacity: 0.7
             text: qsTr("The state is the model's whole memory of a conversation: its size never grows with the conversation's length.")
         }

@@ -63,8 +63,13 @@ ColumnLayout {
         }
     }
 
+    DemoModelNote {
+        Layout.fillWidth: true
+        app: page.app
+    }
+
     Label {
-        text: qsTr("Model file (.pth or .st)")
+        text: qsTr("Model file (.pth or .safetensors)")
         font.bold: true
     }
     RowLayout {
@@ -77,14 +82,20 @@ ColumnLayout {
             Accessible.name: qsTr("Model file")
         }
         Button {
+            objectName: "browseModelButton"
             text: qsTr("Browse…")
             onClicked: modelDialog.open()
         }
         Button {
+            objectName: "demoModelButton"
             text: qsTr("Demo model")
-            onClicked: page.path = page.app.defaultModelPath()
+            enabled: !page.app.modelLoading
+            onClicked: {
+                page.path = page.app.defaultModelPath()
+                page.app.loadModel(page.path, page.deviceId, page.precision, page.threads, page.customStrategy)
+            }
             ToolTip.visible: hovered
-            ToolTip.text: qsTr("The tiny RWKV-7 model bundled with the app")
+            ToolTip.text: qsTr("Load the tiny RWKV-7 toy model bundled with the app (for trying the app, not a real assistant)")
         }
     }
     ComboBox {
@@ -130,6 +141,7 @@ ColumnLayout {
         Label { text: qsTr("Precision"); font.bold: true }
         ComboBox {
             id: precisionBox
+            objectName: "precisionBox"
             model: ["fp32", "bf16", "fp16"]
             currentIndex: Math.max(0, model.indexOf(page.precision))
             onActivated: index => page.precision = model[index]
@@ -161,7 +173,7 @@ ColumnLayout {
     Label {
         Layout.fillWidth: true
         wrapMode: Text.Wrap
-        font.pixelSize: 12
+        font.pixelSize: Theme.px(12)
         opacity: 0.7
         text: qsTr("Strategy: %1. fp32 is exact; bf16 and fp16 halve the weights' memory and speed up decoding on memory-bound machines.")
               .arg(page.strategy)
@@ -186,8 +198,16 @@ ColumnLayout {
         }
     }
 
+    ErrorBanner {
+        objectName: "modelError"
+        Layout.fillWidth: true
+        text: page.app.modelError
+        onDismissed: page.app.dismissError()
+    }
+
     FileDialog {
         id: modelDialog
+        objectName: "modelDialog"
         title: qsTr("Open a model")
         nameFilters: [qsTr("RWKV models (*.pth *.st *.safetensors)"), qsTr("All files (*)")]
         onAccepted: page.path = decodeURIComponent(selectedFile.toString().replace(/^file:\/\//, ""))

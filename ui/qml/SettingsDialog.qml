@@ -27,7 +27,7 @@ Dialog {
             Layout.bottomMargin: 6
             text: dialog.title
             font.bold: true
-            font.pixelSize: 16
+            font.pixelSize: Theme.px(16)
         }
         TabBar {
             id: tabs

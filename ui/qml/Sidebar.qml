@@ -86,6 +86,7 @@ Pane {
                 font.bold: true
             }
             ToolButton {
+                objectName: "openDocumentButton"
                 text: qsTr("Open…")
                 onClicked: sidebar.openDocumentRequested()
                 ToolTip.visible: hovered
@@ -126,7 +127,7 @@ Pane {
                     }
                     Label {
                         text: qsTr("%1 tokens").arg(Number(documentItem.tokenCount).toLocaleString(Qt.locale(), "f", 0))
-                        font.pixelSize: 11
+                        font.pixelSize: Theme.px(11)
                         opacity: 0.65
                     }
                 }
@@ -137,6 +138,7 @@ Pane {
                 }
                 Menu {
                     id: documentMenu
+                    objectName: "documentMenu"
                     MenuItem {
                         text: qsTr("Delete document")
                         onTriggered: sidebar.app.deleteDocument(documentItem.documentId)

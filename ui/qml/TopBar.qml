@@ -8,9 +8,11 @@ ToolBar {
 
     required property var app
     property bool metersVisible: true
+    property bool sidebarVisible: true
 
     signal settingsRequested
     signal metersToggled
+    signal sidebarToggled
 
     RowLayout {
         anchors.fill: parent
@@ -18,10 +20,22 @@ ToolBar {
         anchors.rightMargin: 6
         spacing: 10
 
+        ToolButton {
+            objectName: "sidebarButton"
+            text: qsTr("Chats")
+            checkable: true
+            checked: bar.sidebarVisible
+            onClicked: bar.sidebarToggled()
+            ToolTip.visible: hovered
+            ToolTip.text: qsTr("Show or hide the conversations and documents (Ctrl+B)")
+            Accessible.name: qsTr("Show or hide the conversations and documents")
+        }
         Label {
+            objectName: "appTitle"
+            visible: bar.width >= 720
             text: "RWKV Desktop"
             font.bold: true
-            font.pixelSize: 15
+            font.pixelSize: Theme.px(15)
         }
 
         Rectangle {
@@ -34,6 +48,7 @@ ToolBar {
 
         Label {
             id: modelLabel
+            objectName: "modelLabel"
             Layout.fillWidth: !bar.app.modelLoading
             elide: Text.ElideRight
             text: bar.app.modelReady

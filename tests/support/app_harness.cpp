@@ -1,0 +1,75 @@
+#include "support/app_harness.h"
+#include "support/test_support.h"
+
+#include <QDir>
+#include <QTest>
+
+namespace rwkv::test {
+namespace {
+
+QStringList g_messages;
+std::function<bool(const QString&)> g_relevant;
+QtMessageHandler g_previousHandler = nullptr;
+
+void recordMessage(QtMsgType type, const QMessageLogContext& context, const QString& message)
+{
+    if (type != QtDebugMsg && type != QtInfoMsg && g_relevant(message)) g_messages.append(message);
+    g_previousHandler(type, context, message);
+}
+
+} // namespace
+
+RunningApp launchApp(const QString& dir, QSize size)
+{
+    RunningApp app;
+    AppPaths paths;
+    paths.database = QDir(dir).filePath(QStringLiteral("rwkv-desktop.sqlite")).toStdString();
+    paths.vocabDir = shareDir() / "vocab";
+    paths.defaultModel = demoModelPath();
+    app.settings = std::make_unique<QSettings>(QDir(dir).filePath(QStringLiteral("settings.ini")), QSettings::IniFormat);
+    app.controller = std::make_unique<AppController>(paths, *app.settings);
+    app.engine = std::make_unique<QQmlApplicationEngine>();
+    app.window = loadMainWindow(*app.engine, *app.controller);
+    if (app.window && !size.isEmpty()) app.window->resize(size);
+    app.controller->start();
+    return app;
+}
+
+QQuickItem* findItem(const RunningApp& app, const char* objectName)
+{
+    return app.window->findChild<QQuickItem*>(QString::fromLatin1(objectName));
+}
+
+void waitForReply(const RunningApp& app, QSignalSpy& finished, int count)
+{
+    constexpr int kReplyTimeoutMs = 60'000;
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), count, kReplyTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(!app.controller->busy(), kReplyTimeoutMs);
+}
+
+void clickItem(const RunningApp& app, const QQuickItem* item, Qt::MouseButton button)
+{
+    const QPointF centre = item->mapToScene(QPointF(item->width() / 2, item->height() / 2));
+    QTest::mouseClick(app.window, button, {}, centre.toPoint());
+}
+
+bool saveScreenshot(const RunningApp& app, const char* name, const QRectF& crop)
+{
+    QTest::qWait(150);  // let the scene settle (scroll positions, text layout)
+    QImage image = app.window->grabWindow();
+    if (image.isNull()) return false;
+    if (!crop.isEmpty()) image = image.copy(crop.toAlignedRect());
+    const QDir dir(QString::fromStdString((binDir().parent_path() / "screenshots").string()));
+    dir.mkpath(QStringLiteral("."));
+    return image.save(dir.filePath(QString::fromLatin1(name)));
+}
+
+void recordMessages(std::function<bool(const QString&)> relevant)
+{
+    g_relevant = std::move(relevant);
+    g_previousHandler = qInstallMessageHandler(recordMessage);
+}
+
+QStringList takeRecordedMessages() { return std::exchange(g_messages, {}); }
+
+} // namespace rwkv::test

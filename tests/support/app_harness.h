@@ -1,0 +1,46 @@
+#pragma once
+// The real app for the test_app_* programs: settings, controller and QML window on a test's
+// own folder and the demo model; screenshots under build/screenshots/; and a recorder of the
+// Qt messages a test must not see (QML warnings and errors).
+#include "app/app_controller.h"
+#include "app/main_window.h"
+
+#include <QQuickItem>
+#include <QSettings>
+#include <QSignalSpy>
+
+#include <functional>
+#include <memory>
+
+namespace rwkv::test {
+
+// One running app, destroyed in the reverse order of construction.
+struct RunningApp {
+    std::unique_ptr<QSettings> settings;
+    std::unique_ptr<AppController> controller;
+    std::unique_ptr<QQmlApplicationEngine> engine;
+    QQuickWindow* window = nullptr;
+};
+
+// Starts the app with its database and settings in `dir`; `size` empty: the window's own size.
+RunningApp launchApp(const QString& dir, QSize size = QSize(1280, 800));
+
+// The window's item named `objectName`, or null.
+QQuickItem* findItem(const RunningApp& app, const char* objectName);
+
+// Waits until `finished` (a spy on replyFinished) has `count` signals and the app is idle.
+void waitForReply(const RunningApp& app, QSignalSpy& finished, int count);
+
+// Clicks the middle of `item` in the window, as a mouse would.
+void clickItem(const RunningApp& app, const QQuickItem* item, Qt::MouseButton button = Qt::LeftButton);
+
+// Saves the window (or `crop` of it) as build/screenshots/<name>; false if that failed.
+bool saveScreenshot(const RunningApp& app, const char* name, const QRectF& crop = {});
+
+// Records warnings, criticals and fatals for which `relevant` says true, from now on (one
+// recorder per process); messages still reach the test log.
+void recordMessages(std::function<bool(const QString&)> relevant);
+// The recorded messages since the last call.
+QStringList takeRecordedMessages();
+
+} // namespace rwkv::test

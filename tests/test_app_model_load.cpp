@@ -1,0 +1,114 @@
+// The app's model loading in the real window (offscreen) with the demo model: a load that fails
+// keeps the model that ran, and the window says so.
+#include "support/app_harness.h"
+#include "support/test_support.h"
+
+#include <QFile>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+using rwkv::test::RunningApp;
+
+namespace {
+
+constexpr int kModelTimeoutMs = 120'000;
+
+} // namespace
+
+class TestAppModelLoad : public QObject {
+    Q_OBJECT
+
+public:
+    static void initMain()
+    {
+        QQuickWindow::setGraphicsApi(QSGRendererInterface::Software);
+        useSystemStyle();
+    }
+
+private:
+    QTemporaryDir m_dir;
+
+    static QQuickItem* item(const RunningApp& app, const char* objectName) { return rwkv::test::findItem(app, objectName); }
+    static QList<MessageRow> rows(const RunningApp& app) { return app.controller->messages()->rows(); }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        rwkv::test::recordMessages([](const QString& m) { return m.contains(QStringLiteral("RwkvDesktop/")); });
+    }
+
+    void cleanup()
+    {
+        const QStringList warnings = rwkv::test::takeRecordedMessages();
+        QVERIFY2(warnings.isEmpty(), qPrintable(warnings.join(u'\n')));
+    }
+
+    // A load that fails leaves the model that ran before it loaded, working and shown as loaded,
+    // whether the new file is refused before the old model is freed (a text file) or after (a
+    // layer split past the model's layers); the settings' "Demo model" then loads it again.
+    void failedLoadKeepsTheWorkingModel()
+    {
+        RunningApp app = rwkv::test::launchApp(m_dir.path());
+        QTRY_VERIFY_WITH_TIMEOUT(app.controller->modelReady(), kModelTimeoutMs);
+        QTRY_VERIFY(!app.controller->busy());
+        app.controller->setChatSettings({{QStringLiteral("temperature"), 0}});
+        const QVariantMap before = app.controller->model();
+        const QString name = before.value(QStringLiteral("name")).toString();
+        QVERIFY(name.startsWith(QStringLiteral("rwkv7-demo")));
+        QFile text(m_dir.filePath(QStringLiteral("notes-not-a-model.txt")));
+        QVERIFY(text.open(QIODevice::WriteOnly));
+        text.write("Shopping list: eggs, flour, milk.\n");
+        text.close();
+        QSignalSpy finished(app.controller.get(), &AppController::replyFinished);
+
+        const struct {
+            QString path, strategy, reason;
+        } failures[] = {
+            {text.fileName(), QString(), QStringLiteral("notes-not-a-model.txt")},
+            {app.controller->defaultModelPath(), QStringLiteral("cpu fp32 *100 -> cpu bf16"), QStringLiteral("8 layers")},
+        };
+        int turns = 0;
+        for (const auto& failure : failures) {
+            app.controller->loadModel(failure.path, QStringLiteral("cpu"), QStringLiteral("fp32"), 0, failure.strategy);
+            QTRY_VERIFY_WITH_TIMEOUT(!app.controller->busy(), kModelTimeoutMs);
+            const QString error = app.controller->errorText();
+            QVERIFY2(error.contains(failure.reason) && error.contains(QStringLiteral("Still using ") + name), qPrintable(error));
+            QCOMPARE(app.controller->modelError(), error);
+            QVERIFY(app.controller->modelReady());
+            QCOMPARE(app.controller->model().value(QStringLiteral("path")), before.value(QStringLiteral("path")));
+            QCOMPARE(app.controller->model().value(QStringLiteral("strategy")), before.value(QStringLiteral("strategy")));
+            QVERIFY(item(app, "modelLabel")->property("text").toString().startsWith(name));
+            QCOMPARE(app.controller->modelChoice().value(QStringLiteral("path")), before.value(QStringLiteral("path")));
+            // and it still answers.
+            app.controller->newConversation();
+            app.controller->send(QStringLiteral("What is 7 + 5?"));
+            rwkv::test::waitForReply(app, finished, ++turns);
+            QCOMPARE(rows(app).size(), 2);
+            QCOMPARE(rows(app)[1].text, QStringLiteral(" 7 + 5 = 12."));
+        }
+
+        // The settings show the error next to the model (until dismissed or the next message);
+        // "Demo model" loads the demo model again.
+        app.controller->loadModel(text.fileName(), QStringLiteral("cpu"), QStringLiteral("fp32"), 0);
+        QTRY_VERIFY_WITH_TIMEOUT(!app.controller->busy() && !app.controller->modelError().isEmpty(), kModelTimeoutMs);
+        QObject* dialog = app.window->findChild<QObject*>(QStringLiteral("settingsDialog"));
+        QVERIFY(dialog);
+        QTest::keyClick(app.window, Qt::Key_Comma, Qt::ControlModifier);
+        QTRY_VERIFY(dialog->property("opened").toBool());
+        QTRY_VERIFY(item(app, "modelError")->isVisible());
+        QVERIFY(rwkv::test::saveScreenshot(app, "settings-model-error.png"));
+        QSignalSpy loaded(app.controller.get(), &AppController::modelChanged);
+        rwkv::test::clickItem(app, item(app, "demoModelButton"));
+        QTRY_VERIFY(app.controller->modelLoading());
+        QTRY_VERIFY_WITH_TIMEOUT(app.controller->modelReady() && !app.controller->busy(), kModelTimeoutMs);
+        QVERIFY(loaded.count() >= 2);  // unloaded for the load, then loaded
+        QCOMPARE(app.controller->model().value(QStringLiteral("path")), before.value(QStringLiteral("path")));
+        QVERIFY(app.controller->errorText().isEmpty());
+        QVERIFY(!item(app, "modelError")->isVisible());
+    }
+};
+
+QTEST_MAIN(TestAppModelLoad)
+#include "test_app_model_load.moc"
