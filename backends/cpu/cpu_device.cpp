@@ -4,6 +4,7 @@
 #include "backends/cpu/kernels.h"
 #include "core/error.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -34,21 +35,27 @@ private:
     size_t m_size;
 };
 
-int defaultThreads()
+} // namespace
+
+int hardwareThreads()
 {
     const unsigned n = std::thread::hardware_concurrency();
     return n == 0 ? 1 : int(n);
 }
 
-} // namespace
-
-CpuDevice::CpuDevice(int threads) : m_pool(threads > 0 ? threads : defaultThreads()) {}
-
-std::string CpuDevice::name() const
+int effectiveThreads(int requested)
 {
-    const int n = m_pool.size();
-    return "cpu (" + std::string(simdTargetName()) + ", " + std::to_string(n) + (n == 1 ? " thread)" : " threads)");
+    return requested <= 0 ? hardwareThreads() : std::min(requested, hardwareThreads());
 }
+
+std::string cpuDeviceName(int threads)
+{
+    return "cpu (" + std::string(simdTargetName()) + ", " + std::to_string(threads) + (threads == 1 ? " thread)" : " threads)");
+}
+
+CpuDevice::CpuDevice(int threads) : m_pool(effectiveThreads(threads)) {}
+
+std::string CpuDevice::name() const { return cpuDeviceName(m_pool.size()); }
 
 std::unique_ptr<DeviceBuffer> CpuDevice::allocate(size_t bytes) { return std::make_unique<HostBuffer>(bytes); }
 

@@ -12,12 +12,11 @@
 #include <functional>
 #include <iostream>
 #include <set>
+#include <stdexcept>
 
 namespace rwkv::cli {
 
 namespace {
-
-constexpr const char* kVerbs = "list, show, branch, rm, rebuild";
 
 nlohmann::json messageJson(const MessageRecord& m)
 {
@@ -61,9 +60,8 @@ int list(Store& store, Args& args)
     return 0;
 }
 
-int show(Store& store, const SubcommandLine& line, Args& args)
+int show(Store& store, const Invocation& line, Args& args)
 {
-    requirePositionals(line, 1, "conv show ID [--all] [--json]");
     const bool all = args.flag("all");
     const bool json = args.flag("json");
     args.finish();
@@ -99,9 +97,8 @@ int show(Store& store, const SubcommandLine& line, Args& args)
     return 0;
 }
 
-int branch(Store& store, const SubcommandLine& line, Args& args)
+int branch(Store& store, const Invocation& line, Args& args)
 {
-    requirePositionals(line, 1, "conv branch ID --at MESSAGE");
     const auto at = args.value("at");
     args.finish();
     if (!at) throw Error(ErrorCode::InvalidArgument, "usage: rwkv-cli conv branch ID --at MESSAGE");
@@ -119,9 +116,8 @@ int branch(Store& store, const SubcommandLine& line, Args& args)
     return 0;
 }
 
-int remove(Store& store, const SubcommandLine& line, Args& args)
+int remove(Store& store, const Invocation& line, Args& args)
 {
-    requirePositionals(line, 1, "conv rm ID");
     args.finish();
     const int64_t id = parseId(line.positionals[0], "the conversation id");
     store.conversations().remove(id);
@@ -129,9 +125,8 @@ int remove(Store& store, const SubcommandLine& line, Args& args)
     return 0;
 }
 
-int rebuild(Store& store, const SubcommandLine& line, Args& args)
+int rebuild(Store& store, const Invocation& line, Args& args)
 {
-    requirePositionals(line, 1, "conv rebuild ID [--model F]");
     LoadedModel m = loadModel(args);
     args.finish();
     ChatSession session(store, *m.model, requireTokenizer(m), m.path);
@@ -144,21 +139,17 @@ int rebuild(Store& store, const SubcommandLine& line, Args& args)
 
 } // namespace
 
-int runConv(int argc, char** argv)
+int runConv(Invocation& call)
 {
-    SubcommandLine line = parseSubcommand(argc, argv, "conv", kVerbs);
-    Args& args = line.options;
-    if (line.verb != "list" && line.verb != "show" && line.verb != "branch" && line.verb != "rm" && line.verb != "rebuild")
-        throw Error(ErrorCode::InvalidArgument, "unknown conv verb '" + line.verb + "' (" + kVerbs + ")");
+    Args& args = call.options;
+    const std::string_view verb = call.spec->verb;
     std::unique_ptr<Store> store = openStore(args.value("db"));
-    if (line.verb == "list") {
-        requirePositionals(line, 0, "conv list [--json]");
-        return list(*store, args);
-    }
-    if (line.verb == "show") return show(*store, line, args);
-    if (line.verb == "branch") return branch(*store, line, args);
-    if (line.verb == "rm") return remove(*store, line, args);
-    return rebuild(*store, line, args);
+    if (verb == "list") return list(*store, args);
+    if (verb == "show") return show(*store, call, args);
+    if (verb == "branch") return branch(*store, call, args);
+    if (verb == "rm") return remove(*store, call, args);
+    if (verb == "rebuild") return rebuild(*store, call, args);
+    throw std::logic_error("conv " + std::string(verb) + " has no handler");
 }
 
 } // namespace rwkv::cli

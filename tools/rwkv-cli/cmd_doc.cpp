@@ -13,12 +13,11 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <stdexcept>
 
 namespace rwkv::cli {
 
 namespace {
-
-constexpr const char* kVerbs = "ingest, ask, list, rm";
 
 // Peak resident memory of this process (VmHWM), in bytes; 0 where unknown.
 int64_t peakResidentBytes()
@@ -37,9 +36,8 @@ std::string clock(double seconds)
     return text;
 }
 
-int ingest(Store& store, const SubcommandLine& line, Args& args)
+int ingest(Store& store, const Invocation& line, Args& args)
 {
-    requirePositionals(line, 1, "doc ingest FILE [--name NAME] [--chunk TOKENS] [--stats]");
     IngestOptions options;
     options.name = args.value("name").value_or("");
     options.chunkTokens = args.intValue("chunk", 512);
@@ -71,9 +69,8 @@ int ingest(Store& store, const SubcommandLine& line, Args& args)
     return 0;
 }
 
-int ask(Store& store, const SubcommandLine& line, Args& args)
+int ask(Store& store, const Invocation& line, Args& args)
 {
-    requirePositionals(line, 2, "doc ask DOC QUESTION [--max-tokens N] [sampling] [--json]");
     const bool json = args.flag("json");
     GenerationOptions options;
     options.maxTokens = args.intValue("max-tokens", 200);
@@ -112,9 +109,8 @@ int list(Store& store, Args& args)
     return 0;
 }
 
-int remove(Store& store, const SubcommandLine& line, Args& args)
+int remove(Store& store, const Invocation& line, Args& args)
 {
-    requirePositionals(line, 1, "doc rm DOC");
     args.finish();
     const int64_t id = parseId(line.positionals[0], "the document id");
     if (!store.documents().find(id)) throw Error(ErrorCode::InvalidArgument, "no document " + line.positionals[0]);
@@ -125,20 +121,16 @@ int remove(Store& store, const SubcommandLine& line, Args& args)
 
 } // namespace
 
-int runDoc(int argc, char** argv)
+int runDoc(Invocation& call)
 {
-    SubcommandLine line = parseSubcommand(argc, argv, "doc", kVerbs);
-    Args& args = line.options;
-    if (line.verb != "ingest" && line.verb != "ask" && line.verb != "list" && line.verb != "rm")
-        throw Error(ErrorCode::InvalidArgument, "unknown doc verb '" + line.verb + "' (" + kVerbs + ")");
+    Args& args = call.options;
+    const std::string_view verb = call.spec->verb;
     std::unique_ptr<Store> store = openStore(args.value("db"));
-    if (line.verb == "ingest") return ingest(*store, line, args);
-    if (line.verb == "ask") return ask(*store, line, args);
-    if (line.verb == "list") {
-        requirePositionals(line, 0, "doc list [--json]");
-        return list(*store, args);
-    }
-    return remove(*store, line, args);
+    if (verb == "ingest") return ingest(*store, call, args);
+    if (verb == "ask") return ask(*store, call, args);
+    if (verb == "list") return list(*store, args);
+    if (verb == "rm") return remove(*store, call, args);
+    throw std::logic_error("doc " + std::string(verb) + " has no handler");
 }
 
 } // namespace rwkv::cli

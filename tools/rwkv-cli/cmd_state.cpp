@@ -15,21 +15,19 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <stdexcept>
 
 namespace rwkv::cli {
 
 namespace {
-
-constexpr const char* kVerbs = "save, load, list, rm, bench";
 
 double millisSince(std::chrono::steady_clock::time_point t0)
 {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
-int save(Store& store, const SubcommandLine& line, Args& args)
+int save(Store& store, const Invocation& line, Args& args)
 {
-    requirePositionals(line, 1, "state save NAME (--text TEXT | --conversation ID) [--replace] [--state F]");
     const std::string& name = line.positionals[0];
     const auto text = args.value("text");
     const auto conversation = args.value("conversation");
@@ -64,9 +62,8 @@ int save(Store& store, const SubcommandLine& line, Args& args)
     return 0;
 }
 
-int load(Store& store, const SubcommandLine& line, Args& args)
+int load(Store& store, const Invocation& line, Args& args)
 {
-    requirePositionals(line, 1, "state load NAME [--prompt TEXT [--chat]] [--max-tokens N] [sampling] [--json]");
     const std::string& name = line.positionals[0];
     const auto prompt = args.value("prompt");
     const bool chat = args.flag("chat");
@@ -127,9 +124,8 @@ int list(Store& store, Args& args)
     return 0;
 }
 
-int remove(Store& store, const SubcommandLine& line, Args& args)
+int remove(Store& store, const Invocation& line, Args& args)
 {
-    requirePositionals(line, 1, "state rm NAME");
     args.finish();
     const std::optional<SnapshotInfo> info = store.snapshots().named(line.positionals[0]);
     if (!info) throw Error(ErrorCode::InvalidArgument, "no state named '" + line.positionals[0] + "'");
@@ -140,24 +136,17 @@ int remove(Store& store, const SubcommandLine& line, Args& args)
 
 } // namespace
 
-int runState(int argc, char** argv)
+int runState(Invocation& call)
 {
-    SubcommandLine line = parseSubcommand(argc, argv, "state", kVerbs);
-    Args& args = line.options;
-    if (line.verb != "save" && line.verb != "load" && line.verb != "list" && line.verb != "rm" && line.verb != "bench")
-        throw Error(ErrorCode::InvalidArgument, "unknown state verb '" + line.verb + "' (" + kVerbs + ")");
-    if (line.verb == "bench") {
-        requirePositionals(line, 0, "state bench [--db F] [--shapes 12x768,...] [--replay-tokens N] [--repetitions N]");
-        return runStateBench(args);
-    }
+    Args& args = call.options;
+    const std::string_view verb = call.spec->verb;
+    if (verb == "bench") return runStateBench(args);
     std::unique_ptr<Store> store = openStore(args.value("db"));
-    if (line.verb == "save") return save(*store, line, args);
-    if (line.verb == "load") return load(*store, line, args);
-    if (line.verb == "list") {
-        requirePositionals(line, 0, "state list [--json]");
-        return list(*store, args);
-    }
-    return remove(*store, line, args);
+    if (verb == "save") return save(*store, call, args);
+    if (verb == "load") return load(*store, call, args);
+    if (verb == "list") return list(*store, args);
+    if (verb == "rm") return remove(*store, call, args);
+    throw std::logic_error("state " + std::string(verb) + " has no handler");
 }
 
 } // namespace rwkv::cli

@@ -1,5 +1,6 @@
 #include "tools/rwkv-cli/model_setup.h"
 
+#include "backends/cpu/cpu_device.h"
 #include "backends/registry.h"
 #include "backends/strategy_devices.h"
 #include "core/error.h"
@@ -26,6 +27,9 @@ LoadedModel loadModel(Args& args)
     m.strategy = strategyText ? parseStrategy(*strategyText) : strategyForDevice(deviceId.value_or("cpu"));
     const int threads = args.intValue("threads", 0);
     if (threads < 0) throw Error(ErrorCode::InvalidArgument, "--threads must be ≥ 0");
+    if (threads > cpu::hardwareThreads())
+        std::fprintf(stderr, "rwkv-cli: --threads %d is more than this machine's %d hardware threads; using %d\n", threads,
+                     cpu::hardwareThreads(), cpu::hardwareThreads());
     const std::string tokenizerChoice = args.value("tokenizer").value_or("auto");
     if (tokenizerChoice != "auto" && tokenizerChoice != "none" && tokenizerChoice != "world" && tokenizerChoice != "neox")
         throw Error(ErrorCode::InvalidArgument, "unknown tokenizer '" + tokenizerChoice + "' (world, neox, none)");

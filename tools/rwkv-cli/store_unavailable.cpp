@@ -18,8 +18,8 @@ namespace {
 } // namespace
 
 int runStoredChat(Args&, const std::optional<std::string>&, const std::optional<std::string>&) { noStore("chat --db/--conversation"); }
-int runConv(int, char**) { noStore("conv"); }
-int runState(int, char**) { noStore("state"); }
-int runDoc(int, char**) { noStore("doc"); }
+int runConv(Invocation&) { noStore("conv"); }
+int runState(Invocation&) { noStore("state"); }
+int runDoc(Invocation&) { noStore("doc"); }
 
 } // namespace rwkv::cli
