@@ -60,12 +60,12 @@ int list(Store& store, Args& args)
     return 0;
 }
 
-int show(Store& store, const Invocation& line, Args& args)
+int show(Store& store, const Invocation& call, Args& args)
 {
     const bool all = args.flag("all");
     const bool json = args.flag("json");
     args.finish();
-    const ConversationInfo c = store.conversations().get(parseId(line.positionals[0], "the conversation id"));
+    const ConversationInfo c = store.conversations().get(parseId(call.positionals[0], "the conversation id"));
     const std::vector<MessageRecord> branch =
         c.currentMessageId ? store.conversations().pathTo(*c.currentMessageId) : std::vector<MessageRecord>{};
     const std::vector<MessageRecord> messages = all ? store.conversations().messages(c.id) : branch;
@@ -97,17 +97,17 @@ int show(Store& store, const Invocation& line, Args& args)
     return 0;
 }
 
-int branch(Store& store, const Invocation& line, Args& args)
+int branch(Store& store, const Invocation& call, Args& args)
 {
     const auto at = args.value("at");
     args.finish();
     if (!at) throw Error(ErrorCode::InvalidArgument, "usage: rwkv-cli conv branch ID --at MESSAGE");
-    const int64_t id = parseId(line.positionals[0], "the conversation id");
+    const int64_t id = parseId(call.positionals[0], "the conversation id");
     const int64_t messageId = parseId(*at, "--at");
     store.conversations().get(id);
     const MessageRecord m = store.conversations().message(messageId);
     if (m.conversationId != id)
-        throw Error(ErrorCode::InvalidArgument, "message " + *at + " is not in conversation " + line.positionals[0]);
+        throw Error(ErrorCode::InvalidArgument, "message " + *at + " is not in conversation " + call.positionals[0]);
     if (m.role == MessageRole::User)
         throw Error(ErrorCode::InvalidArgument, "message " + *at + " is a user message; branch at a reply or the root");
     store.conversations().setCurrentMessage(id, messageId);
@@ -116,21 +116,21 @@ int branch(Store& store, const Invocation& line, Args& args)
     return 0;
 }
 
-int remove(Store& store, const Invocation& line, Args& args)
+int remove(Store& store, const Invocation& call, Args& args)
 {
     args.finish();
-    const int64_t id = parseId(line.positionals[0], "the conversation id");
+    const int64_t id = parseId(call.positionals[0], "the conversation id");
     store.conversations().remove(id);
     std::printf("conversation %lld removed\n", static_cast<long long>(id));
     return 0;
 }
 
-int rebuild(Store& store, const Invocation& line, Args& args)
+int rebuild(Store& store, const Invocation& call, Args& args)
 {
     LoadedModel m = loadModel(args);
     args.finish();
     ChatSession session(store, *m.model, requireTokenizer(m), m.path);
-    session.open(parseId(line.positionals[0], "the conversation id"));
+    session.open(parseId(call.positionals[0], "the conversation id"));
     const int written = session.rebuildByReplay(session.currentMessageId());
     std::printf("conversation %lld: %d states rebuilt for %s\n", static_cast<long long>(session.conversationId()), written,
                 pathToUtf8(m.path.filename()).c_str());

@@ -2,7 +2,7 @@
 #include "core/document_library.h"
 #include "core/error.h"
 #include "tools/rwkv-cli/commands.h"
-#include "tools/rwkv-cli/console.h"
+#include "tools/rwkv-cli/progress_line.h"
 #include "tools/rwkv-cli/model_setup.h"
 #include "tools/rwkv-cli/sampling_args.h"
 #include "tools/rwkv-cli/store_setup.h"
@@ -36,7 +36,7 @@ std::string clock(double seconds)
     return text;
 }
 
-int ingest(Store& store, const Invocation& line, Args& args)
+int ingest(Store& store, const Invocation& call, Args& args)
 {
     IngestOptions options;
     options.name = args.value("name").value_or("");
@@ -46,16 +46,17 @@ int ingest(Store& store, const Invocation& line, Args& args)
     LoadedModel m = loadModel(args);
     args.finish();
     DocumentLibrary library(store, *m.model, requireTokenizer(m), m.path);
-    const bool tty = isTerminal(stderr);
+    ProgressLine progressLine(stderr);
     const IngestProgressFn progress = [&](const IngestProgress& p) {
-        if (!tty) return;
-        std::fprintf(stderr, "\r\033[Kreading: %lld / %lld tokens (%.0f%%), %.0f tokens/s, %s left",
-                     static_cast<long long>(p.tokensDone), static_cast<long long>(p.tokensTotal),
-                     100.0 * double(p.tokensDone) / double(std::max<int64_t>(p.tokensTotal, 1)), p.tokensPerSecond(),
-                     clock(p.etaSeconds()).c_str());
+        char text[160];
+        std::snprintf(text, sizeof text, "reading: %lld / %lld tokens (%.0f%%), %.0f tokens/s, %s left",
+                      static_cast<long long>(p.tokensDone), static_cast<long long>(p.tokensTotal),
+                      100.0 * double(p.tokensDone) / double(std::max<int64_t>(p.tokensTotal, 1)), p.tokensPerSecond(),
+                      clock(p.etaSeconds()).c_str());
+        progressLine.show(text);
     };
-    const IngestResult r = library.ingest(line.positionals[0], options, progress);
-    if (tty) std::fprintf(stderr, "\r\033[K");
+    const IngestResult r = library.ingest(call.positionals[0], options, progress);
+    progressLine.clear();
     const DocumentRecord& d = r.document;
     if (r.alreadyStored)
         std::printf("document %lld: '%s' was already read with this model (%lld tokens)\n", static_cast<long long>(d.id),
@@ -69,7 +70,7 @@ int ingest(Store& store, const Invocation& line, Args& args)
     return 0;
 }
 
-int ask(Store& store, const Invocation& line, Args& args)
+int ask(Store& store, const Invocation& call, Args& args)
 {
     const bool json = args.flag("json");
     GenerationOptions options;
@@ -79,11 +80,13 @@ int ask(Store& store, const Invocation& line, Args& args)
     defaults.temperature = 0;
     options.sampling = parseSampling(args, defaults);
     options.exemptWhitespaceDigits = false;
+    requireValidPrompt(call.positionals[1], "the question", true);
+    requireValidOptions(options);
     LoadedModel m = loadModel(args);
     args.finish();
     DocumentLibrary library(store, *m.model, requireTokenizer(m), m.path);
-    const DocumentRecord d = library.find(line.positionals[0]);
-    const GenerationResult r = library.ask(d.id, line.positionals[1], options, json ? TextFn{} : TextFn(writeStdout));
+    const DocumentRecord d = library.find(call.positionals[0]);
+    const GenerationResult r = library.ask(d.id, call.positionals[1], options, json ? TextFn{} : TextFn(writeStdout));
     if (json)
         std::cout << nlohmann::json({{"document", d.id}, {"answer", r.text}, {"tokens", r.tokens}}).dump() << "\n";
     else
@@ -109,11 +112,11 @@ int list(Store& store, Args& args)
     return 0;
 }
 
-int remove(Store& store, const Invocation& line, Args& args)
+int remove(Store& store, const Invocation& call, Args& args)
 {
     args.finish();
-    const int64_t id = parseId(line.positionals[0], "the document id");
-    if (!store.documents().find(id)) throw Error(ErrorCode::InvalidArgument, "no document " + line.positionals[0]);
+    const int64_t id = parseId(call.positionals[0], "the document id");
+    if (!store.documents().find(id)) throw Error(ErrorCode::InvalidArgument, "no document " + call.positionals[0]);
     store.documents().remove(id);
     std::printf("document %lld removed\n", static_cast<long long>(id));
     return 0;

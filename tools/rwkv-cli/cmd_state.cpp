@@ -26,9 +26,9 @@ double millisSince(std::chrono::steady_clock::time_point t0)
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
-int save(Store& store, const Invocation& line, Args& args)
+int save(Store& store, const Invocation& call, Args& args)
 {
-    const std::string& name = line.positionals[0];
+    const std::string& name = call.positionals[0];
     const auto text = args.value("text");
     const auto conversation = args.value("conversation");
     const auto stateFile = args.value("state");
@@ -36,8 +36,8 @@ int save(Store& store, const Invocation& line, Args& args)
     if (text.has_value() == conversation.has_value())
         throw Error(ErrorCode::InvalidArgument, "give exactly one of --text TEXT or --conversation ID");
     if (conversation && stateFile) throw Error(ErrorCode::InvalidArgument, "--state applies to --text");
-    const std::optional<SnapshotInfo> existing = store.snapshots().named(name);
-    if (existing && !replace)
+    if (text) requireValidPrompt(*text, "--text", false);
+    if (store.snapshots().named(name) && !replace)
         throw Error(ErrorCode::InvalidArgument, "a state named '" + name + "' exists; use --replace or rm it first");
     LoadedModel m = loadModel(args);
     args.finish();
@@ -50,21 +50,13 @@ int save(Store& store, const Invocation& line, Args& args)
         session.open(parseId(*conversation, "--conversation"));
         state = session.restore(session.currentMessageId());
     }
-    const auto t0 = std::chrono::steady_clock::now();
-    const EncodedSnapshot encoded = store.snapshots().codec().encode(state);
-    Transaction tx(store.database());
-    store.snapshots().registerModel(m.model->fingerprint(), m.path, m.model->config());
-    if (existing) store.snapshots().remove(existing->id);
-    const int64_t id = store.snapshots().insert(encoded, state.weightsFingerprint(), {std::nullopt, name});
-    tx.commit();
-    std::printf("state '%s' saved (snapshot %lld, %s, %s stored, %.1f ms)\n", name.c_str(), static_cast<long long>(id),
-                formatBytes(encoded.byteSize).c_str(), formatBytes(int64_t(encoded.data.size())).c_str(), millisSince(t0));
+    saveNamedState(store, name, m, state, replace, stdout);
     return 0;
 }
 
-int load(Store& store, const Invocation& line, Args& args)
+int load(Store& store, const Invocation& call, Args& args)
 {
-    const std::string& name = line.positionals[0];
+    const std::string& name = call.positionals[0];
     const auto prompt = args.value("prompt");
     const bool chat = args.flag("chat");
     const bool json = args.flag("json");
@@ -76,6 +68,9 @@ int load(Store& store, const Invocation& line, Args& args)
         options.exemptWhitespaceDigits = false;
     }
     if (chat && !prompt) throw Error(ErrorCode::InvalidArgument, "--chat needs --prompt TEXT");
+    if (prompt) requireValidPrompt(*prompt, "--prompt", chat);
+    requireValidOptions(options);
+    options.dropLeadingSpace = chat;
     const std::optional<SnapshotInfo> info = store.snapshots().named(name);
     if (!info) throw Error(ErrorCode::InvalidArgument, "no state named '" + name + "' in " + pathToUtf8(store.database().path()));
     LoadedModel m = loadModel(args);
@@ -124,17 +119,39 @@ int list(Store& store, Args& args)
     return 0;
 }
 
-int remove(Store& store, const Invocation& line, Args& args)
+int remove(Store& store, const Invocation& call, Args& args)
 {
     args.finish();
-    const std::optional<SnapshotInfo> info = store.snapshots().named(line.positionals[0]);
-    if (!info) throw Error(ErrorCode::InvalidArgument, "no state named '" + line.positionals[0] + "'");
+    const std::optional<SnapshotInfo> info = store.snapshots().named(call.positionals[0]);
+    if (!info) throw Error(ErrorCode::InvalidArgument, "no state named '" + call.positionals[0] + "'");
     store.snapshots().remove(info->id);
-    std::printf("state '%s' removed\n", line.positionals[0].c_str());
+    std::printf("state '%s' removed\n", call.positionals[0].c_str());
     return 0;
 }
 
 } // namespace
+
+void saveNamedState(Store& store, const std::string& name, const LoadedModel& m, const State& state, bool replace,
+                    std::FILE* report)
+{
+    const std::optional<SnapshotInfo> existing = store.snapshots().named(name);
+    if (existing && !replace)
+        throw Error(ErrorCode::InvalidArgument, "a state named '" + name + "' exists; use --replace or rm it first");
+    const auto t0 = std::chrono::steady_clock::now();
+    const EncodedSnapshot encoded = store.snapshots().codec().encode(state);
+    Transaction tx(store.database());
+    store.snapshots().registerModel(m.model->fingerprint(), m.path, m.model->config());
+    if (existing) store.snapshots().remove(existing->id);
+    const int64_t id = store.snapshots().insert(encoded, state.weightsFingerprint(), {std::nullopt, name});
+    tx.commit();
+    std::fprintf(report, "state '%s' saved (snapshot %lld, %s, %s stored, %.1f ms)\n", name.c_str(), static_cast<long long>(id),
+                 formatBytes(encoded.byteSize).c_str(), formatBytes(int64_t(encoded.data.size())).c_str(), millisSince(t0));
+}
+
+void saveChatState(const std::optional<std::string>& db, const std::string& name, const LoadedModel& m, const State& state)
+{
+    saveNamedState(*openStore(db), name, m, state, true, stderr);
+}
 
 int runState(Invocation& call)
 {

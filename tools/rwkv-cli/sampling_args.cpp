@@ -1,7 +1,9 @@
 #include "tools/rwkv-cli/sampling_args.h"
 
 #include "core/error.h"
+#include "core/generation_checks.h"
 
+#include <algorithm>
 #include <string>
 
 namespace rwkv::cli {
@@ -22,10 +24,22 @@ SamplingParams parseSampling(Args& args, SamplingParams p)
         }
     }
     for (const std::string& ban : args.values("ban")) p.bannedTokens.push_back(std::stoi(ban));
-    if (p.temperature < 0) throw Error(ErrorCode::InvalidArgument, "--temperature must be ≥ 0");
-    if (p.topP < 0) throw Error(ErrorCode::InvalidArgument, "--top-p must be ≥ 0");
-    if (p.topK < 0) throw Error(ErrorCode::InvalidArgument, "--top-k must be ≥ 0");
     return p;
+}
+
+void requireValidOptions(const GenerationOptions& options)
+{
+    if (const auto problem = checkGenerationOptions(options)) {
+        std::string option = "--" + problem->setting;
+        std::replace(option.begin(), option.end(), '_', '-');
+        throw Error(ErrorCode::InvalidArgument, option + " " + problem->requirement);
+    }
+}
+
+void requireValidPrompt(std::string_view text, std::string_view name, bool chatMessage)
+{
+    if (const auto problem = checkPromptText(text, name, chatMessage))
+        throw Error(ErrorCode::InvalidArgument, problem->setting + " " + problem->requirement);
 }
 
 SamplingParams chatSamplingDefaults(bool tunedState)

@@ -4,8 +4,10 @@
 // and plain-text formatting of ids, sizes and times.
 #include "core/store/store.h"
 #include "tools/rwkv-cli/args.h"
+#include "tools/rwkv-cli/model_setup.h"
 
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,6 +20,11 @@ namespace rwkv::cli {
 std::unique_ptr<Store> openStore(const std::optional<std::string>& db);
 // A positive integer id; Error(InvalidArgument) naming `what` otherwise.
 int64_t parseId(const std::string& text, const char* what);
+
+// Saves `state` as the named state `name` and says so on `report`; one of that name is
+// replaced when `replace`, else refused with Error(InvalidArgument).
+void saveNamedState(Store& store, const std::string& name, const LoadedModel& m, const State& state, bool replace,
+                    std::FILE* report);
 
 // "1.2 MiB", "830 B".
 std::string formatBytes(int64_t bytes);

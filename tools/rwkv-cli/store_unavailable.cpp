@@ -18,6 +18,7 @@ namespace {
 } // namespace
 
 int runStoredChat(Args&, const std::optional<std::string>&, const std::optional<std::string>&) { noStore("chat --db/--conversation"); }
+void saveChatState(const std::optional<std::string>&, const std::string&, const LoadedModel&, const State&) { noStore("/save"); }
 int runConv(Invocation&) { noStore("conv"); }
 int runState(Invocation&) { noStore("state"); }
 int runDoc(Invocation&) { noStore("doc"); }
