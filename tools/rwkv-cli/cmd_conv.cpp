@@ -55,8 +55,8 @@ int list(Store& store, Args& args)
         return 0;
     }
     for (const ConversationInfo& c : all)
-        std::printf("%-5lld %-16s %4lld messages  %s\n", static_cast<long long>(c.id), formatTime(c.updatedAt).c_str(),
-                    static_cast<long long>(c.messageCount), c.title.c_str());
+        std::printf("%-5lld %-16s %4lld %-8s  %s\n", static_cast<long long>(c.id), formatTime(c.updatedAt).c_str(),
+                    static_cast<long long>(c.messageCount), c.messageCount == 1 ? "message" : "messages", c.title.c_str());
     return 0;
 }
 
