@@ -199,7 +199,7 @@ private slots:
         QCOMPARE(rows(app)[2].text, QStringLiteral("What is the capital of Neathria?"));
         QCOMPARE(rows(app)[2].branchIndex, 1);
         QCOMPARE(rows(app)[2].siblingIds.size(), 2);
-        QCOMPARE(rows(app)[3].text, QStringLiteral(" The capital of Neathria is Mainmoor."));
+        QCOMPARE(rows(app)[3].text, QStringLiteral("The capital of Neathria is Mainmoor."));
         screenshot(app, "chat.png");
 
         // Stop at once (a long echo would take a while): the cut reply is stored and the

@@ -213,14 +213,17 @@ private slots:
     // CPU device says the same count (QThread's count is the independent truth).
     void threadsCappedAtHardware()
     {
-        const QByteArray threads = QByteArray::number(QThread::idealThreadCount()) + (QThread::idealThreadCount() == 1 ? " thread)" : " threads)");
+        const int n = QThread::idealThreadCount();
+        const QByteArray threads = QByteArray::number(n) + (n == 1 ? " thread)" : " threads)");
+        const auto placement = [](const Run& r) {
+            return QByteArray::fromStdString(nlohmann::json::parse(r.out.toStdString()).at("placement").get<std::string>());
+        };
         const Run capped = cli({"info", "--threads", "999", "--json"});
         QCOMPARE(capped.exitCode, 0);
         QVERIFY2(capped.err.contains("--threads 999 is more than this machine's"), capped.err.constData());
-        QVERIFY2(QByteArray::fromStdString(nlohmann::json::parse(capped.out.toStdString()).at("placement").get<std::string>()).contains(threads),
-                 capped.out.constData());
+        QVERIFY2(placement(capped).contains(threads), capped.out.constData());
         const Run info = cli({"info", "--json"});
-        QVERIFY(QByteArray::fromStdString(nlohmann::json::parse(info.out.toStdString()).at("placement").get<std::string>()).contains(threads));
+        QVERIFY(placement(info).contains(threads));
         QVERIFY2(info.err.isEmpty(), info.err.constData());
         const Run devices = cli({"devices"});
         QVERIFY2(devices.out.split('\n')[0].contains(threads), devices.out.constData());

@@ -8,13 +8,11 @@
 #include "core/utf8_path.h"
 #include "tools/rwkv-cli/chat_loop.h"
 #include "tools/rwkv-cli/commands.h"
-#include "tools/rwkv-cli/console.h"
 #include "tools/rwkv-cli/model_setup.h"
 #include "tools/rwkv-cli/sampling_args.h"
 #include "tools/rwkv-cli/store_setup.h"
 
 #include <cstdio>
-#include <iostream>
 
 namespace rwkv::cli {
 

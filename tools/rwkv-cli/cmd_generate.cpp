@@ -5,7 +5,6 @@
 #include "core/utf8_path.h"
 #include "tools/rwkv-cli/chat_loop.h"
 #include "tools/rwkv-cli/commands.h"
-#include "tools/rwkv-cli/console.h"
 #include "tools/rwkv-cli/model_setup.h"
 #include "tools/rwkv-cli/sampling_args.h"
 
