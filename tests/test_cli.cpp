@@ -308,6 +308,7 @@ private slots:
         verifyCleanError(cli({"generate", "--tokens", "1,x"}), 2, "--tokens");
         verifyCleanError(cli({"generate", "--tokens", "99999999"}), 2, "vocabulary");
         verifyCleanError(cli({"chat", "--prompt", "hi", "--temperature", "hot"}), 2, "--temperature");
+        verifyCleanError(cli({"generate", "--prompt", "hi", "--ban", "x"}), 2, "--ban expects a token id");
         verifyCleanError(cli({"info", "--strategy", "cpu fp8"}), 2, "fp8");
         verifyCleanError(cli({"info", "--device", "cuda:0"}), 1, "cuda:0");
         verifyCleanError(cli({"info", "--frobnicate"}), 2, "--frobnicate");

@@ -4,6 +4,7 @@
 #include "core/generation_checks.h"
 
 #include <algorithm>
+#include <charconv>
 #include <string>
 
 namespace rwkv::cli {
@@ -23,7 +24,13 @@ SamplingParams parseSampling(Args& args, SamplingParams p)
             throw Error(ErrorCode::InvalidArgument, "option --seed expects a non-negative integer, got '" + *seed + "'");
         }
     }
-    for (const std::string& ban : args.values("ban")) p.bannedTokens.push_back(std::stoi(ban));
+    for (const std::string& ban : args.values("ban")) {
+        int32_t id = 0;
+        const auto [end, ec] = std::from_chars(ban.data(), ban.data() + ban.size(), id);
+        if (ec != std::errc() || end != ban.data() + ban.size() || id < 0)
+            throw Error(ErrorCode::InvalidArgument, "option --ban expects a token id, got '" + ban + "'");
+        p.bannedTokens.push_back(id);
+    }
     return p;
 }
 
