@@ -137,8 +137,7 @@ void ChatSession::switchTo(int64_t messageId)
 ChatTurn ChatSession::runTurn(int64_t parentMessageId, std::optional<int64_t> userMessageId, std::string_view userText,
                               const GenerationOptions& options, const TextFn& onText, std::stop_token cancel)
 {
-    if (const auto problem = checkPromptText(userText, "the message", true))
-        throw Error(ErrorCode::InvalidArgument, problem->setting + " " + problem->requirement);
+    throwIfProblem(checkPromptText(userText, "the message", true));
     const std::string text = cleanUserText(userText);
     ChatTurn turn;
     int64_t t0 = nowNs();

@@ -87,8 +87,7 @@ GenerationResult DocumentLibrary::ask(int64_t documentId, std::string_view quest
                                       const TextFn& onText, std::stop_token cancel)
 {
     const std::string text = cleanUserText(question);
-    if (const auto problem = checkPromptText(question, "the question", true))
-        throw Error(ErrorCode::InvalidArgument, problem->setting + " " + problem->requirement);
+    throwIfProblem(checkPromptText(question, "the question", true));
     State state = documentState(documentId);
     GenerationOptions chatOptions = options;
     if (std::find(chatOptions.stopStrings.begin(), chatOptions.stopStrings.end(), kTurnEnd) == chatOptions.stopStrings.end())

@@ -1,5 +1,6 @@
 #include "core/generation_checks.h"
 
+#include "core/error.h"
 #include "core/prompt_format.h"
 #include "core/tokenizer/utf8_stream_decoder.h"
 
@@ -43,6 +44,11 @@ std::optional<SettingProblem> checkPromptText(std::string_view text, std::string
     if (text.empty() || (chatMessage && cleanUserText(text).empty()))
         return SettingProblem{std::string(setting), "must not be empty"};
     return std::nullopt;
+}
+
+void throwIfProblem(const std::optional<SettingProblem>& problem)
+{
+    if (problem) throw Error(ErrorCode::InvalidArgument, problem->setting + " " + problem->requirement);
 }
 
 } // namespace rwkv

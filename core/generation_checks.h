@@ -29,4 +29,7 @@ std::optional<SettingProblem> checkGenerationOptions(const GenerationOptions& op
 // keep some text after cleanUserText (whitespace alone is empty).
 std::optional<SettingProblem> checkPromptText(std::string_view text, std::string_view setting, bool chatMessage);
 
+// Throws Error(InvalidArgument) "SETTING REQUIREMENT" when there is a problem.
+void throwIfProblem(const std::optional<SettingProblem>& problem);
+
 } // namespace rwkv

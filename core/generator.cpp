@@ -46,8 +46,7 @@ GenerationResult generate(Model& model, const Tokenizer* tokenizer, std::span<co
 {
     if (prompt.empty()) throw Error(ErrorCode::InvalidArgument, "the prompt is empty");
     // Every front end checks first, naming the settings its own way; this covers any caller.
-    if (const auto problem = checkGenerationOptions(options, std::numeric_limits<int>::max()))
-        throw Error(ErrorCode::InvalidArgument, problem->setting + " " + problem->requirement);
+    throwIfProblem(checkGenerationOptions(options, std::numeric_limits<int>::max()));
     GenerationResult result;
     bool leading = options.dropLeadingSpace;
     auto emit = [&](const std::string& piece) {

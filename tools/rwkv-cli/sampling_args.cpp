@@ -45,8 +45,7 @@ void requireValidOptions(const GenerationOptions& options)
 
 void requireValidPrompt(std::string_view text, std::string_view name, bool chatMessage)
 {
-    if (const auto problem = checkPromptText(text, name, chatMessage))
-        throw Error(ErrorCode::InvalidArgument, problem->setting + " " + problem->requirement);
+    throwIfProblem(checkPromptText(text, name, chatMessage));
 }
 
 SamplingParams chatSamplingDefaults(bool tunedState)
