@@ -47,7 +47,8 @@ std::vector<DeviceInfo> vulkanDevices()
 
 std::vector<DeviceInfo> listDevices()
 {
-    std::vector<DeviceInfo> out = {{"cpu", cpu::CpuDevice(1).name(), true}};
+    // Described as createDevice("cpu") would make it, without starting its threads.
+    std::vector<DeviceInfo> out = {{"cpu", cpu::cpuDeviceName(cpu::effectiveThreads(0)), true}};
     for (DeviceInfo& d : cuda::pluginDevices()) out.push_back(std::move(d));
     for (DeviceInfo& d : vulkanDevices()) out.push_back(std::move(d));
     return out;

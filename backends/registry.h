@@ -17,7 +17,8 @@ struct DeviceInfo {
 // Every backend this build knows, available or not.
 std::vector<DeviceInfo> listDevices();
 
-// Creates a device by id ("cpu"). threads applies to the CPU backend (0 = all cores).
+// Creates a device by id ("cpu"). threads applies to the CPU backend (0 = all hardware threads;
+// more are capped at them, see cpu::effectiveThreads).
 // Throws Error(InvalidArgument) for an unknown id, Error(Unsupported) for an unavailable one.
 std::unique_ptr<Device> createDevice(const std::string& id, int threads = 0);
 

@@ -1,6 +1,7 @@
 #include "core/chat_session.h"
 
 #include "core/error.h"
+#include "core/generation_checks.h"
 #include "core/prompt_format.h"
 
 #include <algorithm>
@@ -136,8 +137,8 @@ void ChatSession::switchTo(int64_t messageId)
 ChatTurn ChatSession::runTurn(int64_t parentMessageId, std::optional<int64_t> userMessageId, std::string_view userText,
                               const GenerationOptions& options, const TextFn& onText, std::stop_token cancel)
 {
+    throwIfProblem(checkPromptText(userText, "the message", true));
     const std::string text = cleanUserText(userText);
-    if (text.empty()) throw Error(ErrorCode::InvalidArgument, "the message is empty");
     ChatTurn turn;
     int64_t t0 = nowNs();
     State state = restore(parentMessageId);
@@ -147,6 +148,7 @@ ChatTurn ChatSession::runTurn(int64_t parentMessageId, std::optional<int64_t> us
     GenerationOptions chatOptions = options;
     if (std::find(chatOptions.stopStrings.begin(), chatOptions.stopStrings.end(), kTurnEnd) == chatOptions.stopStrings.end())
         chatOptions.stopStrings.emplace_back(kTurnEnd);
+    chatOptions.dropLeadingSpace = true;
     const std::vector<int32_t> prompt = m_tokenizer.encode(chatPrompt(text));
     turn.promptTokens = int64_t(prompt.size());
     turn.generation = generate(m_model, &m_tokenizer, prompt, state, chatOptions, onText, cancel);
@@ -203,8 +205,8 @@ int ChatSession::rebuildByReplay(int64_t messageId, std::stop_token cancel)
             text = m.content.empty() ? std::string() : systemPrompt(m.content);
         else if (m.role == MessageRole::User)
             text = chatPrompt(m.content);
-        else
-            text = m.content + std::string(kTurnEnd);
+        else // a reply is stored without the space after "Assistant:" (older ones kept it)
+            text = (m.content.starts_with(' ') ? "" : " ") + m.content + std::string(kTurnEnd);
         if (!text.empty()) m_model.forward(m_tokenizer.encode(text), state);
         if (m.role == MessageRole::User) continue;
         const EncodedSnapshot encoded = m_store.snapshots().codec().encode(state);

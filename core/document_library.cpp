@@ -1,6 +1,7 @@
 #include "core/document_library.h"
 
 #include "core/error.h"
+#include "core/generation_checks.h"
 #include "core/prompt_format.h"
 #include "core/utf8_path.h"
 
@@ -86,11 +87,12 @@ GenerationResult DocumentLibrary::ask(int64_t documentId, std::string_view quest
                                       const TextFn& onText, std::stop_token cancel)
 {
     const std::string text = cleanUserText(question);
-    if (text.empty()) throw Error(ErrorCode::InvalidArgument, "the question is empty");
+    throwIfProblem(checkPromptText(question, "the question", true));
     State state = documentState(documentId);
     GenerationOptions chatOptions = options;
     if (std::find(chatOptions.stopStrings.begin(), chatOptions.stopStrings.end(), kTurnEnd) == chatOptions.stopStrings.end())
         chatOptions.stopStrings.emplace_back(kTurnEnd);
+    chatOptions.dropLeadingSpace = true;
     return generate(m_model, &m_tokenizer, m_tokenizer.encode(chatPrompt(text)), state, chatOptions, onText, cancel);
 }
 

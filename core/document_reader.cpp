@@ -6,8 +6,11 @@
 
 #include <xxhash.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <vector>
 
 namespace rwkv {
@@ -38,7 +41,14 @@ struct DocumentPieces::Hasher {
 DocumentPieces::DocumentPieces(const std::filesystem::path& path, const Tokenizer& tokenizer)
     : m_path(path), m_in(path, std::ios::binary), m_hash(std::make_unique<Hasher>())
 {
-    if (!m_in) throw Error(ErrorCode::Io, "cannot read " + pathToUtf8(path));
+    // The reason, as a user can act on it: a missing file, a folder, no permission.
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) throw Error(ErrorCode::Io, "cannot read " + pathToUtf8(path) + ": it is a folder");
+    if (!m_in) {
+        const int err = errno;
+        (void)std::filesystem::status(path, ec);
+        throw Error(ErrorCode::Io, "cannot read " + pathToUtf8(path) + ": " + (ec ? ec.message() : std::string(std::strerror(err))));
+    }
     for (size_t id = 0; id < tokenizer.vocabSize(); ++id) {
         const std::string_view bytes = tokenizer.tokenBytes(int32_t(id));
         for (size_t i = 1; i < bytes.size(); ++i)
@@ -63,7 +73,7 @@ void DocumentPieces::readBlock()
     char buffer[kReadBytes];
     m_in.read(buffer, sizeof buffer);
     const auto n = size_t(m_in.gcount());
-    if (m_in.bad()) throw Error(ErrorCode::Io, "cannot read " + pathToUtf8(m_path));
+    if (m_in.bad()) throw Error(ErrorCode::Io, "cannot read " + pathToUtf8(m_path) + ": " + std::strerror(errno));
     if (n < sizeof buffer) m_eof = true;
     XXH3_128bits_update(m_hash->state, buffer, n);
     size_t start = 0;

@@ -1,10 +1,12 @@
 #include "core/generator.h"
 
 #include "core/error.h"
+#include "core/generation_checks.h"
 #include "core/stop_matcher.h"
 #include "core/tokenizer/utf8_stream_decoder.h"
 
 #include <algorithm>
+#include <limits>
 #include <chrono>
 
 namespace rwkv {
@@ -43,8 +45,16 @@ GenerationResult generate(Model& model, const Tokenizer* tokenizer, std::span<co
                           std::stop_token cancel, FairMutex* modelLock)
 {
     if (prompt.empty()) throw Error(ErrorCode::InvalidArgument, "the prompt is empty");
+    // Every front end checks first, naming the settings its own way; this covers any caller.
+    throwIfProblem(checkGenerationOptions(options, std::numeric_limits<int>::max()));
     GenerationResult result;
-    auto emit = [&](const std::string& text) {
+    bool leading = options.dropLeadingSpace;
+    auto emit = [&](const std::string& piece) {
+        std::string_view text = piece;
+        if (leading && !text.empty()) {
+            if (text[0] == ' ') text.remove_prefix(1);
+            leading = false;
+        }
         if (text.empty()) return;
         result.text += text;
         if (onText) onText(text);

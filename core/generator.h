@@ -24,6 +24,9 @@ struct GenerationOptions {
     // PIPELINE.generate does not count whitespace/digit tokens towards the frequency
     // penalty; the official chat loop does. True = PIPELINE behaviour.
     bool exemptWhitespaceDigits = true;
+    // Chat replies: the text (streamed and returned) leaves out the one space the model puts
+    // after "Assistant:"; its token stays in the state and in GenerationResult::tokens.
+    bool dropLeadingSpace = false;
 };
 
 struct GenerationResult {

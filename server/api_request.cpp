@@ -1,10 +1,12 @@
 #include "server/api_request.h"
 
+#include "core/generation_checks.h"
 #include "core/sampling_json.h"
 
 #include <nlohmann/json.hpp>
 
-#include <cmath>
+#include <algorithm>
+#include <cstdint>
 
 namespace rwkv::server {
 
@@ -30,15 +32,13 @@ const json& field(const json& body, const char* key)
     return it == body.end() ? kNull : *it;
 }
 
-std::optional<double> number(const json& body, const char* key, double min, double max)
+// Ranges are checked once for every front end (checkGenerationOptions), not here.
+std::optional<double> number(const json& body, const char* key)
 {
     const json& v = field(body, key);
     if (v.is_null()) return std::nullopt;
     if (!v.is_number()) refuse(key, std::string("'") + key + "' must be a number");
-    const double x = v.get<double>();
-    if (!std::isfinite(x) || x < min || x > max)
-        refuse(key, std::string("'") + key + "' must be between " + json(min).dump() + " and " + json(max).dump());
-    return x;
+    return v.get<double>();
 }
 
 std::optional<int64_t> integer(const json& body, const char* key, int64_t min, int64_t max)
@@ -50,6 +50,9 @@ std::optional<int64_t> integer(const json& body, const char* key, int64_t min, i
         refuse(key, std::string("'") + key + "' must be between " + std::to_string(min) + " and " + std::to_string(max));
     return v.is_number_unsigned() ? int64_t(v.get<uint64_t>()) : v.get<int64_t>();
 }
+
+// An integer setting as the int it is stored in; out-of-int values stay out of every range.
+int clampToInt(int64_t x) { return int(std::clamp<int64_t>(x, INT32_MIN, INT32_MAX)); }
 
 bool boolean(const json& body, const char* key, bool fallback)
 {
@@ -113,7 +116,7 @@ std::string prompt(const json& body)
         text = p[0].get<std::string>();
     else
         refuse("prompt", "'prompt' must be a string (a list of several prompts is not supported)");
-    if (text.empty()) refuse("prompt", "'prompt' must not be empty");
+    if (const auto problem = checkPromptText(text, "prompt", false)) refuse("prompt", "'prompt' " + problem->requirement);
     return text;
 }
 
@@ -133,14 +136,11 @@ std::vector<std::string> stops(const json& body)
 
 SamplingParams sampling(const json& body)
 {
-    // Checked here with the parameter's name; samplingFromJson maps the names to fields.
+    // Types checked here with the parameter's name; samplingFromJson maps the names to fields.
     json checked = json::object();
-    if (const auto t = number(body, "temperature", 0, 2)) checked["temperature"] = *t;
-    if (const auto p = number(body, "top_p", 0, 1)) checked["top_p"] = *p;
-    if (const auto k = integer(body, "top_k", 0, 1 << 30)) checked["top_k"] = *k;
-    if (const auto p = number(body, "presence_penalty", -2, 2)) checked["presence_penalty"] = *p;
-    if (const auto f = number(body, "frequency_penalty", -2, 2)) checked["frequency_penalty"] = *f;
-    if (const auto d = number(body, "penalty_decay", 0, 1)) checked["penalty_decay"] = *d;
+    for (const char* key : {"temperature", "top_p", "presence_penalty", "frequency_penalty", "penalty_decay"})
+        if (const auto x = number(body, key)) checked[key] = *x;
+    if (const auto k = integer(body, "top_k", INT64_MIN, INT64_MAX)) checked["top_k"] = clampToInt(*k);
     if (const auto seed = integer(body, "seed", INT64_MIN, INT64_MAX)) checked["seed"] = uint64_t(*seed);
     SamplingParams openAi;
     openAi.topP = 1.0f;
@@ -154,10 +154,10 @@ CompletionRequest parse(Endpoint endpoint, const json& body, const RequestLimits
     if (!body.is_object()) refuse({}, "the request body must be a JSON object");
     CompletionRequest r;
     r.endpoint = endpoint;
+    // One model is served: a request without 'model' means it.
     const json& model = field(body, "model");
-    if (model.is_null()) refuse("model", "'model' is required");
-    if (!model.is_string()) refuse("model", "'model' must be a string");
-    r.model = model.get<std::string>();
+    if (!model.is_null() && !model.is_string()) refuse("model", "'model' must be a string");
+    r.model = model.is_null() ? limits.modelId : model.get<std::string>();
     if (r.model != limits.modelId)
         throw Refusal{{404, "The model '" + r.model + "' does not exist (this server has '" + limits.modelId + "')",
                        "invalid_request_error", "model", "model_not_found"}};
@@ -167,8 +167,12 @@ CompletionRequest parse(Endpoint endpoint, const json& body, const RequestLimits
         r.prompt = prompt(body);
     if (const auto n = integer(body, "n", 1, 1 << 20); n && *n != 1) refuse("n", "'n' must be 1: one choice per request");
     const char* limitKey = field(body, "max_completion_tokens").is_null() ? "max_tokens" : "max_completion_tokens";
-    r.options.maxTokens = int(integer(body, limitKey, 0, limits.maxTokens).value_or(limits.defaultMaxTokens));
+    r.options.maxTokens = clampToInt(integer(body, limitKey, INT64_MIN, INT64_MAX).value_or(limits.defaultMaxTokens));
     r.options.sampling = sampling(body);
+    if (const auto problem = checkGenerationOptions(r.options, limits.maxTokens)) {
+        const std::string param = problem->setting == "max_tokens" ? limitKey : problem->setting;
+        refuse(param, "'" + param + "' " + problem->requirement);
+    }
     r.options.stopStrings = stops(body);
     r.stream = boolean(body, "stream", false);
     const json& streamOptions = field(body, "stream_options");

@@ -39,7 +39,8 @@ struct RequestLimits {
     int maxTokens = 65536;        // larger requests are refused
 };
 
-// Parses and checks a request body. Sampling defaults are OpenAI's (temperature 1, top_p 1,
+// Parses and checks a request body (ranges by checkGenerationOptions; a missing 'model' is the
+// one served). Sampling defaults are OpenAI's (temperature 1, top_p 1,
 // no penalties) with the official penalty decay; top_k and penalty_decay are accepted as
 // extensions. n > 1 is refused.
 std::variant<CompletionRequest, ApiError> parseRequest(Endpoint endpoint, std::string_view body, const RequestLimits& limits);

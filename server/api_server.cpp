@@ -96,8 +96,19 @@ bool ApiServer::Impl::authorized(const httplib::Request& req, httplib::Response&
 void ApiServer::Impl::routes()
 {
     http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+        // A browser's CORS preflight carries no credentials: it is answered without them.
+        if (!options.corsOrigin.empty() && req.method == "OPTIONS") return httplib::Server::HandlerResponse::Unhandled;
         return authorized(req, res) ? httplib::Server::HandlerResponse::Unhandled : httplib::Server::HandlerResponse::Handled;
     });
+    if (!options.corsOrigin.empty()) {
+        http.set_default_headers({{"Access-Control-Allow-Origin", options.corsOrigin}});
+        http.Options(".*", [](const httplib::Request&, httplib::Response& res) {
+            res.status = 204;
+            res.set_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+            res.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type");
+            res.set_header("Access-Control-Max-Age", "86400");
+        });
+    }
     http.Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) {
         res.set_content(modelsBody(limits.modelId, started), kJson);
     });
@@ -193,6 +204,11 @@ ApiServer::ApiServer(CompletionEngine& engine, RequestLimits limits, ServerOptio
     const int threads = m_impl->options.threads;
     m_impl->http.new_task_queue = [threads] { return new httplib::ThreadPool(size_t(threads)); };
     m_impl->http.set_payload_max_length(m_impl->options.maxBodyBytes);
+    // httplib waits up to the keep-alive timeout for a connection's next request, and stop()
+    // joins that wait: with one request per connection ("Connection: close") and a short wait
+    // for the first, a SIGTERM ends the server at once. A loopback connect costs microseconds.
+    m_impl->http.set_keep_alive_max_count(1);
+    m_impl->http.set_keep_alive_timeout(1);
     // httplib's default adds SO_REUSEPORT, which lets a second server bind the same port and
     // silently take half the connections; SO_REUSEADDR alone still allows a quick restart.
     m_impl->http.set_socket_options([](socket_t sock) {

@@ -3,6 +3,7 @@
 // POST /v1/chat/completions and /v1/completions, streamed as server-sent events or whole.
 // Loopback only unless an API key is set; with a key every request must carry
 // "Authorization: Bearer KEY". Bad requests get OpenAI-style 4xx bodies; the server stays up.
+// Every response closes its connection, so stopping never waits for an idle keep-alive client.
 #include "server/api_request.h"
 #include "server/completion_engine.h"
 
@@ -19,6 +20,7 @@ struct ServerOptions {
     std::string apiKey;                    // empty = none (then loopback hosts only)
     size_t maxBodyBytes = 8 * 1024 * 1024; // larger request bodies get 413
     int threads = 16;                      // connections served at once
+    std::string corsOrigin;                // empty = no CORS; else browsers on this origin ("*" = any) may call
     // One line per completion (id, tokens, finish, time; "client left" for an abandoned
     // stream), from any thread; empty = silent.
     std::function<void(std::string_view)> log;

@@ -31,6 +31,7 @@ Completion CompletionEngine::run(const CompletionRequest& request, const std::fu
     if (request.endpoint == Endpoint::Chat) {
         options.stopStrings.emplace_back(kTurnEnd);
         options.exemptWhitespaceDigits = false; // as the official chat loop
+        options.dropLeadingSpace = true;        // the content a client sends back re-tokenizes the same
         tokens = m_tokenizer.encode(chatTranscript(request.messages));
         std::string before;
         for (size_t i = 0; i + 1 < request.messages.size(); ++i) before += chatTurn(request.messages[i]);

@@ -18,7 +18,7 @@ namespace {
 
 constexpr int kModelTimeoutMs = 120'000;
 constexpr int kReplyTimeoutMs = 60'000;
-const QString kHello = QStringLiteral(" Hello! How can I help you today?");
+const QString kHello = QStringLiteral("Hello! How can I help you today?"); // no space after "Assistant:"
 
 // A port nothing listens on right now (bound to 0, read back, closed).
 int freePort()

@@ -111,7 +111,7 @@ private slots:
         const QList<ConversationRow> conversations = conversationRows(store);
         QCOMPARE(conversations.size(), 1);
         QCOMPARE(conversations[0].title, QStringLiteral("tree"));
-        QCOMPARE(conversations[0].messageCount, qint64(7));
+        QCOMPARE(conversations[0].messageCount, qint64(6));
     }
 
     void documentsAsText()

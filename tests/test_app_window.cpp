@@ -108,7 +108,7 @@ private slots:
         QVERIFY(sawStreamedText);
         QCOMPARE(rows(app).size(), 2);
         QCOMPARE(rows(app)[0].text, QStringLiteral("Hello!"));
-        QCOMPARE(rows(app)[1].text, QStringLiteral(" Hello! How can I help you today?"));
+        QCOMPARE(rows(app)[1].text, QStringLiteral("Hello! How can I help you today?"));
         QVERIFY(rows(app)[1].id > 0);
 
         // The meters moved: speeds of this turn, memory, a new plotted sample with its speed.
@@ -134,7 +134,7 @@ private slots:
 
         typeAndSend(app, "chatComposer", QStringLiteral("What is 7 + 5?"));
         waitForReply(app, finished, 2);
-        QCOMPARE(rows(app)[3].text, QStringLiteral(" 7 + 5 = 12."));
+        QCOMPARE(rows(app)[3].text, QStringLiteral("7 + 5 = 12."));
 
         // Regenerate the last reply: a sibling (greedy, so the same text); then switch back.
         app.controller->regenerate(rows(app)[3].id);
@@ -151,7 +151,7 @@ private slots:
         QCOMPARE(rows(app)[2].text, QStringLiteral("What is the capital of Neathria?"));
         QCOMPARE(rows(app)[2].branchIndex, 1);
         QCOMPARE(rows(app)[2].siblingIds.size(), 2);
-        QCOMPARE(rows(app)[3].text, QStringLiteral(" The capital of Neathria is Mainmoor."));
+        QCOMPARE(rows(app)[3].text, QStringLiteral("The capital of Neathria is Mainmoor."));
         screenshot(app, "chat.png");
 
         // Stop at once (a long echo would take a while): the cut reply is stored and the

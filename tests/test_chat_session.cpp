@@ -35,6 +35,7 @@ GenerationOptions greedyChat()
     o.sampling.frequencyPenalty = 0.5f;
     o.sampling.bannedTokens = {0};
     o.stopStrings = {std::string(kTurnEnd)};
+    o.dropLeadingSpace = true; // as ChatSession does, so the reference runs show the same text
     o.exemptWhitespaceDigits = false;
     return o;
 }
@@ -114,7 +115,7 @@ private slots:
         const std::vector<std::string> questions = {"What is 7 + 5?", "Thank you!", "Who are you?"};
         State straight;
         const std::vector<std::string> expected = uninterrupted(questions, &straight);
-        QCOMPARE(expected[0], std::string(" 7 + 5 = 12."));
+        QCOMPARE(expected[0], std::string("7 + 5 = 12."));
 
         QTemporaryDir dir;
         const std::string path = (dir.path() + "/db.sqlite").toStdString();
@@ -142,7 +143,7 @@ private slots:
         QVERIFY2(sameBits(session.restore(session.currentMessageId()).data(), straight.data()),
                  "the saved state differs from the uninterrupted run's");
         QCOMPARE(store.conversations().get(conversation).title, questions[0]);
-        QCOMPARE(store.conversations().get(conversation).messageCount, int64_t(1 + 2 * questions.size()));
+        QCOMPARE(store.conversations().get(conversation).messageCount, int64_t(2 * questions.size()));
     }
 
     void branchAndRegenerateEqualFreshRuns()
@@ -159,7 +160,7 @@ private slots:
         State fresh;
         const std::vector<std::string> freshReplies = uninterrupted({"What is 7 + 5?", "What is the capital of Neathria?"}, &fresh);
         QCOMPARE(edited.generation.text, freshReplies[1]);
-        QCOMPARE(edited.generation.text, std::string(" The capital of Neathria is Mainmoor."));
+        QCOMPARE(edited.generation.text, std::string("The capital of Neathria is Mainmoor."));
         QVERIFY(sameBits(session.restore(edited.assistantMessageId).data(), fresh.data()));
         QCOMPARE(edited.promptTokens, int64_t(m_tokenizer->encode(chatPrompt("What is the capital of Neathria?")).size()));
         QCOMPARE(store.conversations().children(first.assistantMessageId).size(), size_t(2));
@@ -226,7 +227,7 @@ private slots:
         QVERIFY2(message.find("other weights") != std::string::npos, e.what());
         QVERIFY2(message.find("other-weights.pth") != std::string::npos, e.what());
         QVERIFY2(message.find("replaying") != std::string::npos, e.what());
-        QCOMPARE(store.conversations().get(conversation).messageCount, int64_t(3));
+        QCOMPARE(store.conversations().get(conversation).messageCount, int64_t(2));
 
         QCOMPARE(resumed.rebuildByReplay(resumed.currentMessageId()), 2);
         // Replaying the text feeds the tokens the reply was sampled as (here they tokenize
@@ -249,7 +250,7 @@ private slots:
         Store store(path.toStdString());
         ChatSession session(store, *m_model, *m_tokenizer, m_modelPath);
         session.open(1);
-        QCOMPARE(session.send("Hello!", greedyChat()).generation.text, std::string(" Hello! How can I help you today?"));
+        QCOMPARE(session.send("Hello!", greedyChat()).generation.text, std::string("Hello! How can I help you today?"));
     }
 };
 

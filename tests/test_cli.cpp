@@ -3,8 +3,11 @@
 #include "backends/cpu/simd_dispatch.h"
 #include "support/cli_run.h"
 #include "support/test_support.h"
+#include "tools/rwkv-cli/command_table.h"
 
 #include <QDir>
+#include <QElapsedTimer>
+#include <QThread>
 #include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
@@ -31,15 +34,36 @@ private slots:
     {
         const Run r = cli({"chat", "--prompt", "Hello!", "--temperature", "0"});
         QCOMPARE(r.exitCode, 0);
-        QCOMPARE(r.out, QByteArray(" Hello! How can I help you today?\n"));
+        // The space the model puts after "Assistant:" is not shown.
+        QCOMPARE(r.out, QByteArray("Hello! How can I help you today?\n"));
+        // The bundled model says it is a toy and where real models are, once.
+        QCOMPARE(r.err.count("huggingface.co/BlinkDL"), 1);
     }
 
     void chatFromStdin()
     {
         const Run r = cli({"chat", "--temperature", "0"}, "What is 7 + 5?\nThank you!\n");
         QCOMPARE(r.exitCode, 0);
-        QVERIFY2(r.out.startsWith(" 7 + 5 = 12.\n"), r.out.constData());
+        QVERIFY2(r.out.startsWith("7 + 5 = 12.\n"), r.out.constData());
         QCOMPARE(r.out.count('\n'), 2);
+    }
+
+    void chatCommands()
+    {
+        // An empty line no longer ends the chat; /regenerate and /reset give the greedy reply
+        // again; /quit ends before the last line; an unknown command is one error line.
+        const QByteArray hello = "Hello! How can I help you today?\n";
+        const Run r = cli({"chat", "--temperature", "0"}, "Hello!\n\n/regenerate\n/bogus\n/reset\nHello!\n/help\n/quit\nWhat is 7 + 5?\n");
+        QCOMPARE(r.out, hello + hello + hello);
+        QVERIFY2(r.err.contains("unknown command /bogus"), r.err.constData());
+        QVERIFY2(r.err.contains("/save NAME"), r.err.constData());
+        QCOMPARE(r.exitCode, 1); // a line failed
+        // /regenerate replaces the last turn: the next reply continues from the same state.
+        const Run straight = cli({"chat", "--temperature", "0"}, "What is 7 + 5?\nThank you!\n");
+        const Run again = cli({"chat", "--temperature", "0"}, "What is 7 + 5?\n/regenerate\nThank you!\n");
+        QCOMPARE(again.exitCode, 0);
+        const QList<QByteArray> lines = again.out.split('\n');
+        QCOMPARE(lines[0] + "\n" + lines[2] + "\n", straight.out);
     }
 
     void generateJson()
@@ -146,7 +170,135 @@ private slots:
         const Run gen = cli({"generate", "--model", file, "--prompt", "Hello world", "--max-tokens", "4", "--json"});
         QCOMPARE(gen.exitCode, 0);
         QCOMPARE(nlohmann::json::parse(gen.out.toStdString()).at("tokens").size(), size_t(4));
-        QCOMPARE(cli({"chat", "--model", file, "--prompt", "Hi", "--max-tokens", "3"}).exitCode, 0);
+        const Run chat = cli({"chat", "--model", file, "--prompt", "Hi", "--max-tokens", "3"});
+        QCOMPARE(chat.exitCode, 0);
+        QVERIFY2(!chat.err.contains("huggingface"), "only the bundled model is called a toy");
+    }
+
+    // Every command and verb of the command table (which the parser checks options against)
+    // prints its usage for --help and -h, naming every option the parser accepts for it.
+    void everyCommandHasHelp()
+    {
+        using rwkv::cli::commandSpecs;
+        QVERIFY(commandSpecs().size() >= 22); // 8 commands, 14 verbs
+        for (const rwkv::cli::CommandSpec& spec : commandSpecs()) {
+            QStringList words{QString::fromUtf8(spec.name.data(), qsizetype(spec.name.size()))};
+            if (!spec.verb.empty()) words << QString::fromUtf8(spec.verb.data(), qsizetype(spec.verb.size()));
+            const QByteArray what = words.join(' ').toUtf8();
+            for (const QString help : {"--help", "-h"}) {
+                const Run r = cli(words + QStringList{help});
+                QVERIFY2(r.exitCode == 0, what + " " + help.toUtf8() + ": " + r.err);
+                QVERIFY2(r.out.startsWith("usage: rwkv-cli " + what), what + ": " + r.out);
+                for (const rwkv::cli::OptionSpec& o : spec.options) {
+                    const QByteArray option = "  --" + QByteArray(o.name.data(), qsizetype(o.name.size()));
+                    QVERIFY2(r.out.contains(option + " ") || r.out.contains(option + "\n"), what + " lacks" + option);
+                }
+            }
+            // The parser accepts each of them: it reads past every one and stops at the unknown option.
+            QStringList accepted = words;
+            for (size_t i = 0; i < rwkv::cli::positionalCount(spec); ++i) accepted << "1";
+            for (const rwkv::cli::OptionSpec& o : spec.options) {
+                accepted << "--" + QString::fromUtf8(o.name.data(), qsizetype(o.name.size()));
+                if (!o.value.empty()) accepted << "1";
+            }
+            verifyCleanError(cli(accepted + QStringList{"--no-such-option"}), 2, "'--no-such-option'");
+        }
+        // After positional arguments, and for a command's verbs as a whole.
+        QCOMPARE(cli({"conv", "show", "1", "-h"}).exitCode, 0);
+        const Run verbs = cli({"doc", "--help"});
+        QCOMPARE(verbs.exitCode, 0);
+        for (const char* verb : {"doc ingest FILE", "doc ask DOC QUESTION", "doc list", "doc rm DOC"})
+            QVERIFY2(verbs.out.contains(verb), verb);
+        // A prompt that reads "-h" is a prompt, not a request for help.
+        QCOMPARE(cli({"generate", "--prompt", "-h", "--max-tokens", "1"}).out.startsWith("usage"), false);
+        const Run overview = cli({"--help"});
+        QVERIFY(overview.out.contains("--help (or -h)"));
+    }
+
+    // More threads than the machine has are capped with a notice; every place that names the
+    // CPU device says the same count (QThread's count is the independent truth).
+    void threadsCappedAtHardware()
+    {
+        const int n = QThread::idealThreadCount();
+        const QByteArray threads = QByteArray::number(n) + (n == 1 ? " thread)" : " threads)");
+        const auto placement = [](const Run& r) {
+            return QByteArray::fromStdString(nlohmann::json::parse(r.out.toStdString()).at("placement").get<std::string>());
+        };
+        const Run capped = cli({"info", "--threads", "999", "--json"});
+        QCOMPARE(capped.exitCode, 0);
+        QVERIFY2(capped.err.contains("--threads 999 is more than this machine's"), capped.err.constData());
+        QVERIFY2(placement(capped).contains(threads), capped.out.constData());
+        const Run info = cli({"info", "--json"});
+        QVERIFY(placement(info).contains(threads));
+        QVERIFY2(info.err.isEmpty(), info.err.constData());
+        const Run devices = cli({"devices"});
+        QVERIFY2(devices.out.split('\n')[0].contains(threads), devices.out.constData());
+        const Run chat = cli({"chat", "--prompt", "Hello!", "--temperature", "0", "--threads", "999"});
+        QCOMPARE(chat.out, QByteArray("Hello! How can I help you today?\n"));
+    }
+
+    // One check of the settings and the prompt for every command that generates.
+    void settingsCheckedAlike_data()
+    {
+        QTest::addColumn<QStringList>("options");
+        QTest::addColumn<QString>("mention");
+        QTest::newRow("max-tokens") << QStringList{"--max-tokens", "-1"} << "--max-tokens must be between 0 and 65536";
+        QTest::newRow("top-p") << QStringList{"--top-p", "2"} << "--top-p must be between 0 and 1";
+        QTest::newRow("temperature") << QStringList{"--temperature", "-0.5"} << "--temperature must be between 0 and 2";
+        QTest::newRow("top-k") << QStringList{"--top-k", "-1"} << "--top-k must be between";
+        QTest::newRow("presence") << QStringList{"--presence-penalty", "3"} << "--presence-penalty must be between -2 and 2";
+        QTest::newRow("decay") << QStringList{"--penalty-decay", "1.5"} << "--penalty-decay must be between 0 and 1";
+    }
+
+    void settingsCheckedAlike()
+    {
+        QFETCH(QStringList, options);
+        QFETCH(QString, mention);
+        QTemporaryDir dir;
+        const QString db = dir.filePath("s.sqlite");
+        const QList<QStringList> commands = {{"generate", "--prompt", "Hi"}, {"chat", "--prompt", "Hi"},
+                                             {"chat", "--db", db, "--prompt", "Hi"}, {"doc", "ask", "1", "Hi?", "--db", db},
+                                             {"state", "load", "x", "--db", db}};
+        for (const QStringList& command : commands) verifyCleanError(cli(command + options), 2, mention.toUtf8().constData());
+        QCOMPARE(cli({"conv", "list", "--db", db, "--json"}).out, QByteArray("[]\n"));
+    }
+
+    void promptsCheckedAlike()
+    {
+        verifyCleanError(cli({"generate", "--prompt", ""}), 2, "--prompt must not be empty");
+        verifyCleanError(cli({"chat", "--prompt", ""}), 2, "--prompt must not be empty");
+        verifyCleanError(cli({"chat", "--prompt", " \n "}), 2, "--prompt must not be empty");
+        verifyCleanError(cli({"logits", "--prompt", ""}), 2, "--prompt must not be empty");
+        // Bytes that are not UTF-8, as a shell passes them.
+        const QString program = QString::fromStdString((rwkv::test::binDir() / "rwkv-cli").string());
+        for (const char* command : {"generate", "chat"})
+            verifyCleanError(rwkv::test::runCli("sh", {"-c", "exec \"$0\" " + QString(command) + " --prompt \"$(printf 'caf\\351')\"", program}),
+                             2, "--prompt is not valid UTF-8 text");
+        const Run line = cli({"chat", "--temperature", "0"}, "caf\xe9\nHello!\n");
+        QVERIFY2(line.err.contains("the message is not valid UTF-8 text"), line.err.constData());
+        QCOMPARE(line.out, QByteArray("Hello! How can I help you today?\n"));
+    }
+
+    // On a terminal the loading line is redrawn only when its value changes, a few times a
+    // second at most (it was redrawn 281 times for the 71 MB demo model).
+    void progressLineRedrawsSparingly()
+    {
+        const QString program = QString::fromStdString((rwkv::test::binDir() / "rwkv-cli").string());
+        QElapsedTimer timer;
+        timer.start();
+        const Run r = rwkv::test::runCli("script", {"-qec", program + " info", "/dev/null"});
+        const double seconds = double(timer.elapsed()) / 1000.0;
+        QCOMPARE(r.exitCode, 0);
+        QList<int> shown;
+        for (const QByteArray& piece : r.out.split('\r')) {
+            const qsizetype at = piece.indexOf("loading ");
+            if (at < 0) continue;
+            const QByteArray percent = piece.mid(piece.lastIndexOf(':') + 1).trimmed();
+            shown << percent.left(percent.indexOf('%')).toInt();
+        }
+        QVERIFY2(!shown.isEmpty(), r.out.left(400).constData());
+        for (qsizetype i = 1; i < shown.size(); ++i) QVERIFY2(shown[i] > shown[i - 1], "a redraw without a change");
+        QVERIFY2(shown.size() <= 2 + int(seconds * 4), QByteArray::number(shown.size()) + " redraws in " + QByteArray::number(seconds) + " s");
     }
 
     void badInput()
@@ -162,6 +314,7 @@ private slots:
         verifyCleanError(cli({"generate", "--tokens", "1,x"}), 2, "--tokens");
         verifyCleanError(cli({"generate", "--tokens", "99999999"}), 2, "vocabulary");
         verifyCleanError(cli({"chat", "--prompt", "hi", "--temperature", "hot"}), 2, "--temperature");
+        verifyCleanError(cli({"generate", "--prompt", "hi", "--ban", "x"}), 2, "--ban expects a token id");
         verifyCleanError(cli({"info", "--strategy", "cpu fp8"}), 2, "fp8");
         verifyCleanError(cli({"info", "--device", "cuda:0"}), 1, "cuda:0");
         verifyCleanError(cli({"info", "--frobnicate"}), 2, "--frobnicate");

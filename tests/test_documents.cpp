@@ -166,7 +166,7 @@ private slots:
                      int64_t(m_tokenizer->encode(documentPrompt(items[i].at("document").get<std::string>())).size()));
             const std::string question = items[i].at("question").get<std::string>();
             const std::string answer = library.ask(library.find(name).id, question, greedy()).text;
-            const std::string expected = std::string(" ").append(items[i].at("expected").get<std::string>());
+            const std::string expected = items[i].at("expected").get<std::string>(); // no space after "Assistant:"
             hits += answer == expected ? 1 : 0;
             if (answer != expected) qWarning("%s: got '%s', expected '%s'", name.c_str(), answer.c_str(), expected.c_str());
             // The stored state is never changed by a question: asking again gives the same answer.

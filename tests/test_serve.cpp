@@ -4,6 +4,7 @@
 #include "support/test_support.h"
 
 #include <QDeadlineTimer>
+#include <QElapsedTimer>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QStandardPaths>
@@ -17,13 +18,18 @@
 #include <set>
 #include <tuple>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 using nlohmann::json;
 
 namespace {
 
 constexpr const char* kOpenAiVersion = "6.30.1"; // 7.x needs node 22; 6.x runs on node 20
 const std::string kModel = "rwkv7-demo-18.7m-20261123";
-const std::string kHello = " Hello! How can I help you today?";
+const std::string kHello = "Hello! How can I help you today?"; // the space after "Assistant:" is not content
 
 std::filesystem::path npmDir() { return rwkv::test::binDir().parent_path() / "npm"; }
 
@@ -166,9 +172,9 @@ private slots:
         QVERIFY(streamed.at("chunks").get<int>() >= 5); // token by token, not one block
         QCOMPARE(text(streamed, "finish"), std::string("stop"));
         QCOMPARE(streamed.at("usage").at("completion_tokens").get<int>(), 10);
-        QCOMPARE(text(r.result.at("limited"), "text"), std::string(" Hello! How")); // max_completion_tokens 3
+        QCOMPARE(text(r.result.at("limited"), "text"), std::string("Hello! How")); // max_completion_tokens 3
         QCOMPARE(text(r.result.at("limited"), "finish"), std::string("length"));
-        QCOMPARE(text(r.result.at("stopString"), "text"), std::string(" Hello")); // stop: "!"
+        QCOMPARE(text(r.result.at("stopString"), "text"), std::string("Hello")); // stop: "!"
         QCOMPARE(text(r.result.at("stopString"), "finish"), std::string("stop"));
     }
 
@@ -191,7 +197,10 @@ private slots:
         QVERIFY2(warm.error.isEmpty(), warm.error.constData());
         const json& turns = warm.result.at("turns");
         QCOMPARE(text(turns[0], "text"), kHello);
-        QCOMPARE(text(turns[1], "text"), std::string(" 7 + 5 = 12."));
+        QCOMPARE(text(turns[1], "text"), std::string("7 + 5 = 12."));
+        // The content sent back re-tokenizes into the tokens generated: the whole first exchange is reused.
+        QCOMPARE(turns[1].at("usage").at("prompt_tokens_details").at("cached_tokens").get<int>(),
+                 turns[0].at("usage").at("prompt_tokens").get<int>() + turns[0].at("usage").at("completion_tokens").get<int>());
         for (int i = 1; i < 3; ++i) {
             const json& usage = turns[i].at("usage");
             QVERIFY2(usage.at("prompt_tokens_details").at("cached_tokens").get<int>() > 0, usage.dump().c_str());
@@ -235,7 +244,7 @@ private slots:
         QVERIFY2(resumed.error.isEmpty(), resumed.error.constData());
         QVERIFY2(resumed.result.at("usage").at("prompt_tokens_details").at("cached_tokens").get<int>() > 0,
                  resumed.result.dump().c_str());
-        QCOMPARE(text(resumed.result, "text"), std::string(" 7 + 5 = 12."));
+        QCOMPARE(text(resumed.result, "text"), std::string("7 + 5 = 12."));
         const NodeRun cold = scenario(*m_server, "replay", env);
         QVERIFY2(cold.error.isEmpty(), cold.error.constData());
         QCOMPARE(text(resumed.result, "text"), text(cold.result, "text"));
@@ -272,7 +281,7 @@ private slots:
         const std::vector<std::tuple<const char*, int, json>> expected = {
             {"malformed", 400, nullptr},        {"notObject", 400, nullptr},
             {"noMessages", 400, "messages"},    {"noPrompt", 400, "prompt"},
-            {"noModel", 400, "model"},          {"wrongType", 400, "temperature"},
+            {"wrongType", 400, "temperature"},  {"badTopP", 400, "top_p"},
             {"badContent", 400, "messages[0].content"}, {"badRole", 400, "messages[0].role"},
             {"unknownModel", 404, "model"},     {"negativeMax", 400, "max_tokens"},
             {"hugeMax", 400, "max_tokens"},     {"severalChoices", 400, "n"},
@@ -288,6 +297,11 @@ private slots:
             QVERIFY2(error.at("param") == param, (std::string(name) + ": " + error.dump()).c_str());
         }
         QCOMPARE(cases.at("unknownModel").at("body").at("error").at("code").get<std::string>(), std::string("model_not_found"));
+        // The ranges and their wording are the CLI's (core/generation_checks).
+        QCOMPARE(cases.at("badTopP").at("body").at("error").at("message").get<std::string>(), std::string("'top_p' must be between 0 and 1"));
+        // With one model served, a request may leave 'model' out.
+        QCOMPARE(r.result.at("withoutModel").at("status").get<int>(), 200);
+        QCOMPARE(r.result.at("withoutModel").at("body").at("choices")[0].at("message").at("content").get<std::string>(), kHello);
         QCOMPARE(text(r.result.at("after"), "text"), kHello);
     }
 
@@ -310,6 +324,50 @@ private slots:
         QTest::qWait(100);
         early.terminate();
         QVERIFY2(early.waitForFinished(30000), "the server kept running after SIGTERM");
+    }
+
+    // --cors ORIGIN: preflights are answered (without the API key) and every response names the origin.
+    void corsForBrowsers()
+    {
+        Server cors({"--cors", "http://app.example", "--api-key", "secret"});
+        QVERIFY2(cors.ok(), cors.error().constData());
+        const NodeRun r = scenario(cors, "cors", {{"RWKV_API_KEY", "secret"}});
+        QVERIFY2(r.error.isEmpty(), r.error.constData());
+        QCOMPARE(r.result.at("preflight").at("status").get<int>(), 204);
+        QCOMPARE(r.result.at("preflight").at("allowOrigin").get<std::string>(), std::string("http://app.example"));
+        QVERIFY(r.result.at("preflight").at("allowHeaders").get<std::string>().find("Authorization") != std::string::npos);
+        QCOMPARE(r.result.at("post").at("status").get<int>(), 200);
+        QCOMPARE(r.result.at("post").at("allowOrigin").get<std::string>(), std::string("http://app.example"));
+        QCOMPARE(r.result.at("anonymous").at("status").get<int>(), 401); // the key still guards the API
+        // Without --cors there is no such header.
+        const NodeRun plain = scenario(*m_server, "cors");
+        QVERIFY2(plain.error.isEmpty(), plain.error.constData());
+        QVERIFY(plain.result.at("post").at("allowOrigin").is_null());
+    }
+
+    // SIGTERM ends the server within a second, also while a client holds an idle connection.
+    void sigtermStopsWithinASecond()
+    {
+        Server server({});
+        QVERIFY2(server.ok(), server.error().constData());
+        const int port = server.baseUrl().section(':', 2).section('/', 0, 0).toInt();
+        const int sock = socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_port = htons(uint16_t(port));
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        QCOMPARE(::connect(sock, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+        const std::string request = "GET /v1/models HTTP/1.1\r\nHost: localhost\r\nConnection: keep-alive\r\n\r\n";
+        QCOMPARE(::send(sock, request.data(), request.size(), 0), ssize_t(request.size()));
+        char reply[64] = {};
+        QVERIFY(::recv(sock, reply, sizeof reply - 1, 0) > 0);
+        QVERIFY2(std::string_view(reply).starts_with("HTTP/1.1 200"), reply);
+        QTest::qWait(1500); // the connection idles, as a client's pool keeps it
+        QElapsedTimer timer;
+        timer.start();
+        QCOMPARE(server.stop(), 0);
+        QVERIFY2(timer.elapsed() < 1000, QByteArray::number(timer.elapsed()) + " ms");
+        ::close(sock);
     }
 
     void otherHostsNeedApiKey()

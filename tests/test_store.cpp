@@ -368,7 +368,7 @@ private slots:
         QCOMPARE(c.children(a1)[1].id, u2b);
         QCOMPARE(c.settings(id).systemPrompt, std::string("be brief"));
         QCOMPARE(*c.get(id).currentMessageId, a2);
-        QCOMPARE(c.get(id).messageCount, int64_t(6));
+        QCOMPARE(c.get(id).messageCount, int64_t(5)); // the system root is not counted
         const Error missing = expectError([&] { c.get(99); });
         QCOMPARE(missing.code(), ErrorCode::InvalidArgument);
 

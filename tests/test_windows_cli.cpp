@@ -266,7 +266,7 @@ private slots:
         const CliRun native = rwkv::test::runCli(qPath(rwkv::test::binDir() / "rwkv-cli"), {"chat", "--temperature", "0"}, lf);
         QCOMPARE(windows.exitCode, 0);
         QCOMPARE(native.exitCode, 0);
-        QVERIFY2(windows.out.startsWith(" 7 + 5 = 12.\n"), windows.out.constData());
+        QVERIFY2(windows.out.startsWith("7 + 5 = 12.\n"), windows.out.constData());
         QCOMPARE(windows.out, native.out);
     }
 };

@@ -8,7 +8,7 @@ struct ConversationRow {
     qint64 id = 0;
     QString title;
     qint64 updatedAtMs = 0;   // Unix ms of the last change
-    qint64 messageCount = 0;  // stored messages, every branch included
+    qint64 messageCount = 0;  // user and assistant messages, every branch included
 
     qint64 key() const { return id; }
     bool operator==(const ConversationRow&) const = default;

@@ -5,6 +5,7 @@
 #include "backends/cpu/kernels.h"
 #include "core/error.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -35,20 +36,17 @@ private:
     size_t m_size;
 };
 
-int defaultThreads()
+} // namespace
+
+int hardwareThreads()
 {
     const unsigned n = std::thread::hardware_concurrency();
     return n == 0 ? 1 : int(n);
 }
 
-} // namespace
-
-CpuDevice::CpuDevice(int threads) : m_pool(threads > 0 ? threads : defaultThreads()) {}
-
-std::string CpuDevice::name() const
+int effectiveThreads(int requested)
 {
-    const int n = m_pool.size();
-    return "cpu (" + std::string(kernelChoices().target) + ", " + std::to_string(n) + (n == 1 ? " thread)" : " threads)");
+    return requested <= 0 ? hardwareThreads() : std::min(requested, hardwareThreads());
 }
 
 std::string CpuDevice::kernelSummary()
@@ -68,6 +66,15 @@ std::string CpuDevice::kernelSummary()
         + std::to_string(k.groupPrefetchBytes / 1024) + " KiB ahead in 4-row groups, "
         + std::to_string(k.rowPrefetchBytes / 1024) + " KiB in one-row streams";
 }
+
+std::string cpuDeviceName(int threads)
+{
+    return "cpu (" + std::string(kernelChoices().target) + ", " + std::to_string(threads) + (threads == 1 ? " thread)" : " threads)");
+}
+
+CpuDevice::CpuDevice(int threads) : m_pool(effectiveThreads(threads)) {}
+
+std::string CpuDevice::name() const { return cpuDeviceName(m_pool.size()); }
 
 std::unique_ptr<DeviceBuffer> CpuDevice::allocate(size_t bytes) { return std::make_unique<HostBuffer>(bytes); }
 

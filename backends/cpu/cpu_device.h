@@ -6,9 +6,17 @@
 
 namespace rwkv::cpu {
 
+// The machine's hardware threads (at least 1).
+int hardwareThreads();
+// The threads a CPU device runs with when `requested` are asked for: 0 (or less) means all
+// hardware threads, and more than the hardware has are capped (they would only wait for each other).
+int effectiveThreads(int requested);
+// "cpu (AVX3, 2 threads)": the name of a CPU device with `threads` threads.
+std::string cpuDeviceName(int threads);
+
 class CpuDevice final : public Device {
 public:
-    // threads <= 0 means one per hardware thread.
+    // Runs effectiveThreads(threads) threads.
     explicit CpuDevice(int threads = 0);
 
     std::string name() const override;

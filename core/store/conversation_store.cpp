@@ -37,7 +37,7 @@ std::vector<MessageRecord> readMessages(Statement& s)
 
 constexpr const char* kConversationQuery =
     "SELECT c.id, c.title, c.created_at, c.updated_at, c.current_message_id, "
-    "(SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) FROM conversations c";
+    "(SELECT count(*) FROM messages m WHERE m.conversation_id = c.id AND m.role != 'system') FROM conversations c";
 
 ConversationInfo readConversation(const Statement& s)
 {

@@ -30,7 +30,7 @@ struct ConversationInfo {
     std::string title;
     int64_t createdAt = 0, updatedAt = 0;  // Unix ms
     std::optional<int64_t> currentMessageId;
-    int64_t messageCount = 0;
+    int64_t messageCount = 0;  // user and assistant messages, every branch (the system root is not counted)
 };
 
 struct ConversationSettings {

@@ -106,8 +106,8 @@ const scenarios = {
       notObject: await raw('/chat/completions', post('[1, 2]')),
       noMessages: await raw('/chat/completions', post(JSON.stringify({ model }))),
       noPrompt: await raw('/completions', post(JSON.stringify({ model }))),
-      noModel: await raw('/chat/completions', post(JSON.stringify({ messages: hello }))),
       wrongType: await raw('/chat/completions', post(chatBody({ temperature: 'hot' }))),
+      badTopP: await raw('/chat/completions', post(chatBody({ top_p: 2 }))),
       badContent: await raw('/chat/completions', post(JSON.stringify({ model, messages: [{ role: 'user', content: 5 }] }))),
       badRole: await raw('/chat/completions', post(JSON.stringify({ model, messages: [{ role: 'wizard', content: 'hi' }] }))),
       unknownModel: await raw('/chat/completions', post(JSON.stringify({ model: 'gpt-4o', messages: hello }))),
@@ -117,7 +117,22 @@ const scenarios = {
       tooLarge: await raw('/chat/completions', post(chatBody({ padding: 'x'.repeat(9 * 1024 * 1024) }))),
       unknownRoute: await raw('/engines', { method: 'GET' }),
     };
-    return { cases, after: await chat(hello) };
+    const withoutModel = await raw('/chat/completions', post(JSON.stringify({ messages: hello, temperature: 0 })));
+    return { cases, withoutModel, after: await chat(hello) };
+  },
+  // What a browser page on another origin does: a preflight, then the request.
+  async cors() {
+    const origin = 'http://app.example';
+    const headers = (r) => ({ status: r.status, allowOrigin: r.headers.get('access-control-allow-origin'),
+      allowHeaders: r.headers.get('access-control-allow-headers') });
+    const preflight = await fetch(baseURL + '/chat/completions', { method: 'OPTIONS', headers: {
+      Origin: origin, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization, content-type' } });
+    const auth = process.env.RWKV_API_KEY ? { Authorization: 'Bearer ' + process.env.RWKV_API_KEY } : {};
+    const post = await fetch(baseURL + '/chat/completions', { method: 'POST',
+      headers: { Origin: origin, 'Content-Type': 'application/json', ...auth }, body: chatBody({ max_tokens: 2 }) });
+    await post.text();
+    const anonymous = await fetch(baseURL + '/models', { headers: { Origin: origin } });
+    return { preflight: headers(preflight), post: headers(post), anonymous: headers(anonymous) };
   },
   async apiKey() {
     const anonymous = await raw('/models', { method: 'GET' });

@@ -4,16 +4,35 @@
 
 #include <charconv>
 #include <cmath>
+#include <stdexcept>
 
 namespace rwkv::cli {
 
-Args::Args(int argc, char** argv, int first)
+Args::Args(const CommandSpec& spec, std::vector<std::string> args) : m_spec(&spec), m_args(std::move(args))
 {
-    for (int i = first; i < argc; ++i) m_args.emplace_back(argv[i]);
+    for (size_t i = 0; i < m_args.size(); ++i) {
+        if (m_args[i].rfind("--", 0) != 0) continue; // a stray word: finish() names it
+        const OptionSpec* o = findOption(spec, std::string_view(m_args[i]).substr(2));
+        if (!o)
+            throw Error(ErrorCode::InvalidArgument, "unknown argument '" + m_args[i] + "' (rwkv-cli " + std::string(spec.name)
+                                                        + (spec.verb.empty() ? "" : " " + std::string(spec.verb)) + " --help lists the options)");
+        if (o->value.empty()) continue;
+        if (i + 1 >= m_args.size()) throw Error(ErrorCode::InvalidArgument, "option " + m_args[i] + " needs a value");
+        ++i;
+    }
+}
+
+void Args::declared(const std::string& name, bool takesValue) const
+{
+    const OptionSpec* o = findOption(*m_spec, name);
+    if (!o || o->value.empty() == takesValue)
+        throw std::logic_error("rwkv-cli " + std::string(m_spec->name) + " " + std::string(m_spec->verb) + " reads --" + name
+                               + ", which its entry in command_table.cpp does not declare as " + (takesValue ? "an option with a value" : "a flag"));
 }
 
 std::optional<std::string> Args::value(const std::string& name)
 {
+    declared(name, true);
     std::optional<std::string> found;
     for (size_t i = 0; i < m_args.size(); ++i) {
         if (m_args[i] != "--" + name) continue;
@@ -28,6 +47,7 @@ std::optional<std::string> Args::value(const std::string& name)
 
 std::vector<std::string> Args::values(const std::string& name)
 {
+    declared(name, true);
     std::vector<std::string> out;
     for (size_t i = 0; i + 1 < m_args.size(); ++i) {
         if (m_args[i] != "--" + name) continue;
@@ -42,6 +62,7 @@ std::vector<std::string> Args::values(const std::string& name)
 
 bool Args::flag(const std::string& name)
 {
+    declared(name, false);
     bool found = false;
     for (size_t i = 0; i < m_args.size(); ++i)
         if (m_args[i] == "--" + name) {

@@ -1,5 +1,6 @@
 // rwkv-cli bench: prefill and decode speed, with the machine's own read bandwidth and FMA
 // peak measured in the same run so figures can be compared across machines.
+#include "backends/cpu/cpu_device.h"
 #include "backends/cpu/probes.h"
 #include "backends/cpu/thread_pool.h"
 #include "core/error.h"
@@ -16,7 +17,6 @@
 #include <iostream>
 #include <optional>
 #include <random>
-#include <thread>
 
 namespace rwkv::cli {
 
@@ -80,7 +80,7 @@ int runBench(Args& args)
         decode.push_back(genTokens / seconds(t0));
     }
 
-    cpu::ThreadPool pool(threads > 0 ? threads : int(std::max(1u, std::thread::hardware_concurrency())));
+    cpu::ThreadPool pool(cpu::effectiveThreads(threads));
     const double bandwidth = cpu::measureReadBandwidthGBs(pool);
     const double fmaPeak = cpu::measureFmaPeakGflops(pool);
 

@@ -6,14 +6,13 @@
 #include "core/prompt_format.h"
 #include "core/sampling_json.h"
 #include "core/utf8_path.h"
+#include "tools/rwkv-cli/chat_loop.h"
 #include "tools/rwkv-cli/commands.h"
-#include "tools/rwkv-cli/console.h"
 #include "tools/rwkv-cli/model_setup.h"
 #include "tools/rwkv-cli/sampling_args.h"
 #include "tools/rwkv-cli/store_setup.h"
 
 #include <cstdio>
-#include <iostream>
 
 namespace rwkv::cli {
 
@@ -30,6 +29,7 @@ int runStoredChat(Args& args, const std::optional<std::string>& db, const std::o
     if (resume && (system || stateFile))
         throw Error(ErrorCode::InvalidArgument, "--system and --state apply to a new conversation, not to --conversation "
                                                     + std::to_string(id));
+    if (prompt) requireValidPrompt(*prompt, "--prompt", true);
     std::unique_ptr<Store> store = openStore(db);
 
     // A resumed conversation samples as it was started, unless options say otherwise.
@@ -40,9 +40,11 @@ int runStoredChat(Args& args, const std::optional<std::string>& db, const std::o
     options.sampling = parseSampling(args, defaults);
     options.stopStrings = {std::string(kTurnEnd)};
     options.exemptWhitespaceDigits = false;
+    requireValidOptions(options);
     LoadedModel m = loadModel(args);
     args.finish();
     const Tokenizer& tokenizer = requireTokenizer(m);
+    noteDemoModel(m);
 
     ChatSession session(*store, *m.model, tokenizer, m.path);
     if (resume) {
@@ -53,37 +55,48 @@ int runStoredChat(Args& args, const std::optional<std::string>& db, const std::o
             if (e.code() != ErrorCode::IncompatibleState) throw;
             throw Error(e.code(), std::string(e.what()) + " (rwkv-cli conv rebuild " + std::to_string(id) + ")");
         }
-    } else {
+    }
+    // A new conversation is created with its first message, so a session without one leaves nothing behind.
+    bool open = resume;
+    auto startIfNeeded = [&] {
+        if (open) return;
         ConversationSettings settings;
         settings.systemPrompt = system.value_or("");
         settings.samplingJson = samplingToJson(options.sampling);
         session.start(initialState(m, stateFile), "", settings);
+        open = true;
         std::fprintf(stderr, "conversation %lld\n", static_cast<long long>(session.conversationId()));
-    }
-
-    auto turn = [&](const std::string& message) {
-        const ChatTurn t = session.send(message, options, writeStdout);
+    };
+    auto report = [&](const ChatTurn& t) {
         writeStdout("\n");
         if (stats)
             std::fprintf(stderr, "prompt %lld tokens, restore %.2f ms, reply %d tokens, save %.2f ms\n",
                          static_cast<long long>(t.promptTokens), double(t.restoreNs) / 1e6, t.generation.decodeTokens,
                          double(t.saveNs) / 1e6);
     };
+    auto turn = [&](const std::string& message) {
+        requireValidPrompt(message, "the message", true);
+        startIfNeeded();
+        report(session.send(message, options, writeStdout));
+    };
     if (prompt) {
         turn(*prompt);
         return 0;
     }
-    const bool interactive = isTerminal(stdin);
-    if (interactive)
-        std::fprintf(stderr, "Conversation %lld with %s. An empty line or Ctrl-D ends; it is saved after every reply.\n",
-                     static_cast<long long>(session.conversationId()), pathToUtf8(m.path.filename()).c_str());
-    for (std::string line;;) {
-        if (interactive) std::fprintf(stderr, "User: ");
-        if (!std::getline(std::cin, line) || line.empty()) break;
-        if (interactive) std::fprintf(stderr, "Assistant:");
-        turn(line);
-    }
-    return 0;
+    ChatActions actions;
+    actions.send = turn;
+    actions.regenerate = [&] {
+        if (!open || session.currentMessageId() == 0 || store->conversations().message(session.currentMessageId()).role != MessageRole::Assistant)
+            throw Error(ErrorCode::InvalidArgument, "there is no reply to regenerate yet");
+        report(session.regenerate(session.currentMessageId(), options, writeStdout));
+    };
+    actions.reset = [&] { open = false; };
+    actions.save = [&](const std::string& name) {
+        const State state = open ? session.restore(session.currentMessageId()) : initialState(m, stateFile);
+        saveChatState(db, name, m, state);
+    };
+    const std::string which = resume ? "Conversation " + std::to_string(id) : std::string("A new conversation");
+    return runChatLoop(actions, which + " with " + pathToUtf8(m.path.filename()) + ", saved after every reply.");
 }
 
 } // namespace rwkv::cli

@@ -12,12 +12,11 @@
 #include <functional>
 #include <iostream>
 #include <set>
+#include <stdexcept>
 
 namespace rwkv::cli {
 
 namespace {
-
-constexpr const char* kVerbs = "list, show, branch, rm, rebuild";
 
 nlohmann::json messageJson(const MessageRecord& m)
 {
@@ -56,18 +55,17 @@ int list(Store& store, Args& args)
         return 0;
     }
     for (const ConversationInfo& c : all)
-        std::printf("%-5lld %-16s %4lld messages  %s\n", static_cast<long long>(c.id), formatTime(c.updatedAt).c_str(),
-                    static_cast<long long>(c.messageCount), c.title.c_str());
+        std::printf("%-5lld %-16s %4lld %-8s  %s\n", static_cast<long long>(c.id), formatTime(c.updatedAt).c_str(),
+                    static_cast<long long>(c.messageCount), c.messageCount == 1 ? "message" : "messages", c.title.c_str());
     return 0;
 }
 
-int show(Store& store, const SubcommandLine& line, Args& args)
+int show(Store& store, const Invocation& call, Args& args)
 {
-    requirePositionals(line, 1, "conv show ID [--all] [--json]");
     const bool all = args.flag("all");
     const bool json = args.flag("json");
     args.finish();
-    const ConversationInfo c = store.conversations().get(parseId(line.positionals[0], "the conversation id"));
+    const ConversationInfo c = store.conversations().get(parseId(call.positionals[0], "the conversation id"));
     const std::vector<MessageRecord> branch =
         c.currentMessageId ? store.conversations().pathTo(*c.currentMessageId) : std::vector<MessageRecord>{};
     const std::vector<MessageRecord> messages = all ? store.conversations().messages(c.id) : branch;
@@ -99,18 +97,17 @@ int show(Store& store, const SubcommandLine& line, Args& args)
     return 0;
 }
 
-int branch(Store& store, const SubcommandLine& line, Args& args)
+int branch(Store& store, const Invocation& call, Args& args)
 {
-    requirePositionals(line, 1, "conv branch ID --at MESSAGE");
     const auto at = args.value("at");
     args.finish();
     if (!at) throw Error(ErrorCode::InvalidArgument, "usage: rwkv-cli conv branch ID --at MESSAGE");
-    const int64_t id = parseId(line.positionals[0], "the conversation id");
+    const int64_t id = parseId(call.positionals[0], "the conversation id");
     const int64_t messageId = parseId(*at, "--at");
     store.conversations().get(id);
     const MessageRecord m = store.conversations().message(messageId);
     if (m.conversationId != id)
-        throw Error(ErrorCode::InvalidArgument, "message " + *at + " is not in conversation " + line.positionals[0]);
+        throw Error(ErrorCode::InvalidArgument, "message " + *at + " is not in conversation " + call.positionals[0]);
     if (m.role == MessageRole::User)
         throw Error(ErrorCode::InvalidArgument, "message " + *at + " is a user message; branch at a reply or the root");
     store.conversations().setCurrentMessage(id, messageId);
@@ -119,23 +116,21 @@ int branch(Store& store, const SubcommandLine& line, Args& args)
     return 0;
 }
 
-int remove(Store& store, const SubcommandLine& line, Args& args)
+int remove(Store& store, const Invocation& call, Args& args)
 {
-    requirePositionals(line, 1, "conv rm ID");
     args.finish();
-    const int64_t id = parseId(line.positionals[0], "the conversation id");
+    const int64_t id = parseId(call.positionals[0], "the conversation id");
     store.conversations().remove(id);
     std::printf("conversation %lld removed\n", static_cast<long long>(id));
     return 0;
 }
 
-int rebuild(Store& store, const SubcommandLine& line, Args& args)
+int rebuild(Store& store, const Invocation& call, Args& args)
 {
-    requirePositionals(line, 1, "conv rebuild ID [--model F]");
     LoadedModel m = loadModel(args);
     args.finish();
     ChatSession session(store, *m.model, requireTokenizer(m), m.path);
-    session.open(parseId(line.positionals[0], "the conversation id"));
+    session.open(parseId(call.positionals[0], "the conversation id"));
     const int written = session.rebuildByReplay(session.currentMessageId());
     std::printf("conversation %lld: %d states rebuilt for %s\n", static_cast<long long>(session.conversationId()), written,
                 pathToUtf8(m.path.filename()).c_str());
@@ -144,21 +139,17 @@ int rebuild(Store& store, const SubcommandLine& line, Args& args)
 
 } // namespace
 
-int runConv(int argc, char** argv)
+int runConv(Invocation& call)
 {
-    SubcommandLine line = parseSubcommand(argc, argv, "conv", kVerbs);
-    Args& args = line.options;
-    if (line.verb != "list" && line.verb != "show" && line.verb != "branch" && line.verb != "rm" && line.verb != "rebuild")
-        throw Error(ErrorCode::InvalidArgument, "unknown conv verb '" + line.verb + "' (" + kVerbs + ")");
+    Args& args = call.options;
+    const std::string_view verb = call.spec->verb;
     std::unique_ptr<Store> store = openStore(args.value("db"));
-    if (line.verb == "list") {
-        requirePositionals(line, 0, "conv list [--json]");
-        return list(*store, args);
-    }
-    if (line.verb == "show") return show(*store, line, args);
-    if (line.verb == "branch") return branch(*store, line, args);
-    if (line.verb == "rm") return remove(*store, line, args);
-    return rebuild(*store, line, args);
+    if (verb == "list") return list(*store, args);
+    if (verb == "show") return show(*store, call, args);
+    if (verb == "branch") return branch(*store, call, args);
+    if (verb == "rm") return remove(*store, call, args);
+    if (verb == "rebuild") return rebuild(*store, call, args);
+    throw std::logic_error("conv " + std::string(verb) + " has no handler");
 }
 
 } // namespace rwkv::cli

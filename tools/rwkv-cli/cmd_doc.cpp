@@ -2,7 +2,7 @@
 #include "core/document_library.h"
 #include "core/error.h"
 #include "tools/rwkv-cli/commands.h"
-#include "tools/rwkv-cli/console.h"
+#include "tools/rwkv-cli/progress_line.h"
 #include "tools/rwkv-cli/model_setup.h"
 #include "tools/rwkv-cli/sampling_args.h"
 #include "tools/rwkv-cli/store_setup.h"
@@ -13,12 +13,11 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <stdexcept>
 
 namespace rwkv::cli {
 
 namespace {
-
-constexpr const char* kVerbs = "ingest, ask, list, rm";
 
 // Peak resident memory of this process (VmHWM), in bytes; 0 where unknown.
 int64_t peakResidentBytes()
@@ -37,9 +36,8 @@ std::string clock(double seconds)
     return text;
 }
 
-int ingest(Store& store, const SubcommandLine& line, Args& args)
+int ingest(Store& store, const Invocation& call, Args& args)
 {
-    requirePositionals(line, 1, "doc ingest FILE [--name NAME] [--chunk TOKENS] [--stats]");
     IngestOptions options;
     options.name = args.value("name").value_or("");
     options.chunkTokens = args.intValue("chunk", 512);
@@ -48,16 +46,17 @@ int ingest(Store& store, const SubcommandLine& line, Args& args)
     LoadedModel m = loadModel(args);
     args.finish();
     DocumentLibrary library(store, *m.model, requireTokenizer(m), m.path);
-    const bool tty = isTerminal(stderr);
+    ProgressLine progressLine(stderr);
     const IngestProgressFn progress = [&](const IngestProgress& p) {
-        if (!tty) return;
-        std::fprintf(stderr, "\r\033[Kreading: %lld / %lld tokens (%.0f%%), %.0f tokens/s, %s left",
-                     static_cast<long long>(p.tokensDone), static_cast<long long>(p.tokensTotal),
-                     100.0 * double(p.tokensDone) / double(std::max<int64_t>(p.tokensTotal, 1)), p.tokensPerSecond(),
-                     clock(p.etaSeconds()).c_str());
+        char text[160];
+        std::snprintf(text, sizeof text, "reading: %lld / %lld tokens (%.0f%%), %.0f tokens/s, %s left",
+                      static_cast<long long>(p.tokensDone), static_cast<long long>(p.tokensTotal),
+                      100.0 * double(p.tokensDone) / double(std::max<int64_t>(p.tokensTotal, 1)), p.tokensPerSecond(),
+                      clock(p.etaSeconds()).c_str());
+        progressLine.show(text);
     };
-    const IngestResult r = library.ingest(line.positionals[0], options, progress);
-    if (tty) std::fprintf(stderr, "\r\033[K");
+    const IngestResult r = library.ingest(call.positionals[0], options, progress);
+    progressLine.clear();
     const DocumentRecord& d = r.document;
     if (r.alreadyStored)
         std::printf("document %lld: '%s' was already read with this model (%lld tokens)\n", static_cast<long long>(d.id),
@@ -71,9 +70,8 @@ int ingest(Store& store, const SubcommandLine& line, Args& args)
     return 0;
 }
 
-int ask(Store& store, const SubcommandLine& line, Args& args)
+int ask(Store& store, const Invocation& call, Args& args)
 {
-    requirePositionals(line, 2, "doc ask DOC QUESTION [--max-tokens N] [sampling] [--json]");
     const bool json = args.flag("json");
     GenerationOptions options;
     options.maxTokens = args.intValue("max-tokens", 200);
@@ -82,11 +80,13 @@ int ask(Store& store, const SubcommandLine& line, Args& args)
     defaults.temperature = 0;
     options.sampling = parseSampling(args, defaults);
     options.exemptWhitespaceDigits = false;
+    requireValidPrompt(call.positionals[1], "the question", true);
+    requireValidOptions(options);
     LoadedModel m = loadModel(args);
     args.finish();
     DocumentLibrary library(store, *m.model, requireTokenizer(m), m.path);
-    const DocumentRecord d = library.find(line.positionals[0]);
-    const GenerationResult r = library.ask(d.id, line.positionals[1], options, json ? TextFn{} : TextFn(writeStdout));
+    const DocumentRecord d = library.find(call.positionals[0]);
+    const GenerationResult r = library.ask(d.id, call.positionals[1], options, json ? TextFn{} : TextFn(writeStdout));
     if (json)
         std::cout << nlohmann::json({{"document", d.id}, {"answer", r.text}, {"tokens", r.tokens}}).dump() << "\n";
     else
@@ -112,12 +112,11 @@ int list(Store& store, Args& args)
     return 0;
 }
 
-int remove(Store& store, const SubcommandLine& line, Args& args)
+int remove(Store& store, const Invocation& call, Args& args)
 {
-    requirePositionals(line, 1, "doc rm DOC");
     args.finish();
-    const int64_t id = parseId(line.positionals[0], "the document id");
-    if (!store.documents().find(id)) throw Error(ErrorCode::InvalidArgument, "no document " + line.positionals[0]);
+    const int64_t id = parseId(call.positionals[0], "the document id");
+    if (!store.documents().find(id)) throw Error(ErrorCode::InvalidArgument, "no document " + call.positionals[0]);
     store.documents().remove(id);
     std::printf("document %lld removed\n", static_cast<long long>(id));
     return 0;
@@ -125,20 +124,16 @@ int remove(Store& store, const SubcommandLine& line, Args& args)
 
 } // namespace
 
-int runDoc(int argc, char** argv)
+int runDoc(Invocation& call)
 {
-    SubcommandLine line = parseSubcommand(argc, argv, "doc", kVerbs);
-    Args& args = line.options;
-    if (line.verb != "ingest" && line.verb != "ask" && line.verb != "list" && line.verb != "rm")
-        throw Error(ErrorCode::InvalidArgument, "unknown doc verb '" + line.verb + "' (" + kVerbs + ")");
+    Args& args = call.options;
+    const std::string_view verb = call.spec->verb;
     std::unique_ptr<Store> store = openStore(args.value("db"));
-    if (line.verb == "ingest") return ingest(*store, line, args);
-    if (line.verb == "ask") return ask(*store, line, args);
-    if (line.verb == "list") {
-        requirePositionals(line, 0, "doc list [--json]");
-        return list(*store, args);
-    }
-    return remove(*store, line, args);
+    if (verb == "ingest") return ingest(*store, call, args);
+    if (verb == "ask") return ask(*store, call, args);
+    if (verb == "list") return list(*store, args);
+    if (verb == "rm") return remove(*store, call, args);
+    throw std::logic_error("doc " + std::string(verb) + " has no handler");
 }
 
 } // namespace rwkv::cli

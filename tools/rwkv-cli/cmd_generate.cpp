@@ -3,8 +3,8 @@
 #include "core/generator.h"
 #include "core/prompt_format.h"
 #include "core/utf8_path.h"
+#include "tools/rwkv-cli/chat_loop.h"
 #include "tools/rwkv-cli/commands.h"
-#include "tools/rwkv-cli/console.h"
 #include "tools/rwkv-cli/model_setup.h"
 #include "tools/rwkv-cli/sampling_args.h"
 
@@ -37,7 +37,8 @@ int runGenerate(Args& args)
     const auto stateFile = args.value("state");
     if (prompt.has_value() == tokens.has_value())
         throw Error(ErrorCode::InvalidArgument, "give exactly one of --prompt TEXT or --tokens CSV");
-    if (options.maxTokens < 0) throw Error(ErrorCode::InvalidArgument, "--max-tokens must be ≥ 0");
+    if (prompt) requireValidPrompt(*prompt, "--prompt", false);
+    requireValidOptions(options);
     LoadedModel m = loadModel(args);
     args.finish();
 
@@ -76,6 +77,8 @@ int runChat(Args& args)
     options.sampling = parseSampling(args, chatSamplingDefaults(stateFile.has_value()));
     options.stopStrings = {std::string(kTurnEnd)};
     options.exemptWhitespaceDigits = false;
+    if (prompt) requireValidPrompt(*prompt, "--prompt", format.value_or("chat") == "chat");
+    requireValidOptions(options);
     LoadedModel m = loadModel(args);
     args.finish();
     const Tokenizer& tokenizer = requireTokenizer(m);
@@ -83,10 +86,20 @@ int runChat(Args& args)
     const bool pileModel = m.model->config().generation == Generation::X040 && tokenizer.name() == "neox";
     const bool completion = format ? *format == "completion" : pileModel;
     if (completion && system) throw Error(ErrorCode::InvalidArgument, "--system needs the chat format");
+    options.dropLeadingSpace = !completion;
+    noteDemoModel(m);
 
-    State state = initialState(m, stateFile);
+    const State initial = initialState(m, stateFile);
+    State state = initial;
     std::string pending = system ? systemPrompt(*system) : std::string();
+    // Where the last turn began, for /regenerate.
+    State beforeTurn = state;
+    std::string pendingBefore, lastMessage;
     auto turn = [&](const std::string& message) {
+        requireValidPrompt(message, "the message", !completion);
+        beforeTurn = state;
+        pendingBefore = pending;
+        lastMessage = message;
         const std::vector<int32_t> ids = tokenizer.encode(completion ? message : pending + chatPrompt(message));
         pending.clear();
         generate(*m.model, &tokenizer, ids, state, options, printStdout);
@@ -96,15 +109,21 @@ int runChat(Args& args)
         turn(*prompt);
         return 0;
     }
-    const bool interactive = isTerminal(stdin);
-    if (interactive) std::fprintf(stderr, "Chatting with %s. An empty line or Ctrl-D ends.\n", pathToUtf8(m.path.filename()).c_str());
-    for (std::string line;;) {
-        if (interactive) std::fprintf(stderr, "User: ");
-        if (!std::getline(std::cin, line) || line.empty()) break;
-        if (interactive) std::fprintf(stderr, "Assistant:");
-        turn(line);
-    }
-    return 0;
+    ChatActions actions;
+    actions.send = turn;
+    actions.regenerate = [&] {
+        if (lastMessage.empty()) throw Error(ErrorCode::InvalidArgument, "there is no reply to regenerate yet");
+        state = beforeTurn;
+        pending = pendingBefore;
+        turn(lastMessage);
+    };
+    actions.reset = [&] {
+        state = initial;
+        pending = system ? systemPrompt(*system) : std::string();
+        lastMessage.clear();
+    };
+    actions.save = [&](const std::string& name) { saveChatState(std::nullopt, name, m, state); };
+    return runChatLoop(actions, "Chatting with " + pathToUtf8(m.path.filename()) + ".");
 }
 
 } // namespace rwkv::cli

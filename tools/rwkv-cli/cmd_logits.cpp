@@ -2,6 +2,7 @@
 #include "core/error.h"
 #include "tools/rwkv-cli/commands.h"
 #include "tools/rwkv-cli/model_setup.h"
+#include "tools/rwkv-cli/sampling_args.h"
 
 #include <nlohmann/json.hpp>
 
@@ -18,6 +19,7 @@ int runLogits(Args& args)
     args.flag("json"); // JSON is the only output format
     if (tokens.has_value() == prompt.has_value())
         throw Error(ErrorCode::InvalidArgument, "give exactly one of --tokens CSV or --prompt TEXT");
+    if (prompt) requireValidPrompt(*prompt, "--prompt", false);
     LoadedModel m = loadModel(args);
     args.finish();
 

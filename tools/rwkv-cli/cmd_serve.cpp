@@ -42,6 +42,7 @@ int runServe(Args& args)
     options.host = args.value("host").value_or(options.host);
     options.port = args.intValue("port", options.port);
     options.apiKey = args.value("api-key").value_or("");
+    options.corsOrigin = args.value("cors").value_or("");
     const bool quiet = args.flag("quiet");
     if (!quiet) options.log = [](std::string_view line) { std::fprintf(stderr, "%.*s\n", int(line.size()), line.data()); };
     const auto db = args.value("db");

@@ -15,22 +15,20 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <stdexcept>
 
 namespace rwkv::cli {
 
 namespace {
-
-constexpr const char* kVerbs = "save, load, list, rm, bench";
 
 double millisSince(std::chrono::steady_clock::time_point t0)
 {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
-int save(Store& store, const SubcommandLine& line, Args& args)
+int save(Store& store, const Invocation& call, Args& args)
 {
-    requirePositionals(line, 1, "state save NAME (--text TEXT | --conversation ID) [--replace] [--state F]");
-    const std::string& name = line.positionals[0];
+    const std::string& name = call.positionals[0];
     const auto text = args.value("text");
     const auto conversation = args.value("conversation");
     const auto stateFile = args.value("state");
@@ -38,8 +36,8 @@ int save(Store& store, const SubcommandLine& line, Args& args)
     if (text.has_value() == conversation.has_value())
         throw Error(ErrorCode::InvalidArgument, "give exactly one of --text TEXT or --conversation ID");
     if (conversation && stateFile) throw Error(ErrorCode::InvalidArgument, "--state applies to --text");
-    const std::optional<SnapshotInfo> existing = store.snapshots().named(name);
-    if (existing && !replace)
+    if (text) requireValidPrompt(*text, "--text", false);
+    if (store.snapshots().named(name) && !replace)
         throw Error(ErrorCode::InvalidArgument, "a state named '" + name + "' exists; use --replace or rm it first");
     LoadedModel m = loadModel(args);
     args.finish();
@@ -52,22 +50,13 @@ int save(Store& store, const SubcommandLine& line, Args& args)
         session.open(parseId(*conversation, "--conversation"));
         state = session.restore(session.currentMessageId());
     }
-    const auto t0 = std::chrono::steady_clock::now();
-    const EncodedSnapshot encoded = store.snapshots().codec().encode(state);
-    Transaction tx(store.database());
-    store.snapshots().registerModel(m.model->fingerprint(), m.path, m.model->config());
-    if (existing) store.snapshots().remove(existing->id);
-    const int64_t id = store.snapshots().insert(encoded, state.weightsFingerprint(), {std::nullopt, name});
-    tx.commit();
-    std::printf("state '%s' saved (snapshot %lld, %s, %s stored, %.1f ms)\n", name.c_str(), static_cast<long long>(id),
-                formatBytes(encoded.byteSize).c_str(), formatBytes(int64_t(encoded.data.size())).c_str(), millisSince(t0));
+    saveNamedState(store, name, m, state, replace, stdout);
     return 0;
 }
 
-int load(Store& store, const SubcommandLine& line, Args& args)
+int load(Store& store, const Invocation& call, Args& args)
 {
-    requirePositionals(line, 1, "state load NAME [--prompt TEXT [--chat]] [--max-tokens N] [sampling] [--json]");
-    const std::string& name = line.positionals[0];
+    const std::string& name = call.positionals[0];
     const auto prompt = args.value("prompt");
     const bool chat = args.flag("chat");
     const bool json = args.flag("json");
@@ -79,6 +68,9 @@ int load(Store& store, const SubcommandLine& line, Args& args)
         options.exemptWhitespaceDigits = false;
     }
     if (chat && !prompt) throw Error(ErrorCode::InvalidArgument, "--chat needs --prompt TEXT");
+    if (prompt) requireValidPrompt(*prompt, "--prompt", chat);
+    requireValidOptions(options);
+    options.dropLeadingSpace = chat;
     const std::optional<SnapshotInfo> info = store.snapshots().named(name);
     if (!info) throw Error(ErrorCode::InvalidArgument, "no state named '" + name + "' in " + pathToUtf8(store.database().path()));
     LoadedModel m = loadModel(args);
@@ -127,37 +119,51 @@ int list(Store& store, Args& args)
     return 0;
 }
 
-int remove(Store& store, const SubcommandLine& line, Args& args)
+int remove(Store& store, const Invocation& call, Args& args)
 {
-    requirePositionals(line, 1, "state rm NAME");
     args.finish();
-    const std::optional<SnapshotInfo> info = store.snapshots().named(line.positionals[0]);
-    if (!info) throw Error(ErrorCode::InvalidArgument, "no state named '" + line.positionals[0] + "'");
+    const std::optional<SnapshotInfo> info = store.snapshots().named(call.positionals[0]);
+    if (!info) throw Error(ErrorCode::InvalidArgument, "no state named '" + call.positionals[0] + "'");
     store.snapshots().remove(info->id);
-    std::printf("state '%s' removed\n", line.positionals[0].c_str());
+    std::printf("state '%s' removed\n", call.positionals[0].c_str());
     return 0;
 }
 
 } // namespace
 
-int runState(int argc, char** argv)
+void saveNamedState(Store& store, const std::string& name, const LoadedModel& m, const State& state, bool replace,
+                    std::FILE* report)
 {
-    SubcommandLine line = parseSubcommand(argc, argv, "state", kVerbs);
-    Args& args = line.options;
-    if (line.verb != "save" && line.verb != "load" && line.verb != "list" && line.verb != "rm" && line.verb != "bench")
-        throw Error(ErrorCode::InvalidArgument, "unknown state verb '" + line.verb + "' (" + kVerbs + ")");
-    if (line.verb == "bench") {
-        requirePositionals(line, 0, "state bench [--db F] [--shapes 12x768,...] [--replay-tokens N] [--repetitions N]");
-        return runStateBench(args);
-    }
+    const std::optional<SnapshotInfo> existing = store.snapshots().named(name);
+    if (existing && !replace)
+        throw Error(ErrorCode::InvalidArgument, "a state named '" + name + "' exists; use --replace or rm it first");
+    const auto t0 = std::chrono::steady_clock::now();
+    const EncodedSnapshot encoded = store.snapshots().codec().encode(state);
+    Transaction tx(store.database());
+    store.snapshots().registerModel(m.model->fingerprint(), m.path, m.model->config());
+    if (existing) store.snapshots().remove(existing->id);
+    const int64_t id = store.snapshots().insert(encoded, state.weightsFingerprint(), {std::nullopt, name});
+    tx.commit();
+    std::fprintf(report, "state '%s' saved (snapshot %lld, %s, %s stored, %.1f ms)\n", name.c_str(), static_cast<long long>(id),
+                 formatBytes(encoded.byteSize).c_str(), formatBytes(int64_t(encoded.data.size())).c_str(), millisSince(t0));
+}
+
+void saveChatState(const std::optional<std::string>& db, const std::string& name, const LoadedModel& m, const State& state)
+{
+    saveNamedState(*openStore(db), name, m, state, true, stderr);
+}
+
+int runState(Invocation& call)
+{
+    Args& args = call.options;
+    const std::string_view verb = call.spec->verb;
+    if (verb == "bench") return runStateBench(args);
     std::unique_ptr<Store> store = openStore(args.value("db"));
-    if (line.verb == "save") return save(*store, line, args);
-    if (line.verb == "load") return load(*store, line, args);
-    if (line.verb == "list") {
-        requirePositionals(line, 0, "state list [--json]");
-        return list(*store, args);
-    }
-    return remove(*store, line, args);
+    if (verb == "save") return save(*store, call, args);
+    if (verb == "load") return load(*store, call, args);
+    if (verb == "list") return list(*store, args);
+    if (verb == "rm") return remove(*store, call, args);
+    throw std::logic_error("state " + std::string(verb) + " has no handler");
 }
 
 } // namespace rwkv::cli

@@ -1,6 +1,8 @@
 #pragma once
 // One function per rwkv-cli subcommand; each returns the process exit code.
 #include "tools/rwkv-cli/args.h"
+#include "tools/rwkv-cli/command_line.h"
+#include "tools/rwkv-cli/model_setup.h"
 
 #include <optional>
 #include <string>
@@ -19,9 +21,13 @@ int runServe(Args& args);
 
 // chat --db F / --conversation ID: a stored conversation, resumed from its snapshot.
 int runStoredChat(Args& args, const std::optional<std::string>& db, const std::optional<std::string>& conversation);
-// Commands with a verb and positional arguments first (argv[2] is the verb), options after.
-int runConv(int argc, char** argv);
-int runState(int argc, char** argv);
-int runDoc(int argc, char** argv);
+// chat's /save NAME: `state` as a named state in --db F or the default database (replacing
+// one of that name); an Error(Unsupported) in builds without the store.
+void saveChatState(const std::optional<std::string>& db, const std::string& name, const LoadedModel& m, const State& state);
+
+// Commands with a verb (call.spec->verb) and positional arguments.
+int runConv(Invocation& call);
+int runState(Invocation& call);
+int runDoc(Invocation& call);
 
 } // namespace rwkv::cli

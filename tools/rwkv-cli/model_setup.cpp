@@ -9,6 +9,7 @@
 #include "core/tokenizer/tokenizer_factory.h"
 #include "core/utf8_path.h"
 #include "tools/rwkv-cli/console.h"
+#include "tools/rwkv-cli/progress_line.h"
 
 #include <algorithm>
 #include <chrono>
@@ -27,6 +28,9 @@ LoadedModel loadModel(Args& args)
     m.strategy = strategyText ? parseStrategy(*strategyText) : strategyForDevice(deviceId.value_or("cpu"));
     const int threads = args.intValue("threads", 0);
     if (threads < 0) throw Error(ErrorCode::InvalidArgument, "--threads must be ≥ 0");
+    if (threads > cpu::hardwareThreads())
+        std::fprintf(stderr, "rwkv-cli: --threads %d is more than this machine's %d hardware threads; using %d\n", threads,
+                     cpu::hardwareThreads(), cpu::hardwareThreads());
     const std::string tokenizerChoice = args.value("tokenizer").value_or("auto");
     if (tokenizerChoice != "auto" && tokenizerChoice != "none" && tokenizerChoice != "world" && tokenizerChoice != "neox")
         throw Error(ErrorCode::InvalidArgument, "unknown tokenizer '" + tokenizerChoice + "' (world, neox, none)");
@@ -34,17 +38,19 @@ LoadedModel loadModel(Args& args)
     const auto t0 = std::chrono::steady_clock::now();
     m.devices = createStrategyDevices(m.strategy, threads);
     {
-        // Progress on a terminal only: reading the file is the first half, converting layers the second.
-        const bool tty = isTerminal(stderr);
+        // Reading the file is the first half of the progress, converting layers the second.
+        ProgressLine progress(stderr);
         const std::string name = pathToUtf8(m.path.filename());
         auto report = [&](double fraction) {
-            if (tty) std::fprintf(stderr, "\rloading %s: %3d%%", name.c_str(), int(fraction * 100));
+            char text[16];
+            std::snprintf(text, sizeof text, "%3d%%", int(fraction * 100));
+            progress.show("loading " + name + ": " + text);
         };
         const Checkpoint checkpoint =
             Checkpoint::open(m.path, [&](uint64_t done, uint64_t total) { report(0.5 * double(done) / double(std::max<uint64_t>(total, 1))); });
         m.model = Model::load(checkpoint, m.devices.stages,
                               [&](uint64_t done, uint64_t total) { report(0.5 + 0.5 * double(done) / double(total)); });
-        if (tty) std::fprintf(stderr, "\r\033[K");
+        progress.clear();
     }
     m.loadSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
@@ -56,6 +62,14 @@ LoadedModel loadModel(Args& args)
         throw Error(ErrorCode::InvalidArgument, "the " + std::string(m.tokenizer->name()) + " tokenizer has more ids than the model's vocabulary ("
                                                     + std::to_string(m.model->config().vocab) + ")");
     return m;
+}
+
+void noteDemoModel(const LoadedModel& m)
+{
+    std::error_code ec;
+    if (std::filesystem::equivalent(m.path, defaultModelPath(), ec))
+        std::fprintf(stderr, "rwkv-cli: this is the bundled demo model, a tiny toy for trying things out; real RWKV "
+                             "models are at https://huggingface.co/BlinkDL (use one with --model F)\n");
 }
 
 State initialState(const LoadedModel& m, const std::optional<std::string>& stateFile)

@@ -26,6 +26,9 @@ struct LoadedModel {
 
 LoadedModel loadModel(Args& args);
 
+// One line on stderr when `m` is the bundled demo model: it is a toy, and where real models are.
+void noteDemoModel(const LoadedModel& m);
+
 // The model's initial state, or the state-tuning file's when stateFile is given (--state).
 State initialState(const LoadedModel& m, const std::optional<std::string>& stateFile);
 

@@ -1,7 +1,10 @@
 #include "tools/rwkv-cli/sampling_args.h"
 
 #include "core/error.h"
+#include "core/generation_checks.h"
 
+#include <algorithm>
+#include <charconv>
 #include <string>
 
 namespace rwkv::cli {
@@ -21,11 +24,28 @@ SamplingParams parseSampling(Args& args, SamplingParams p)
             throw Error(ErrorCode::InvalidArgument, "option --seed expects a non-negative integer, got '" + *seed + "'");
         }
     }
-    for (const std::string& ban : args.values("ban")) p.bannedTokens.push_back(std::stoi(ban));
-    if (p.temperature < 0) throw Error(ErrorCode::InvalidArgument, "--temperature must be ≥ 0");
-    if (p.topP < 0) throw Error(ErrorCode::InvalidArgument, "--top-p must be ≥ 0");
-    if (p.topK < 0) throw Error(ErrorCode::InvalidArgument, "--top-k must be ≥ 0");
+    for (const std::string& ban : args.values("ban")) {
+        int32_t id = 0;
+        const auto [end, ec] = std::from_chars(ban.data(), ban.data() + ban.size(), id);
+        if (ec != std::errc() || end != ban.data() + ban.size() || id < 0)
+            throw Error(ErrorCode::InvalidArgument, "option --ban expects a token id, got '" + ban + "'");
+        p.bannedTokens.push_back(id);
+    }
     return p;
+}
+
+void requireValidOptions(const GenerationOptions& options)
+{
+    if (const auto problem = checkGenerationOptions(options)) {
+        std::string option = "--" + problem->setting;
+        std::replace(option.begin(), option.end(), '_', '-');
+        throw Error(ErrorCode::InvalidArgument, option + " " + problem->requirement);
+    }
+}
+
+void requireValidPrompt(std::string_view text, std::string_view name, bool chatMessage)
+{
+    throwIfProblem(checkPromptText(text, name, chatMessage));
 }
 
 SamplingParams chatSamplingDefaults(bool tunedState)

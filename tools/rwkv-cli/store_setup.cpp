@@ -9,33 +9,6 @@
 
 namespace rwkv::cli {
 
-namespace {
-
-int firstOption(int argc, char** argv, int from)
-{
-    int i = from;
-    while (i < argc && std::string_view(argv[i]).rfind("--", 0) != 0) ++i;
-    return i;
-}
-
-} // namespace
-
-SubcommandLine parseSubcommand(int argc, char** argv, const char* command, const char* verbs)
-{
-    if (argc < 3 || std::string_view(argv[2]).rfind("--", 0) == 0)
-        throw Error(ErrorCode::InvalidArgument, std::string(command) + " needs a verb: " + verbs);
-    const int options = firstOption(argc, argv, 3);
-    SubcommandLine line{argv[2], {}, Args(argc, argv, options)};
-    for (int i = 3; i < options; ++i) line.positionals.emplace_back(argv[i]);
-    return line;
-}
-
-void requirePositionals(const SubcommandLine& line, size_t count, const char* usage)
-{
-    if (line.positionals.size() != count)
-        throw Error(ErrorCode::InvalidArgument, std::string("usage: rwkv-cli ") + usage);
-}
-
 std::unique_ptr<Store> openStore(const std::optional<std::string>& db)
 {
     return std::make_unique<Store>(db ? pathFromUtf8(*db) : Store::defaultPath());

@@ -1,11 +1,13 @@
 #pragma once
-// What the store commands (chat --db, conv, state, doc) share: the command line of a verb
-// with positional arguments, opening the database (--db F, default in the user data folder),
+// What the store commands (chat --db, conv, state, doc) share: opening the database (--db F,
+// default in the user data folder),
 // and plain-text formatting of ids, sizes and times.
 #include "core/store/store.h"
 #include "tools/rwkv-cli/args.h"
+#include "tools/rwkv-cli/model_setup.h"
 
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,21 +16,15 @@
 
 namespace rwkv::cli {
 
-struct SubcommandLine {
-    std::string verb;                      // argv[2]
-    std::vector<std::string> positionals;  // the arguments after the verb, up to the first --option
-    Args options;                          // the rest
-};
-
-// Throws Error(InvalidArgument) "COMMAND needs a verb: VERBS" when argv[2] is missing.
-SubcommandLine parseSubcommand(int argc, char** argv, const char* command, const char* verbs);
-// Exactly `count` positionals, named in `usage` for the error.
-void requirePositionals(const SubcommandLine& line, size_t count, const char* usage);
-
 // Opens --db F, or Store::defaultPath() (creating its folder).
 std::unique_ptr<Store> openStore(const std::optional<std::string>& db);
 // A positive integer id; Error(InvalidArgument) naming `what` otherwise.
 int64_t parseId(const std::string& text, const char* what);
+
+// Saves `state` as the named state `name` and says so on `report`; one of that name is
+// replaced when `replace`, else refused with Error(InvalidArgument).
+void saveNamedState(Store& store, const std::string& name, const LoadedModel& m, const State& state, bool replace,
+                    std::FILE* report);
 
 // "1.2 MiB", "830 B".
 std::string formatBytes(int64_t bytes);

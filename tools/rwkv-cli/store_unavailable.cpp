@@ -18,8 +18,9 @@ namespace {
 } // namespace
 
 int runStoredChat(Args&, const std::optional<std::string>&, const std::optional<std::string>&) { noStore("chat --db/--conversation"); }
-int runConv(int, char**) { noStore("conv"); }
-int runState(int, char**) { noStore("state"); }
-int runDoc(int, char**) { noStore("doc"); }
+void saveChatState(const std::optional<std::string>&, const std::string&, const LoadedModel&, const State&) { noStore("/save"); }
+int runConv(Invocation&) { noStore("conv"); }
+int runState(Invocation&) { noStore("state"); }
+int runDoc(Invocation&) { noStore("doc"); }
 
 } // namespace rwkv::cli

@@ -56,7 +56,7 @@ ItemDelegate {
             }
             Label {
                 Layout.fillWidth: true
-                readonly property int shown: Math.max(0, Number(item.messageCount) - 1)
+                readonly property int shown: Number(item.messageCount)
                 text: Qt.formatDateTime(item.updatedAt, "d MMM hh:mm") + "  ·  "
                       + (shown === 1 ? qsTr("1 message") : qsTr("%1 messages").arg(shown))
                 font.pixelSize: Theme.px(11)
