@@ -86,7 +86,7 @@ private slots:
             app.controller->send(QStringLiteral("What is 7 + 5?"));
             rwkv::test::waitForReply(app, finished, ++turns);
             QCOMPARE(rows(app).size(), 2);
-            QCOMPARE(rows(app)[1].text, QStringLiteral(" 7 + 5 = 12."));
+            QCOMPARE(rows(app)[1].text, QStringLiteral("7 + 5 = 12."));
         }
 
         // The settings show the error next to the model (until dismissed or the next message);

@@ -23,7 +23,7 @@ for f in bin/rwkv-cli.exe share/rwkv-desktop/models/rwkv7-demo-18.7m-20261123.pt
   [ -f "$work/installed/$f" ] || { echo "check_installer: $f was not installed" >&2; exit 1; }
 done
 out=$("$wine" "$work/installed/bin/rwkv-cli.exe" chat --prompt "Hello!" --temperature 0)
-[ "$out" = " Hello! How can I help you today?" ] || {
+[ "$out" = "Hello! How can I help you today?" ] || {
   echo "check_installer: the installed rwkv-cli.exe answered '$out'" >&2; exit 1; }
 # Uninstall (in place: _?= keeps NSIS from copying the uninstaller away and returning at once),
 # which also leaves the wine prefix's registry as it was.
