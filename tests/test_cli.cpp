@@ -100,6 +100,27 @@ private slots:
         QVERIFY(maxDiff < 1e-4f);
     }
 
+    void decodeSameUnderEveryPrefetchHint()
+    {
+        // The hint only moves data between caches: decode (one token at a time, fp32 and the
+        // one-row 16-bit loop) gives the same bits under each, and info names the one in use.
+        for (const char* precision : {"fp32", "bf16"}) {
+            QByteArray reference;
+            for (const char* hint : {"none", "t0", "t1", "nta"}) {
+                qputenv("RWKV_CPU_PREFETCH", hint);
+                const Run r = cli({"logits", "--tokens", "6699,4171,1184", "--chunk-sizes", "1,1,1", "--strategy",
+                                   QString("cpu ") + precision});
+                const Run info = cli({"info", "--json"});
+                qunsetenv("RWKV_CPU_PREFETCH");
+                QCOMPARE(r.exitCode, 0);
+                const auto kernels = nlohmann::json::parse(info.out.toStdString()).at("cpu_kernels").get<std::string>();
+                QVERIFY2(kernels.find(std::string("decode prefetch: ") + hint + " (") != std::string::npos, kernels.c_str());
+                if (reference.isEmpty()) reference = r.out;
+                QVERIFY2(r.out == reference, hint);
+            }
+        }
+    }
+
     void infoAndMakeRandom()
     {
         QTemporaryDir dir;

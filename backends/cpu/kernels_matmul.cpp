@@ -46,7 +46,7 @@ constexpr bool kBf16DotTarget = HWY_ARCH_X86_64 && HWY_TARGET <= HWY_AVX3;
 // T = 1 with 16-bit weights: one row at a time, so each thread reads one sequential stream
 // (measured 5-30% above four interleaved rows). fp32 weights measured the other way round
 // (~60% better grouped), so they take the grouped loop. Four accumulators cover FMA latency.
-template <typename W>
+template <PrefetchHint H, typename W>
 HWY_NOINLINE void streamRows(const float* x, size_t I, const W* w, float* out, size_t o0, size_t o1)
 {
     const DF df;
@@ -57,7 +57,7 @@ HWY_NOINLINE void streamRows(const float* x, size_t I, const W* w, float* out, s
         size_t k = 0;
         for (; k + 4 * N <= I; k += 4 * N) {
             const char* ahead = reinterpret_cast<const char*>(row + k) + kRowPrefetchBytes;
-            for (size_t line = 0; line < 4 * N * sizeof(W); line += 64) prefetchOnce(ahead + line);
+            for (size_t line = 0; line < 4 * N * sizeof(W); line += 64) prefetchOnce<H>(ahead + line);
             a0 = hn::MulAdd(hn::LoadU(df, x + k), loadWidened(df, row + k), a0);
             a1 = hn::MulAdd(hn::LoadU(df, x + k + N), loadWidened(df, row + k + N), a1);
             a2 = hn::MulAdd(hn::LoadU(df, x + k + 2 * N), loadWidened(df, row + k + 2 * N), a2);
@@ -73,7 +73,7 @@ HWY_NOINLINE void streamRows(const float* x, size_t I, const W* w, float* out, s
 // Weight rows o..o+3 together, so each widened weight vector serves TT inputs and four sums
 // per input row are reduced at once. Four interleaved streams need software prefetch
 // (measured ~30% more bandwidth), a whole number of groups ahead.
-template <size_t TT, typename W>
+template <PrefetchHint H, size_t TT, typename W>
 HWY_NOINLINE void streamGroup(const float* x, size_t I, const W* w, size_t O, size_t o, float* out, size_t prefetch)
 {
     const DF df;
@@ -90,7 +90,7 @@ HWY_NOINLINE void streamGroup(const float* x, size_t I, const W* w, size_t O, si
         // One prefetch per 64 bytes of each row: more only cost load slots (measured).
         const bool lineStart = ((k * sizeof(W)) & 63) == 0;
         for (size_t r = 0; r < 4; ++r) {
-            if (lineStart) prefetchOnce(rows[r] + prefetch + k);
+            if (lineStart) prefetchOnce<H>(rows[r] + prefetch + k);
             const VF wv = loadWidened(df, rows[r] + k);
             for (size_t t = 0; t < TT; ++t) acc[t][r] = hn::MulAdd(xv[t], wv, acc[t][r]);
         }
@@ -111,40 +111,50 @@ HWY_NOINLINE void streamGroup(const float* x, size_t I, const W* w, size_t O, si
     }
 }
 
-template <size_t TT, typename W>
+template <PrefetchHint H, size_t TT, typename W>
 void streamGroups(const float* x, size_t I, const W* w, size_t O, float* out, size_t g0, size_t g1)
 {
     const size_t rowBytes = I * sizeof(W);
     const size_t prefetch = std::clamp<size_t>(kPrefetchBytes / rowBytes / 4, 1, 16) * 4 * I;
-    for (size_t g = g0; g < g1; ++g) streamGroup<TT>(x, I, w, O, g * 4, out, prefetch);
+    for (size_t g = g0; g < g1; ++g) streamGroup<H, TT>(x, I, w, O, g * 4, out, prefetch);
+}
+
+template <PrefetchHint H, typename W>
+void streamDecode(ThreadPool& pool, float* out, const float* in, const W* w, size_t T, size_t I, size_t O)
+{
+    const size_t groups = (O + 3) / 4;
+    // Chunks of at least kMinChunkBytes of weights, so a small matrix is not cut into
+    // pieces whose hand-out and prefetch ramp-up cost more than they read.
+    const size_t grain = std::max<size_t>(1, kMinChunkBytes / (4 * I * sizeof(W)));
+    pool.parallelFor(int64_t(groups), int64_t(grain), [&](int64_t g0, int64_t g1) {
+        const size_t a = size_t(g0), b = size_t(g1);
+        switch (T) {
+        case 1:
+            if (I >= kMinRowStreamColumns && sizeof(W) == 2)
+                streamRows<H>(in, I, w, out, a * 4, std::min(O, b * 4));
+            else
+                streamGroups<H, 1>(in, I, w, O, out, a, b);
+            break;
+        case 2: streamGroups<H, 2>(in, I, w, O, out, a, b); break;
+        case 3: streamGroups<H, 3>(in, I, w, O, out, a, b); break;
+        // Never reached where kMaxStreamRows is 3; capped so no spilling tile is built.
+        case 4: streamGroups<H, std::min<size_t>(4, kMaxStreamRows)>(in, I, w, O, out, a, b); break;
+        case 5: streamGroups<H, std::min<size_t>(5, kMaxStreamRows)>(in, I, w, O, out, a, b); break;
+        default: streamGroups<H, kMaxStreamRows>(in, I, w, O, out, a, b); break;
+        }
+    });
 }
 
 template <typename W>
 void matmulTyped(ThreadPool& pool, float* out, const float* in, const W* w, size_t T, size_t I, size_t O)
 {
-    const size_t groups = (O + 3) / 4;
     if (T <= kMaxStreamRows) {
-        // Chunks of at least kMinChunkBytes of weights, so a small matrix is not cut into
-        // pieces whose hand-out and prefetch ramp-up cost more than they read.
-        const size_t grain = std::max<size_t>(1, kMinChunkBytes / (4 * I * sizeof(W)));
-        pool.parallelFor(int64_t(groups), int64_t(grain), [&](int64_t g0, int64_t g1) {
-            const size_t a = size_t(g0), b = size_t(g1);
-            switch (T) {
-            case 1:
-                if (I >= kMinRowStreamColumns && sizeof(W) == 2)
-                    streamRows(in, I, w, out, a * 4, std::min(O, b * 4));
-                else
-                    streamGroups<1>(in, I, w, O, out, a, b);
-                break;
-            case 2: streamGroups<2>(in, I, w, O, out, a, b); break;
-            case 3: streamGroups<3>(in, I, w, O, out, a, b); break;
-            // Never reached where kMaxStreamRows is 3; capped so no spilling tile is built.
-            case 4: streamGroups<std::min<size_t>(4, kMaxStreamRows)>(in, I, w, O, out, a, b); break;
-            case 5: streamGroups<std::min<size_t>(5, kMaxStreamRows)>(in, I, w, O, out, a, b); break;
-            default: streamGroups<kMaxStreamRows>(in, I, w, O, out, a, b); break;
-            }
-        });
-        return;
+        switch (decodePrefetchHint()) {
+        case PrefetchHint::None: return streamDecode<PrefetchHint::None>(pool, out, in, w, T, I, O);
+        case PrefetchHint::T0: return streamDecode<PrefetchHint::T0>(pool, out, in, w, T, I, O);
+        case PrefetchHint::T1: return streamDecode<PrefetchHint::T1>(pool, out, in, w, T, I, O);
+        case PrefetchHint::Nta: return streamDecode<PrefetchHint::Nta>(pool, out, in, w, T, I, O);
+        }
     }
     if constexpr (std::is_same_v<W, hwy::bfloat16_t> && kBf16DotTarget) {
         // Not the narrow second LoRA matrices: the outer-product form needs no horizontal sums.
@@ -174,7 +184,7 @@ void matmulImpl(ThreadPool& pool, const DTensor& out, const DTensor& in, const D
 
 KernelChoices kernelChoices()
 {
-    return {hwy::TargetName(HWY_TARGET), kBf16DotTarget, kPrefetchOnceHint, kPrefetchBytes, kRowPrefetchBytes};
+    return {hwy::TargetName(HWY_TARGET), kBf16DotTarget, decodePrefetchDescription(), kPrefetchBytes, kRowPrefetchBytes};
 }
 
 } // namespace rwkv::cpu::HWY_NAMESPACE
