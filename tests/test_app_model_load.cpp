@@ -16,35 +16,13 @@ constexpr int kModelTimeoutMs = 120'000;
 
 } // namespace
 
-class TestAppModelLoad : public QObject {
+class TestAppModelLoad : public rwkv::test::AppWindowTest {
     Q_OBJECT
 
-public:
-    static void initMain()
-    {
-        QQuickWindow::setGraphicsApi(QSGRendererInterface::Software);
-        useSystemStyle();
-    }
-
 private:
-    QTemporaryDir m_dir;
-
-    static QQuickItem* item(const RunningApp& app, const char* objectName) { return rwkv::test::findItem(app, objectName); }
     static QList<MessageRow> rows(const RunningApp& app) { return app.controller->messages()->rows(); }
 
 private slots:
-    void initTestCase()
-    {
-        QVERIFY(m_dir.isValid());
-        rwkv::test::recordMessages([](const QString& m) { return m.contains(QStringLiteral("RwkvDesktop/")); });
-    }
-
-    void cleanup()
-    {
-        const QStringList warnings = rwkv::test::takeRecordedMessages();
-        QVERIFY2(warnings.isEmpty(), qPrintable(warnings.join(u'\n')));
-    }
-
     // A load that fails leaves the model that ran before it loaded, working and shown as loaded,
     // whether the new file is refused before the old model is freed (a text file) or after (a
     // layer split past the model's layers); the settings' "Demo model" then loads it again.

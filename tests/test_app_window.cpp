@@ -30,25 +30,16 @@ constexpr int kReplyTimeoutMs = 60'000;
 
 } // namespace
 
-class TestAppWindow : public QObject {
+class TestAppWindow : public rwkv::test::AppWindowTest {
     Q_OBJECT
 
-public:
-    static void initMain()
-    {
-        QQuickWindow::setGraphicsApi(QSGRendererInterface::Software);
-        useSystemStyle();
-    }
-
 private:
-    QTemporaryDir m_dir;
     qint64 m_conversation = 0;
 
     QString databasePath() const { return m_dir.filePath(QStringLiteral("rwkv-desktop.sqlite")); }
 
     RunningApp launch() { return rwkv::test::launchApp(m_dir.path()); }
 
-    static QQuickItem* item(const RunningApp& app, const char* objectName) { return rwkv::test::findItem(app, objectName); }
 
     // Types `text` into a composer and presses Enter, as a person would.
     static void typeAndSend(const RunningApp& app, const char* composer, const QString& text)
@@ -70,20 +61,6 @@ private:
     QList<MessageRow> rows(const RunningApp& app) const { return app.controller->messages()->rows(); }
 
 private slots:
-    void initTestCase()
-    {
-        QVERIFY(m_dir.isValid());
-        // QML warnings of our module (binding errors, undefined properties) fail the test.
-        // After QTest's own handler is in place, so messages still reach the test log.
-        rwkv::test::recordMessages([](const QString& m) { return m.contains(QStringLiteral("RwkvDesktop/")); });
-    }
-
-    void cleanup()
-    {
-        const QStringList warnings = rwkv::test::takeRecordedMessages();
-        QVERIFY2(warnings.isEmpty(), qPrintable(warnings.join(u'\n')));
-    }
-
     void wholeTurnThroughTheWindow()
     {
         RunningApp app = launch();

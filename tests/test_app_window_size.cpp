@@ -16,34 +16,10 @@ constexpr int kModelTimeoutMs = 120'000;
 
 } // namespace
 
-class TestAppWindowSize : public QObject {
+class TestAppWindowSize : public rwkv::test::AppWindowTest {
     Q_OBJECT
 
-public:
-    static void initMain()
-    {
-        QQuickWindow::setGraphicsApi(QSGRendererInterface::Software);
-        useSystemStyle();
-    }
-
-private:
-    QTemporaryDir m_dir;
-
-    static QQuickItem* item(const RunningApp& app, const char* objectName) { return rwkv::test::findItem(app, objectName); }
-
 private slots:
-    void initTestCase()
-    {
-        QVERIFY(m_dir.isValid());
-        rwkv::test::recordMessages([](const QString& m) { return m.contains(QStringLiteral("RwkvDesktop/")); });
-    }
-
-    void cleanup()
-    {
-        const QStringList warnings = rwkv::test::takeRecordedMessages();
-        QVERIFY2(warnings.isEmpty(), qPrintable(warnings.join(u'\n')));
-    }
-
     void fitsTheScreenAndNarrowWindows()
     {
         for (const QRect saved : {QRect(), QRect(40, 40, 1600, 1000)}) {

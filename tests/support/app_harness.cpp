@@ -72,4 +72,24 @@ void recordMessages(std::function<bool(const QString&)> relevant)
 
 QStringList takeRecordedMessages() { return std::exchange(g_messages, {}); }
 
+void AppWindowTest::initMain()
+{
+    QQuickWindow::setGraphicsApi(QSGRendererInterface::Software);
+    useSystemStyle();
+}
+
+void AppWindowTest::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    // After QTest's own handler is in place, so messages still reach the test log.
+    recordMessages([](const QString& m) { return m.contains(QStringLiteral("RwkvDesktop/")); });
+}
+
+void AppWindowTest::cleanup()
+{
+    const QStringList warnings = takeRecordedMessages();
+    QVERIFY2(warnings.isEmpty(), qPrintable(warnings.join(u'\n')));
+}
+
 } // namespace rwkv::test
+

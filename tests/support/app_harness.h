@@ -8,6 +8,7 @@
 #include <QQuickItem>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 
 #include <functional>
 #include <memory>
@@ -42,5 +43,24 @@ bool saveScreenshot(const RunningApp& app, const char* name, const QRectF& crop 
 void recordMessages(std::function<bool(const QString&)> relevant);
 // The recorded messages since the last call.
 QStringList takeRecordedMessages();
+
+// Base of the test_app_* classes that open the window: the software renderer and the system
+// style before the application exists, a folder of the test's own, and a failure for any
+// warning of our QML module (binding errors, undefined properties) during a test function.
+class AppWindowTest : public QObject {
+    Q_OBJECT
+
+public:
+    static void initMain();
+
+protected:
+    QTemporaryDir m_dir;
+
+    static QQuickItem* item(const RunningApp& app, const char* objectName) { return findItem(app, objectName); }
+
+private slots:
+    void initTestCase();
+    void cleanup();
+};
 
 } // namespace rwkv::test
