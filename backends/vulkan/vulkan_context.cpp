@@ -10,7 +10,8 @@ void check(VkResult result, const char* what)
     const ErrorCode code = result == VK_ERROR_OUT_OF_DEVICE_MEMORY || result == VK_ERROR_OUT_OF_HOST_MEMORY
                                ? ErrorCode::OutOfMemory
                                : result == VK_ERROR_DEVICE_LOST ? ErrorCode::DeviceLost : ErrorCode::Unsupported;
-    throw Error(code, std::string(what) + " failed (VkResult " + std::to_string(int(result)) + ")");
+    const char* why = code == ErrorCode::OutOfMemory ? ": out of memory" : "";
+    throw Error(code, std::string(what) + " failed" + why + " (VkResult " + std::to_string(int(result)) + ")");
 }
 
 Instance::Instance()
