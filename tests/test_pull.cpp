@@ -227,6 +227,20 @@ private slots:
         QCOMPARE(m_server->ranges(), std::vector<std::string>{"bytes=500000-"});
     }
 
+    // A .part that is already whole (stopped before the rename): the server has nothing after it
+    // (416), and the file is checked and renamed.
+    void wholePartIsCheckedAndRenamed()
+    {
+        QVERIFY(QDir().mkpath(out()));
+        QFile part(model() + ".part");
+        QVERIFY(part.open(QIODevice::WriteOnly));
+        part.write(m_content);
+        part.close();
+        const auto r = pullModel(catalog(sha256Hex(m_content)));
+        verifyComplete(r);
+        QCOMPARE(m_server->ranges(), std::vector<std::string>{"bytes=1048576-"});
+    }
+
     void serverIgnoringRangeStartsOver()
     {
         Behaviour b = dropping();
@@ -314,6 +328,14 @@ private slots:
         QVERIFY(QDir(out()).isEmpty());
     }
 
+    void usageErrors()
+    {
+        rwkv::test::verifyCleanError(rwkv::test::runCli(cli(), {"pull"}), 2, "usage: rwkv-cli pull NAME|URL");
+        const auto unknown = rwkv::test::runCli(cli(), {"pull", "no-such-model", "--catalog", catalog(sha256Hex(m_content))});
+        rwkv::test::verifyCleanError(unknown, 2, "no model 'no-such-model' in the catalog (test-model)");
+        QVERIFY(m_server->ranges().empty());
+    }
+
     void refusesWithoutFreeSpace()
     {
         // A catalog size no disk has: refused before any request.
@@ -324,7 +346,7 @@ private slots:
 
     void diskFillsUp()
     {
-        // A 256 KiB tmpfs for a 1 MiB file sent without Content-Length, so no check can see it coming.
+        // A 256 KiB tmpfs for a 1 MiB file.
         QVERIFY(QDir().mkpath(out()));
         QProcess mount;
         mount.start("mount", {"-t", "tmpfs", "-o", "size=256k", "tmpfs", out()});
@@ -334,10 +356,15 @@ private slots:
             QString dir;
             ~Unmount() { QProcess::execute("umount", {dir}); }
         } unmount{out()};
+        // The size the server states is checked against the free space before any byte is written.
+        const auto early = rwkv::test::runCli(cli(), {"pull", m_server->url("model.pth"), "--out", out()});
+        rwkv::test::verifyCleanError(early, 1, "not enough free space");
+        QVERIFY(!QFile::exists(model() + ".part"));
         Behaviour b;
         b.chunked = true;
         m_server->set(b);
         const auto r = rwkv::test::runCli(cli(), {"pull", m_server->url("model.pth"), "--out", out()});
+        // Sent without Content-Length, so no check can see it coming.
         rwkv::test::verifyCleanError(r, 1, "the disk is full");
         const qint64 kept = QFileInfo(model() + ".part").size();
         QVERIFY2(kept > 0 && kept <= 256 * 1024, qPrintable(QString::number(kept)));
