@@ -89,6 +89,13 @@ private:
         }
         // httplib answers a Range request by itself; a server without Range support sends it all.
         if (!m_behaviour.honourRange) const_cast<httplib::Request&>(req).ranges.clear();
+        // Nothing at or after the end: 416, as real servers answer (httplib would send an empty 206).
+        if (m_behaviour.honourRange && !req.ranges.empty() && req.ranges[0].first >= ssize_t(m_content.size())) {
+            const_cast<httplib::Request&>(req).ranges.clear();
+            res.status = 416;
+            res.set_header("Content-Range", "bytes */" + std::to_string(m_content.size()));
+            return;
+        }
         if (!m_behaviour.etag.empty()) res.set_header("ETag", m_behaviour.etag);
         if (m_behaviour.chunked) {
             res.set_chunked_content_provider("application/octet-stream", [this](size_t offset, httplib::DataSink& sink) {
