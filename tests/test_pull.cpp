@@ -37,6 +37,7 @@ struct Behaviour {
     bool honourRange = true;
     bool chunked = false;       // no Content-Length
     std::string etag;
+    std::string linkedEtag; // on the redirect of /hf/model.pth
 };
 
 Behaviour dropping()
@@ -59,6 +60,11 @@ public:
     {
         m_server.Get("/model.pth", [this](const httplib::Request& req, httplib::Response& res) { serveModel(req, res); });
         m_server.Get("/missing.pth", [](const httplib::Request&, httplib::Response& res) { res.status = 404; });
+        // Hugging Face's way: the LFS object's sha256 on the redirect to the CDN that serves the file.
+        m_server.Get("/hf/model.pth", [this](const httplib::Request&, httplib::Response& res) {
+            res.set_header("X-Linked-ETag", m_behaviour.linkedEtag);
+            res.set_redirect("/model.pth");
+        });
         m_server.Get("/loop.pth", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/loop.pth"); });
         m_port = m_server.bind_to_any_port("127.0.0.1");
         m_thread = std::thread([this] { m_server.listen_after_bind(); });
@@ -301,6 +307,16 @@ private slots:
     {
         m_server->set(withEtag(sha256Hex(m_content)));
         const auto r = rwkv::test::runCli(cli(), {"pull", m_server->url("model.pth"), "--out", out()});
+        verifyComplete(r);
+        QVERIFY2(r.err.contains("sha256 verified (given by the server)"), r.err.constData());
+    }
+
+    void checksumFromARedirect()
+    {
+        Behaviour b;
+        b.linkedEtag = withEtag(sha256Hex(m_content)).etag; // the file itself comes without an ETag
+        m_server->set(b);
+        const auto r = rwkv::test::runCli(cli(), {"pull", m_server->url("hf/model.pth"), "--out", out()});
         verifyComplete(r);
         QVERIFY2(r.err.contains("sha256 verified (given by the server)"), r.err.constData());
     }
