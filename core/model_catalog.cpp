@@ -102,11 +102,12 @@ CatalogEntry readEntry(const json& j, const std::string& where)
 
 } // namespace
 
-std::string CatalogEntry::fileName() const
+std::string CatalogEntry::fileName() const { return urlFileName(url); }
+
+std::string urlFileName(std::string_view url)
 {
-    std::string_view path(url);
-    path = path.substr(0, path.find_first_of("?#"));
-    return std::string(path.substr(path.find_last_of('/') + 1));
+    url = url.substr(0, url.find_first_of("?#"));
+    return std::string(url.substr(url.find_last_of('/') + 1));
 }
 
 ModelCatalog ModelCatalog::parse(std::string_view text, const std::string& source)

@@ -47,6 +47,8 @@ private:
 // The catalog shipped with the program (<prefix>/share/rwkv-desktop/catalog/models.json).
 std::filesystem::path defaultCatalogPath();
 
+// The last path segment of `url`, without query or fragment; empty when the path ends with '/'.
+std::string urlFileName(std::string_view url);
 // Whether `text` is a sha256 written as 64 hex digits (either case).
 bool isSha256Hex(std::string_view text);
 

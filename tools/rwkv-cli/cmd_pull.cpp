@@ -52,10 +52,8 @@ Source resolve(const std::string& target, const std::filesystem::path& catalogFi
     Source s;
     s.label = target;
     if (target.find("://") != std::string::npos) {
-        CatalogEntry e; // only for its file-name rule
-        e.url = target;
         s.url = target;
-        s.fileName = e.fileName();
+        s.fileName = urlFileName(target);
         if (s.fileName.empty() || s.fileName == "." || s.fileName == "..")
             throw Error(ErrorCode::InvalidArgument, "the URL does not end with a file name: " + target);
         return s;

@@ -104,6 +104,7 @@ public:
         curl_easy_setopt(m_curl, CURLOPT_XFERINFODATA, this);
         m_start = std::chrono::steady_clock::now();
         const CURLcode rc = curl_easy_perform(m_curl);
+        curl_easy_setopt(m_curl, CURLOPT_ERRORBUFFER, nullptr); // `errors` ends with this call
         if (m_failure) std::rethrow_exception(m_failure);
         const std::string part = pathToUtf8(m_request.partPath);
         if (rc == CURLE_ABORTED_BY_CALLBACK && interrupted())
@@ -120,7 +121,7 @@ public:
         }
         if (rc == CURLE_OK && code >= 400) throw Error(ErrorCode::Io, httpError(code, m_request.url));
         if (rc == CURLE_OK) return Outcome::Done;
-        m_lastError = errors[0] ? errors : curl_easy_strerror(rc);
+        m_lastError = errors[0] ? std::string(errors) : curl_easy_strerror(rc);
         if (isDroppedConnection(rc)) return Outcome::Dropped;
         throw Error(ErrorCode::Io, "downloading " + m_request.url + " failed: " + m_lastError);
     }
