@@ -149,6 +149,9 @@ int runPull(Invocation& call)
         throw;
     }
     progressLine.clear();
+    // Ctrl+C during the checks ends the process at once; the whole .part is verified next time.
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
 
     const uint64_t size = uint64_t(std::filesystem::file_size(part));
     const std::optional<uint64_t> expected = source.sizeExact ? source.size : result.serverSize;

@@ -17,7 +17,7 @@ struct DownloadRequest {
     std::filesystem::path partPath;
     // Shown while bytes arrive: bytes in the .part, the whole file's size when known, speed.
     std::function<void(uint64_t done, std::optional<uint64_t> total, double bytesPerSecond)> progress;
-    // One-line notices: a restart from zero, a retry after a dropped connection.
+    // One-line notices (required): a restart from zero, a retry after a dropped connection.
     std::function<void(const std::string&)> note;
     // Called with the bytes still to come once the server states the file's size; throws to refuse.
     std::function<void(uint64_t remaining)> checkSpace;
