@@ -22,6 +22,7 @@ expect() {  # expect LISTING PATH...
 }
 files="bin/rwkv-desktop bin/rwkv-cli share/rwkv-desktop/models/rwkv7-demo-18.7m-20261123.pth
   share/rwkv-desktop/vocab/rwkv_vocab_v20230424.txt share/rwkv-desktop/vocab/20B_tokenizer.json
+  share/rwkv-desktop/catalog/models.json
   share/applications/rwkv-desktop.desktop share/icons/hicolor/scalable/apps/rwkv-desktop.svg"
 
 dpkg-deb -c "$deb" | awk '{print $NF}' >"$work/deb.txt"

@@ -201,7 +201,7 @@ private slots:
     void everyCommandHasHelp()
     {
         using rwkv::cli::commandSpecs;
-        QVERIFY(commandSpecs().size() >= 22); // 8 commands, 14 verbs
+        QVERIFY(commandSpecs().size() >= 23); // 9 commands, 14 verbs
         for (const rwkv::cli::CommandSpec& spec : commandSpecs()) {
             QStringList words{QString::fromUtf8(spec.name.data(), qsizetype(spec.name.size()))};
             if (!spec.verb.empty()) words << QString::fromUtf8(spec.verb.data(), qsizetype(spec.verb.size()));

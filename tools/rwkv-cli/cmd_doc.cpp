@@ -28,14 +28,6 @@ int64_t peakResidentBytes()
     return 0;
 }
 
-std::string clock(double seconds)
-{
-    const auto s = static_cast<long long>(seconds + 0.5);
-    char text[32];
-    std::snprintf(text, sizeof text, "%lld:%02lld:%02lld", s / 3600, s / 60 % 60, s % 60);
-    return text;
-}
-
 int ingest(Store& store, const Invocation& call, Args& args)
 {
     IngestOptions options;
@@ -52,7 +44,7 @@ int ingest(Store& store, const Invocation& call, Args& args)
         std::snprintf(text, sizeof text, "reading: %lld / %lld tokens (%.0f%%), %.0f tokens/s, %s left",
                       static_cast<long long>(p.tokensDone), static_cast<long long>(p.tokensTotal),
                       100.0 * double(p.tokensDone) / double(std::max<int64_t>(p.tokensTotal, 1)), p.tokensPerSecond(),
-                      clock(p.etaSeconds()).c_str());
+                      formatClock(p.etaSeconds()).c_str());
         progressLine.show(text);
     };
     const IngestResult r = library.ingest(call.positionals[0], options, progress);

@@ -46,8 +46,9 @@ std::variant<HelpRequest, Invocation> parseCommandLine(int argc, char** argv)
     size_t first = 0;
     while (first < rest.size() && rest[first].rfind("--", 0) != 0) ++first;
     const size_t wanted = positionalCount(*spec);
-    if (verbs && first != wanted) throw Error(ErrorCode::InvalidArgument, "usage: " + synopsis(*spec));
-    std::vector<std::string> positionals(rest.begin(), rest.begin() + std::ptrdiff_t(verbs ? first : 0));
+    const bool takesPositionals = verbs || wanted > 0;
+    if (takesPositionals && first != wanted) throw Error(ErrorCode::InvalidArgument, "usage: " + synopsis(*spec));
+    std::vector<std::string> positionals(rest.begin(), rest.begin() + std::ptrdiff_t(takesPositionals ? first : 0));
     Args options(*spec, std::vector<std::string>(rest.begin() + std::ptrdiff_t(positionals.size()), rest.end()));
     return Invocation{spec, std::move(positionals), std::move(options)};
 }

@@ -107,6 +107,14 @@ std::vector<CommandSpec> makeSpecs()
                   {"cache-mb", "N", "memory for prefix states (default 512)"},
                   {"quiet", "", "no line per completion"}},
                  true)},
+        {C::Pull, "pull", "", "NAME|URL",
+         "download a model of the catalog (or any URL) into the models folder, checked\n"
+         "Written to FILE.part and resumed from it (HTTP Range) after a dropped connection, Ctrl+C\n"
+         "or a restart; a server that ignores Range is downloaded again from the start. Renamed to\n"
+         "FILE only when its size and sha256 match the catalog (or the server's ETag); a mismatch is\n"
+         "kept aside as FILE.bad. The catalog lists names, sizes, licences and checksums.",
+         options({{"out", "DIR", "the folder (default ~/.local/share/rwkv-desktop/models)"},
+                  {"catalog", "F", "the model catalog (default: the one installed with rwkv-cli)"}})},
         {C::Conv, "conv", "list", "", "stored conversations", options({kJson, kDb})},
         {C::Conv, "conv", "show", "ID", "a conversation's current branch (--all: the whole tree with message ids)",
          options({{"all", "", "every branch, as a tree"}, kJson, kDb})},

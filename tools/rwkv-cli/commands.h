@@ -29,5 +29,7 @@ void saveChatState(const std::optional<std::string>& db, const std::string& name
 int runConv(Invocation& call);
 int runState(Invocation& call);
 int runDoc(Invocation& call);
+// pull NAME|URL; an Error(Unsupported) in builds without libcurl (Windows).
+int runPull(Invocation& call);
 
 } // namespace rwkv::cli

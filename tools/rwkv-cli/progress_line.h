@@ -1,8 +1,10 @@
 #pragma once
 // A progress line redrawn in place on a terminal ("\rloading demo.pth:  42%"): redrawn only
 // when its text changes and at most kRedrawsPerSecond times a second, so a fast load does
-// not flood the terminal. Draws nothing when the stream is not a terminal.
+// not flood the terminal. Draws nothing when the stream is not a terminal. With the units the
+// progress lines show.
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <string>
 
@@ -24,5 +26,10 @@ private:
     std::string m_shown;
     std::chrono::steady_clock::time_point m_lastDraw{};
 };
+
+// "1.2 MiB", "830 B".
+std::string formatBytes(int64_t bytes);
+// "0:01:05" (hours:minutes:seconds), for time left.
+std::string formatClock(double seconds);
 
 } // namespace rwkv::cli

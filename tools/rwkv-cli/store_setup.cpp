@@ -23,16 +23,6 @@ int64_t parseId(const std::string& text, const char* what)
     return id;
 }
 
-std::string formatBytes(int64_t bytes)
-{
-    char text[32];
-    if (bytes < 1024) std::snprintf(text, sizeof text, "%lld B", static_cast<long long>(bytes));
-    else if (bytes < (1 << 20)) std::snprintf(text, sizeof text, "%.1f KiB", double(bytes) / 1024);
-    else if (bytes < (1 << 30)) std::snprintf(text, sizeof text, "%.1f MiB", double(bytes) / (1 << 20));
-    else std::snprintf(text, sizeof text, "%.2f GiB", double(bytes) / (1 << 30));
-    return text;
-}
-
 std::string formatTime(int64_t unixMillis)
 {
     const std::time_t t = std::time_t(unixMillis / 1000);

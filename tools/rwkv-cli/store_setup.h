@@ -5,6 +5,7 @@
 #include "core/store/store.h"
 #include "tools/rwkv-cli/args.h"
 #include "tools/rwkv-cli/model_setup.h"
+#include "tools/rwkv-cli/progress_line.h" // formatBytes
 
 #include <cstdint>
 #include <cstdio>
@@ -26,8 +27,6 @@ int64_t parseId(const std::string& text, const char* what);
 void saveNamedState(Store& store, const std::string& name, const LoadedModel& m, const State& state, bool replace,
                     std::FILE* report);
 
-// "1.2 MiB", "830 B".
-std::string formatBytes(int64_t bytes);
 // Local time "2026-11-23 14:05".
 std::string formatTime(int64_t unixMillis);
 // Writes and flushes (streamed replies).
