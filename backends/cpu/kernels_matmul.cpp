@@ -1,6 +1,7 @@
 // out[T,O] = in[T,I] · Wᵀ with W stored [O,I] in fp32, fp16, bf16 or int8; fp32 accumulation.
 // Decode (small T) is bound by memory bandwidth: every weight row is streamed exactly once and
-// widened to fp32 in registers (int8: times its block's scale, weight_ptr.h). Prefill is bound by FMA throughput: kernels_gemm.cpp.
+// widened to fp32 in registers (int8: times its block's scale, weight_ptr.h). Prefill is
+// bound by FMA throughput: kernels_gemm.cpp.
 // Both are data-parallel over output rows (prefill also over T when O is small). Prefill of
 // bf16 weights on AVX-512 targets may take the AVX512-BF16 dot products (opt-in, gemm_bf16.h).
 #include "backends/cpu/gemm_bf16.h"
@@ -45,7 +46,8 @@ constexpr bool kBf16DotTarget = HWY_ARCH_X86_64 && HWY_TARGET <= HWY_AVX3;
 
 // T = 1 with 16-bit weights: one row at a time, so each thread reads one sequential stream
 // (measured 5-30% above four interleaved rows). fp32 weights measured the other way round
-// (~60% better grouped), so they take the grouped loop. Four accumulators cover FMA latency.
+// (~60% better grouped), so they take the grouped loop. int8 weights follow the 16-bit ones
+// (not measured yet, issue 18). Four accumulators cover FMA latency.
 template <PrefetchHint H, typename W>
 HWY_NOINLINE void streamRows(const float* x, size_t I, W w, float* out, size_t o0, size_t o1)
 {
