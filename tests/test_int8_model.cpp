@@ -6,12 +6,14 @@
 #include "core/strategy.h"
 #include "core/checkpoint.h"
 #include "core/dtype.h"
+#include "core/io/safetensors_writer.h"
 #include "core/model.h"
 #include "core/quantize.h"
 #include "core/tokenizer/world_tokenizer.h"
 #include "support/reference_case.h"
 #include "support/test_support.h"
 
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <algorithm>
@@ -200,6 +202,54 @@ private slots:
               positions);
         QVERIFY(worst <= bound);
         QVERIFY2(double(agreeing) >= 0.98 * double(positions), "issue 18's target: top-1 agreement ≥ 98 %");
+    }
+
+    // Which tensors int8 touches (design.md "int8 weights"), end to end: the demo model under
+    // int8 equals, up to fp32 rounding order, an fp32 model whose nn.Linear matrices (head
+    // included, embedding not) were replaced by their decoded int8 values and whose LoRA
+    // factors (RWKV-7: w1 … g2) were rounded to fp16. q·d is exact in fp32, so prefill (both
+    // widen into the same GEMM) is bit for bit equal; decode differs only in the order of the
+    // sums (int8 rows stream one at a time, fp32 rows in groups of four).
+    void equalsDequantizedModel()
+    {
+        const Checkpoint ck = Checkpoint::open(test::demoModelPath());
+        std::vector<NamedTensor> tensors;
+        for (const TensorView& t : ck.tensors()) {
+            NamedTensor n{t.name, t.dtype, t.shape, {t.bytes.begin(), t.bytes.end()}};
+            const std::string leaf = t.name.substr(t.name.rfind('.') + 1);
+            const bool quantized = t.shape.size() == 2 && t.name.ends_with(".weight") && t.name != "emb.weight";
+            const bool factor = t.shape.size() == 2 && leaf.size() == 2 && std::string("wavg").find(leaf[0]) != std::string::npos
+                && (leaf[1] == '1' || leaf[1] == '2');
+            if (quantized || factor) {
+                std::vector<float> w(size_t(t.numel()));
+                convertToFloat(t.bytes.data(), t.dtype, w.size(), w.data());
+                const std::vector<std::byte> q = quantized ? quantizeQ8(w, t.shape[1]) : std::vector<std::byte>();
+                for (size_t i = 0; i < w.size(); ++i)
+                    w[i] = quantized ? float(double(int8_t(q[i])) * scaleOf(q, w.size(), i / 32))
+                                     : float(decodeF16(floatToF16(w[i])));
+                n.dtype = DType::F32;
+                n.bytes.resize(w.size() * 4);
+                std::memcpy(n.bytes.data(), w.data(), n.bytes.size());
+            }
+            tensors.push_back(std::move(n));
+        }
+        QTemporaryDir dir;
+        const std::string file = dir.filePath("dequantized.safetensors").toStdString();
+        writeSafetensors(file, tensors);
+        const std::vector<int32_t> tokens = WorldTokenizer::load(test::worldVocabPath())->encode("Hello there, how are you?");
+        const std::vector<float> want = allLogits(Checkpoint::open(file), *m_cpu, DType::F32, tokens);
+        for (size_t n : {size_t(1), tokens.size()}) { // decode token by token, and prefill
+            auto model = Model::load(ck, *m_cpu, DType::Q8);
+            State state = model->newState();
+            std::vector<float> got;
+            for (size_t i = 0; i < tokens.size(); i += n) {
+                const std::vector<float> part = model->forward(std::span(tokens).subspan(i, n), state, true);
+                got.insert(got.end(), part.begin(), part.end());
+            }
+            const double error = compare(got, want, 65536).maxRelative;
+            qInfo("chunks of %zu: max|Δ|/max|ref| %.2e", n, error);
+            QVERIFY(n == 1 ? error < 1e-5 : error == 0);
+        }
     }
 
     // A split mixing int8 and fp32 stages: each stage keeps its own type (placement, and
