@@ -3,7 +3,7 @@
 // files in core/models/ are written against this interface only; core/ never includes a
 // backend header. Activations are fp32 row-major matrices [rows × cols]; weights may be
 // fp32, fp16 or bf16. A tensor with rows == 1 broadcasts over the rows of the others where
-// a kernel says so.
+// a kernel says so. Q8 weights (core/quantize.h) only where Device::supportsWeights says so.
 #include "core/dtype.h"
 
 #include <cstddef>
@@ -23,9 +23,9 @@ struct DTensor {
     int64_t cols = 0;
 
     int64_t numel() const { return rows * cols; }
-    size_t bytes() const { return size_t(numel()) * dtypeSize(dtype); }
+    size_t bytes() const { return storageBytes(dtype, size_t(numel())); }
     float* f32() const { return static_cast<float*>(data); }
-    // Rows [first, first + count) of this tensor.
+    // Rows [first, first + count) of this tensor (not of Q8 weights, whose scales follow all rows).
     DTensor rowRange(int64_t first, int64_t count) const;
 };
 
@@ -63,6 +63,8 @@ public:
     virtual bool hostMemory() const { return false; }
     // The device's memory meter, where it has one of its own.
     virtual std::optional<MemoryInfo> memoryInfo() const { return std::nullopt; }
+    // Whether matmul takes weights of this type (every backend: fp32, fp16, bf16).
+    virtual bool supportsWeights(DType t) const { return t == DType::F32 || t == DType::F16 || t == DType::BF16; }
 
     // Throws Error(OutOfMemory).
     virtual std::unique_ptr<DeviceBuffer> allocate(size_t bytes) = 0;

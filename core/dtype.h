@@ -2,16 +2,22 @@
 // Element types of checkpoint tensors and device weights, with the scalar conversions
 // every loader and reference kernel needs.
 #include <bit>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
 
 namespace rwkv {
 
-enum class DType : uint8_t { F32, F16, BF16, F64, I64, I32, U8 };
+// Q8: int8 weights in blocks of kQ8Block along a row, one fp16 scale per block; only for
+// device matrices, never a checkpoint's type (core/quantize.h holds the layout).
+enum class DType : uint8_t { F32, F16, BF16, F64, I64, I32, U8, Q8 };
+inline constexpr size_t kQ8Block = 32;
 
-// Bytes per element.
+// Bytes per element (Q8: of its int8 values; storageBytes adds the scales).
 size_t dtypeSize(DType t);
+// Bytes of numel elements of type t, block scales included.
+size_t storageBytes(DType t, size_t numel);
 // Lower-case name as in strategies and safetensors, e.g. "bf16".
 std::string_view dtypeName(DType t);
 

@@ -46,9 +46,14 @@ std::unique_ptr<Model> Model::load(const Checkpoint& checkpoint, Device& device,
 std::unique_ptr<Model> Model::load(const Checkpoint& checkpoint, std::span<const StagePlan> stages,
                                    const ProgressFn& progress)
 {
-    for (const StagePlan& s : stages)
-        if (s.matrixType != DType::F32 && s.matrixType != DType::F16 && s.matrixType != DType::BF16)
-            throw Error(ErrorCode::InvalidArgument, "weights can be stored as fp32, fp16 or bf16 only");
+    for (const StagePlan& s : stages) {
+        if (s.matrixType != DType::F32 && s.matrixType != DType::F16 && s.matrixType != DType::BF16
+            && s.matrixType != DType::Q8)
+            throw Error(ErrorCode::InvalidArgument, "weights can be stored as fp32, fp16, bf16 or int8 only");
+        if (!s.device->supportsWeights(s.matrixType))
+            throw Error(ErrorCode::Unsupported, s.device->name() + " cannot run " + std::string(dtypeName(s.matrixType))
+                                                    + " weights yet (only the CPU can, issue 18): use fp16 or bf16 there");
+    }
     const ModelConfig config = detectModelConfig(checkpoint);
     switch (config.generation) {
     case Generation::X040: return makeX040(checkpoint, stages, config, progress);
@@ -125,7 +130,7 @@ size_t Model::bytesPerDecodedToken() const
 size_t Model::matrixParameters() const
 {
     size_t n = 0;
-    for (const Stage& s : m_stages) n += s.weights->matrixBytes() / dtypeSize(s.weights->matrixType());
+    for (const Stage& s : m_stages) n += s.weights->matrixElements();
     return n;
 }
 

@@ -18,7 +18,7 @@
 namespace rwkv {
 
 // One stage of a layer split: `layers` consecutive layers (-1: all the remaining ones) on
-// `device`, matrices stored as matrixType (fp32, fp16 or bf16).
+// `device`, matrices stored as matrixType (fp32, fp16, bf16; int8 where the device supports it).
 struct StagePlan {
     Device* device = nullptr;
     DType matrixType = DType::F32;

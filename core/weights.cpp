@@ -1,6 +1,7 @@
 #include "core/weights.h"
 
 #include "core/error.h"
+#include "core/quantize.h"
 
 namespace rwkv {
 
@@ -36,12 +37,17 @@ DTensor DeviceWeights::store(std::vector<float> values, int64_t rows, int64_t co
     t.data = m_buffers.back()->data();
     if (type == DType::F32) {
         m_device.upload(t, values.data());
+    } else if (type == DType::Q8) {
+        m_device.upload(t, quantizeQ8(values, cols).data());
     } else {
         const std::vector<uint16_t> bits = toHalfBits(values, type);
         m_device.upload(t, bits.data());
     }
     m_bytes += t.bytes();
-    if (rows > 1) m_matrixBytes += t.bytes();
+    if (rows > 1) {
+        m_matrixBytes += t.bytes();
+        m_matrixElements += size_t(t.numel());
+    }
     return t;
 }
 
@@ -54,7 +60,9 @@ DTensor DeviceWeights::vector(const std::string& name)
 DTensor DeviceWeights::linear(const std::string& name)
 {
     const TensorView& t = m_checkpoint.at(name);
-    return store(toFloats(t), t.shape.at(0), t.shape.at(1), m_matrixType);
+    const int64_t cols = t.shape.at(1);
+    const bool wholeBlocks = cols % int64_t(kQ8Block) == 0;
+    return store(toFloats(t), t.shape.at(0), cols, wholeBlocks ? m_matrixType : smallMatrixType());
 }
 
 DTensor DeviceWeights::factor(const std::string& name)
@@ -65,7 +73,7 @@ DTensor DeviceWeights::factor(const std::string& name)
     std::vector<float> transposed(values.size());
     for (int64_t i = 0; i < in; ++i)
         for (int64_t o = 0; o < out; ++o) transposed[size_t(o * in + i)] = values[size_t(i * out + o)];
-    return store(std::move(transposed), out, in, m_matrixType);
+    return store(std::move(transposed), out, in, smallMatrixType());
 }
 
 std::vector<float> DeviceWeights::read(const std::string& name) const { return toFloats(m_checkpoint.at(name)); }

@@ -78,6 +78,29 @@ private slots:
         QVERIFY(j.at("decode_tokens_per_s").get<double>() > 0);
     }
 
+    // "cpu int8": info names it before generating, with the bytes the format gives: the
+    // demo model's quantized matrices (8 layers × (4·128² + 2·512·128) + the 65536×128 head
+    // = 9961472 weights) take 1 + 2/32 bytes each instead of fp16's 2; everything else is
+    // stored alike. Greedy output equals fp32's here (top-1 agreement: test_int8_model).
+    void int8Strategy()
+    {
+        auto info = [&](const char* strategy) {
+            const Run r = cli({"info", "--strategy", strategy, "--json"});
+            [&] { QCOMPARE(r.exitCode, 0); }();
+            return nlohmann::json::parse(r.out.toStdString());
+        };
+        const auto int8 = info("cpu int8"), fp16 = info("cpu fp16");
+        QCOMPARE(int8.at("strategy").get<std::string>(), std::string("cpu int8"));
+        QVERIFY(int8.at("placement").get<std::string>().ends_with(" int8"));
+        QCOMPARE(fp16.at("weight_bytes").get<int64_t>() - int8.at("weight_bytes").get<int64_t>(), int64_t(9961472) * 15 / 16);
+        const Run r = cli({"generate", "--prompt", "The RWKV-7 Goose architecture is a recurrent network", "--max-tokens",
+                           "5", "--temperature", "0", "--json", "--strategy", "cpu int8"});
+        QCOMPARE(r.exitCode, 0);
+        const auto j = nlohmann::json::parse(r.out.toStdString());
+        QCOMPARE(j.at("tokens").get<std::vector<int>>(), (std::vector<int>{32227, 47601, 4596, 56812, 31296}));
+        verifyCleanError(cli({"info", "--strategy", "cpu int4"}), 2, "int8");
+    }
+
     void generateStopString()
     {
         const Run r = cli({"generate", "--prompt", "The RWKV-7 Goose architecture is a recurrent network", "--max-tokens",

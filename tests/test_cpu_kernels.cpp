@@ -10,6 +10,7 @@
 #include "backends/cpu/simd_dispatch.h"
 #include "backends/cpu/thread_pool.h"
 #include "core/dtype.h"
+#include "core/quantize.h"
 #include "support/device_compare.h"
 
 #include <QtTest>
@@ -44,6 +45,15 @@ double decodeF16(uint16_t h)
     const double sign = (h & 0x8000) ? -1.0 : 1.0;
     if (exponent == 0) return sign * std::ldexp(double(mantissa), -24);
     return sign * std::ldexp(1.0 + mantissa / 1024.0, exponent - 15);
+}
+
+// Element e of an int8 matrix of numel elements, decoded from the layout written in
+// core/quantize.h: int8 values, then one fp16 scale per 32 values.
+double decodeQ8(const std::vector<std::byte>& bytes, size_t numel, size_t e)
+{
+    const auto q = int8_t(bytes[e]);
+    const size_t s = numel + 2 * (e / 32);
+    return double(q) * decodeF16(uint16_t(uint16_t(bytes[s]) | uint16_t(bytes[s + 1]) << 8));
 }
 
 // got[i] must be within rel·scale[i] + floor of want[i].
@@ -163,17 +173,20 @@ private slots:
         QTest::addColumn<int>("dtype");
         // T ≤ 6 covers every streaming (decode) loop, larger T the prefill loops. I = 1600 is
         // cut into column blocks there, so partial sums are accumulated; I ≤ 128 takes its
-        // outer-product form (and the grouped decode loop).
-        for (int dtype : {int(DType::F32), int(DType::F16), int(DType::BF16)})
+        // outer-product form (and the grouped decode loop). int8 rows are whole blocks of 32
+        // (weights.h), so its odd widths are 32 and 96 (3 blocks) instead of 7 and 33.
+        for (int dtype : {int(DType::F32), int(DType::F16), int(DType::BF16), int(DType::Q8)})
             for (int T : {1, 2, 3, 4, 5, 6, 7, 16, 33, 128})
-                for (int I : {7, 33, 768, 1600})
-                    for (int O : {1, 5, 32, 768, 1000})
+                for (int I0 : {7, 33, 768, 1600})
+                    for (int O : {1, 5, 32, 768, 1000}) {
+                        const int I = DType(dtype) != DType::Q8 ? I0 : I0 == 7 ? 32 : I0 == 33 ? 96 : I0;
                         QTest::newRow(qPrintable(QStringLiteral("%1 T%2 I%3 O%4")
                                                      .arg(QString::fromLatin1(rwkv::dtypeName(DType(dtype)).data()))
                                                      .arg(T)
                                                      .arg(I)
                                                      .arg(O)))
                             << T << I << O << dtype;
+                    }
     }
 
     void matmul()
@@ -195,7 +208,16 @@ private slots:
             if (type == DType::F16) wd[i] = decodeF16(w16[i] = rwkv::floatToF16(wf[i]));
             if (type == DType::BF16) wd[i] = decodeBf16(w16[i] = rwkv::floatToBf16(wf[i]));
         }
-        const DTensor weight{type == DType::F32 ? static_cast<void*>(w32.data()) : w16.data(), type, O, I};
+        // int8: quantized by the code under test, decoded independently above; the kernels
+        // must equal the product with those decoded weights (dequantize-then-fp32).
+        std::vector<std::byte> w8;
+        if (type == DType::Q8) {
+            w8 = rwkv::quantizeQ8(wf, I);
+            for (size_t i = 0; i < wf.size(); ++i) wd[i] = decodeQ8(w8, wf.size(), i);
+        }
+        void* data = type == DType::F32 ? static_cast<void*>(w32.data())
+                                        : type == DType::Q8 ? static_cast<void*>(w8.data()) : w16.data();
+        const DTensor weight{data, type, O, I};
 
         std::vector<double> want(size_t(T) * O), scale(size_t(T) * O);
         for (int t = 0; t < T; ++t)

@@ -22,9 +22,9 @@ namespace rwkv::cpu::HWY_NAMESPACE {
 constexpr size_t kSmallI = 128;
 
 // out[T,O] = in[T,I] · Wᵀ for T ≥ 4 input rows (any T is correct; fewer rows are faster
-// streamed); W is float, hwy::float16_t or hwy::bfloat16_t.
+// streamed); W is a weight pointer (weight_ptr.h).
 template <typename W>
-void gemm(ThreadPool& pool, float* out, const float* in, const W* w, size_t T, size_t I, size_t O);
+void gemm(ThreadPool& pool, float* out, const float* in, W w, size_t T, size_t I, size_t O);
 
 } // namespace rwkv::cpu::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();

@@ -1,7 +1,8 @@
 // Prefill matmul, out[T,O] = in[T,I] · Wᵀ for more input rows than the streaming loops of
 // kernels_matmul.cpp take; bound by FMA throughput. Weights are widened to fp32 once per
 // call into an L2-sized scratch buffer and reused by every tile of input rows, so the inner
-// loops are pure fp32 FMA.
+// loops are pure fp32 FMA. int8 weights are dequantized (times their block scale) in that
+// same widening step.
 //  * I > kSmallI: dot-product tiles of kTileRows input rows × 4 weight rows, vectorised
 //    along I; the 4 sums of a tile row are reduced together and stored as one 4-float row.
 //    Columns are blocked so a tile's operands stay in L1.
@@ -85,7 +86,7 @@ constexpr std::array<DotTileFn, sizeof...(Is)> makeDotTiles(std::index_sequence<
 
 // Copies n weights of row src into dst as fp32, zero-padded to nPad.
 template <typename W>
-void widenRow(const W* src, float* dst, size_t n, size_t nPad)
+void widenRow(W src, float* dst, size_t n, size_t nPad)
 {
     const DF df;
     const size_t N = hn::Lanes(df);
@@ -97,7 +98,7 @@ void widenRow(const W* src, float* dst, size_t n, size_t nPad)
 
 // Rows [t0,t1) × outputs [o0,o1). x rows have stride xStride ≥ roundUp(I, lanes), zero-padded.
 template <typename W>
-void dotRange(ThreadPool& pool, const float* x, size_t xStride, const W* w, size_t I, size_t O, float* out, size_t t0,
+void dotRange(ThreadPool& pool, const float* x, size_t xStride, W w, size_t I, size_t O, float* out, size_t t0,
               size_t t1, size_t o0, size_t o1)
 {
     static constexpr auto kTiles = makeDotTiles(std::make_index_sequence<kTileRows>());
@@ -117,8 +118,9 @@ void dotRange(ThreadPool& pool, const float* x, size_t xStride, const W* w, size
             // The next block: more rows of this column block, or the first rows of the next one.
             const size_t nextO = ob + oLen < o1 ? ob + oLen : o0, nextK = ob + oLen < o1 ? kb : kb + kc;
             const size_t nextRows = nextK < I ? std::min(oc, o1 - nextO) : 0;
-            prefetcher.reset(reinterpret_cast<const char*>(w + nextO * I + std::min(nextK, I)), I * sizeof(W),
-                             std::min(kc, I - std::min(nextK, I)) * sizeof(W), nextRows, tTiles * (oLen4 / 4));
+            prefetcher.reset(static_cast<const char*>(weightAddress(w + nextO * I + std::min(nextK, I))),
+                             I * kWeightBytes<W>, std::min(kc, I - std::min(nextK, I)) * kWeightBytes<W>, nextRows,
+                             tTiles * (oLen4 / 4));
             for (size_t t = t0; t < t1; t += kTileRows) {
                 const DotTileFn tile = kTiles[std::min(kTileRows, t1 - t) - 1];
                 for (size_t o = 0; o < oLen; o += 4) {
@@ -173,7 +175,7 @@ constexpr std::array<OuterTileFn, sizeof...(Is)> makeOuterTiles(std::index_seque
 
 // Rows [t0,t1) × outputs [o0,o1) of the small-I form; x rows have stride I.
 template <typename W>
-void outerRange(ThreadPool& pool, const float* x, const W* w, size_t I, size_t O, float* out, size_t t0, size_t t1,
+void outerRange(ThreadPool& pool, const float* x, W w, size_t I, size_t O, float* out, size_t t0, size_t t1,
                 size_t o0, size_t o1)
 {
     static constexpr auto kTiles = makeOuterTiles(std::make_index_sequence<kPanelRows>());
@@ -197,7 +199,7 @@ void outerRange(ThreadPool& pool, const float* x, const W* w, size_t I, size_t O
 // ---- entry ----------------------------------------------------------------------------------
 
 template <typename W>
-void gemm(ThreadPool& pool, float* out, const float* in, const W* w, size_t T, size_t I, size_t O)
+void gemm(ThreadPool& pool, float* out, const float* in, W w, size_t T, size_t I, size_t O)
 {
     const size_t threads = size_t(pool.size());
     if (I <= kSmallI) {
@@ -243,10 +245,12 @@ void gemm(ThreadPool& pool, float* out, const float* in, const W* w, size_t T, s
     }
 }
 
-template void gemm<float>(ThreadPool&, float*, const float*, const float*, size_t, size_t, size_t);
-template void gemm<hwy::float16_t>(ThreadPool&, float*, const float*, const hwy::float16_t*, size_t, size_t, size_t);
-template void gemm<hwy::bfloat16_t>(ThreadPool&, float*, const float*, const hwy::bfloat16_t*, size_t, size_t,
-                                    size_t);
+template void gemm<const float*>(ThreadPool&, float*, const float*, const float*, size_t, size_t, size_t);
+template void gemm<const hwy::float16_t*>(ThreadPool&, float*, const float*, const hwy::float16_t*, size_t, size_t,
+                                          size_t);
+template void gemm<const hwy::bfloat16_t*>(ThreadPool&, float*, const float*, const hwy::bfloat16_t*, size_t, size_t,
+                                           size_t);
+template void gemm<Q8Ptr>(ThreadPool&, float*, const float*, Q8Ptr, size_t, size_t, size_t);
 
 } // namespace rwkv::cpu::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();

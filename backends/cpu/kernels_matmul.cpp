@@ -1,6 +1,7 @@
-// out[T,O] = in[T,I] · Wᵀ with W stored [O,I] in fp32, fp16 or bf16; fp32 accumulation.
+// out[T,O] = in[T,I] · Wᵀ with W stored [O,I] in fp32, fp16, bf16 or int8; fp32 accumulation.
 // Decode (small T) is bound by memory bandwidth: every weight row is streamed exactly once and
-// widened to fp32 in registers. Prefill is bound by FMA throughput: kernels_gemm.cpp.
+// widened to fp32 in registers (int8: times its block's scale, weight_ptr.h). Prefill is
+// bound by FMA throughput: kernels_gemm.cpp.
 // Both are data-parallel over output rows (prefill also over T when O is small). Prefill of
 // bf16 weights on AVX-512 targets may take the AVX512-BF16 dot products (opt-in, gemm_bf16.h).
 #include "backends/cpu/gemm_bf16.h"
@@ -45,19 +46,20 @@ constexpr bool kBf16DotTarget = HWY_ARCH_X86_64 && HWY_TARGET <= HWY_AVX3;
 
 // T = 1 with 16-bit weights: one row at a time, so each thread reads one sequential stream
 // (measured 5-30% above four interleaved rows). fp32 weights measured the other way round
-// (~60% better grouped), so they take the grouped loop. Four accumulators cover FMA latency.
+// (~60% better grouped), so they take the grouped loop. int8 weights follow the 16-bit ones
+// (not measured yet, issue 18). Four accumulators cover FMA latency.
 template <PrefetchHint H, typename W>
-HWY_NOINLINE void streamRows(const float* x, size_t I, const W* w, float* out, size_t o0, size_t o1)
+HWY_NOINLINE void streamRows(const float* x, size_t I, W w, float* out, size_t o0, size_t o1)
 {
     const DF df;
     const size_t N = hn::Lanes(df);
     for (size_t o = o0; o < o1; ++o) {
-        const W* row = w + o * I;
+        const W row = w + o * I;
         VF a0 = hn::Zero(df), a1 = hn::Zero(df), a2 = hn::Zero(df), a3 = hn::Zero(df);
         size_t k = 0;
         for (; k + 4 * N <= I; k += 4 * N) {
-            const char* ahead = reinterpret_cast<const char*>(row + k) + kRowPrefetchBytes;
-            for (size_t line = 0; line < 4 * N * sizeof(W); line += 64) prefetchOnce<H>(ahead + line);
+            const char* ahead = static_cast<const char*>(weightAddress(row + k)) + kRowPrefetchBytes;
+            for (size_t line = 0; line < 4 * N * kWeightBytes<W>; line += 64) prefetchOnce<H>(ahead + line);
             a0 = hn::MulAdd(hn::LoadU(df, x + k), loadWidened(df, row + k), a0);
             a1 = hn::MulAdd(hn::LoadU(df, x + k + N), loadWidened(df, row + k + N), a1);
             a2 = hn::MulAdd(hn::LoadU(df, x + k + 2 * N), loadWidened(df, row + k + 2 * N), a2);
@@ -74,11 +76,11 @@ HWY_NOINLINE void streamRows(const float* x, size_t I, const W* w, float* out, s
 // per input row are reduced at once. Four interleaved streams need software prefetch
 // (measured ~30% more bandwidth), a whole number of groups ahead.
 template <PrefetchHint H, size_t TT, typename W>
-HWY_NOINLINE void streamGroup(const float* x, size_t I, const W* w, size_t O, size_t o, float* out, size_t prefetch)
+HWY_NOINLINE void streamGroup(const float* x, size_t I, W w, size_t O, size_t o, float* out, size_t prefetch)
 {
     const DF df;
     const size_t N = hn::Lanes(df);
-    const W* rows[4];
+    W rows[4];
     for (size_t r = 0; r < 4; ++r) rows[r] = w + std::min(o + r, O - 1) * I; // clamp: padding rows
     VF acc[TT][4];
     for (size_t t = 0; t < TT; ++t)
@@ -88,9 +90,9 @@ HWY_NOINLINE void streamGroup(const float* x, size_t I, const W* w, size_t O, si
         VF xv[TT];
         for (size_t t = 0; t < TT; ++t) xv[t] = hn::LoadU(df, x + t * I + k);
         // One prefetch per 64 bytes of each row: more only cost load slots (measured).
-        const bool lineStart = ((k * sizeof(W)) & 63) == 0;
+        const bool lineStart = ((k * kWeightBytes<W>) & 63) == 0;
         for (size_t r = 0; r < 4; ++r) {
-            if (lineStart) prefetchOnce<H>(rows[r] + prefetch + k);
+            if (lineStart) prefetchOnce<H>(weightAddress(rows[r] + prefetch + k));
             const VF wv = loadWidened(df, rows[r] + k);
             for (size_t t = 0; t < TT; ++t) acc[t][r] = hn::MulAdd(xv[t], wv, acc[t][r]);
         }
@@ -112,25 +114,25 @@ HWY_NOINLINE void streamGroup(const float* x, size_t I, const W* w, size_t O, si
 }
 
 template <PrefetchHint H, size_t TT, typename W>
-void streamGroups(const float* x, size_t I, const W* w, size_t O, float* out, size_t g0, size_t g1)
+void streamGroups(const float* x, size_t I, W w, size_t O, float* out, size_t g0, size_t g1)
 {
-    const size_t rowBytes = I * sizeof(W);
+    const size_t rowBytes = I * kWeightBytes<W>;
     const size_t prefetch = std::clamp<size_t>(kPrefetchBytes / rowBytes / 4, 1, 16) * 4 * I;
     for (size_t g = g0; g < g1; ++g) streamGroup<H, TT>(x, I, w, O, g * 4, out, prefetch);
 }
 
 template <PrefetchHint H, typename W>
-void streamDecode(ThreadPool& pool, float* out, const float* in, const W* w, size_t T, size_t I, size_t O)
+void streamDecode(ThreadPool& pool, float* out, const float* in, W w, size_t T, size_t I, size_t O)
 {
     const size_t groups = (O + 3) / 4;
     // Chunks of at least kMinChunkBytes of weights, so a small matrix is not cut into
     // pieces whose hand-out and prefetch ramp-up cost more than they read.
-    const size_t grain = std::max<size_t>(1, kMinChunkBytes / (4 * I * sizeof(W)));
+    const size_t grain = std::max<size_t>(1, kMinChunkBytes / (4 * I * kWeightBytes<W>));
     pool.parallelFor(int64_t(groups), int64_t(grain), [&](int64_t g0, int64_t g1) {
         const size_t a = size_t(g0), b = size_t(g1);
         switch (T) {
         case 1:
-            if (I >= kMinRowStreamColumns && sizeof(W) == 2)
+            if (I >= kMinRowStreamColumns && kWeightBytes<W> < 4)
                 streamRows<H>(in, I, w, out, a * 4, std::min(O, b * 4));
             else
                 streamGroups<H, 1>(in, I, w, O, out, a, b);
@@ -146,7 +148,7 @@ void streamDecode(ThreadPool& pool, float* out, const float* in, const W* w, siz
 }
 
 template <typename W>
-void matmulTyped(ThreadPool& pool, float* out, const float* in, const W* w, size_t T, size_t I, size_t O)
+void matmulTyped(ThreadPool& pool, float* out, const float* in, W w, size_t T, size_t I, size_t O)
 {
     if (T <= kMaxStreamRows) {
         switch (decodePrefetchHint()) {
@@ -156,7 +158,7 @@ void matmulTyped(ThreadPool& pool, float* out, const float* in, const W* w, size
         case PrefetchHint::Nta: return streamDecode<PrefetchHint::Nta>(pool, out, in, w, T, I, O);
         }
     }
-    if constexpr (std::is_same_v<W, hwy::bfloat16_t> && kBf16DotTarget) {
+    if constexpr (std::is_same_v<W, const hwy::bfloat16_t*> && kBf16DotTarget) {
         // Not the narrow second LoRA matrices: the outer-product form needs no horizontal sums.
         if (I > kSmallI && bf16DotEnabled()) {
             gemmBf16Dot(pool, out, in, reinterpret_cast<const uint16_t*>(w), T, I, O);
@@ -178,7 +180,12 @@ void matmulImpl(ThreadPool& pool, const DTensor& out, const DTensor& in, const D
     case DType::BF16:
         matmulTyped(pool, out.f32(), in.f32(), static_cast<const hwy::bfloat16_t*>(weight.data), T, I, O);
         break;
-    default: assert(false && "matmul weights must be f32, f16 or bf16");
+    case DType::Q8: {
+        const auto* q = static_cast<const int8_t*>(weight.data);
+        matmulTyped(pool, out.f32(), in.f32(), Q8Ptr{q, reinterpret_cast<const uint16_t*>(q + weight.numel())}, T, I, O);
+        break;
+    }
+    default: assert(false && "matmul weights must be f32, f16, bf16 or int8");
     }
 }
 

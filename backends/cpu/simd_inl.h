@@ -9,6 +9,7 @@
 #endif
 
 #include "backends/cpu/prefetch_hint.h"
+#include "backends/cpu/weight_ptr.h"
 #include "core/dtype.h"
 
 #include <cstdint>
@@ -30,6 +31,7 @@ using DF = hn::ScalableTag<float>;
 using VF = hn::Vec<DF>;
 
 // Loads Lanes(df) weights of type W (float, hwy::bfloat16_t, hwy::float16_t) widened to fp32.
+// The Q8Ptr overloads below do the same for int8 weights (weight_ptr.h).
 template <typename W>
 HWY_INLINE VF loadWidened(DF df, const W* p)
 {
@@ -56,6 +58,27 @@ HWY_INLINE float scalarWidened(const W* p)
             return f16ToFloat(bits);
     }
 }
+
+// Lanes(df) int8 weights widened to fp32 times their block's scale. Vector loads start at
+// multiples of Lanes(df) within rows of whole blocks, so on targets of at most kQ8Block lanes
+// a vector never straddles two blocks; wider ones take the scales per lane.
+HWY_INLINE VF loadWidened(DF df, Q8Ptr p)
+{
+    const hn::Rebind<int8_t, DF> d8;
+    const hn::Rebind<int32_t, DF> d32;
+    const VF v = hn::ConvertTo(df, hn::PromoteTo(d32, hn::LoadU(d8, p.q + p.e)));
+    if constexpr (hn::MaxLanes(DF()) <= kQ8Block) {
+        const hn::Rebind<uint16_t, DF> d16;
+        const hn::Rebind<hwy::float16_t, DF> dh;
+        return hn::Mul(v, hn::PromoteTo(df, hn::BitCast(dh, hn::Set(d16, p.scaleBits()))));
+    } else {
+        HWY_ALIGN float s[hn::MaxLanes(DF())];
+        for (size_t i = 0; i < hn::Lanes(df); ++i) s[i] = f16ToFloat((p + i).scaleBits());
+        return hn::Mul(v, hn::Load(df, s));
+    }
+}
+
+HWY_INLINE float scalarWidened(Q8Ptr p) { return float(p.q[p.e]) * f16ToFloat(p.scaleBits()); }
 
 #if HWY_TARGET == HWY_SCALAR
 // dst[0..3] = {Σa, Σb, Σc, Σd} (+= when accumulate); one lane each on the scalar target.

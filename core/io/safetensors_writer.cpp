@@ -26,6 +26,7 @@ const char* safetensorsDType(DType t)
     case DType::I64: return "I64";
     case DType::I32: return "I32";
     case DType::U8: return "U8";
+    case DType::Q8: break; // a device type only; no file format for it yet (issue 18)
     }
     return "?";
 }

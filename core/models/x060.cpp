@@ -54,8 +54,8 @@ private:
                     up[size_t(c * D + d)] = w2[size_t((g * D + d) * C + c)];
                 }
             l.mix[size_t(g)] = w.vector(a + names[g]);
-            l.mixDown[size_t(g)] = w.upload(down, D, C, w.matrixType());
-            l.mixUp[size_t(g)] = w.upload(up, C, D, w.matrixType());
+            l.mixDown[size_t(g)] = w.upload(down, D, C, w.smallMatrixType());
+            l.mixUp[size_t(g)] = w.upload(up, C, D, w.smallMatrixType());
         }
         l.decay = w.vector(a + "time_decay");
         l.decayDown = w.factor(a + "time_decay_w1");

@@ -28,6 +28,7 @@ private slots:
     void residentState() { m_tests->residentState(); }
     void residentStateSplits() { m_tests->residentStateSplits(); }
     void memoryMeter() { m_tests->memoryMeter(); }
+    void int8Refused() { m_tests->int8Refused(); }
 };
 
 } // namespace rwkv::test

@@ -1,0 +1,49 @@
+#include "core/quantize.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+#include <cstring>
+
+namespace rwkv {
+
+std::vector<std::byte> quantizeQ8(std::span<const float> values, int64_t cols)
+{
+    assert(cols > 0 && size_t(cols) % kQ8Block == 0 && values.size() % size_t(cols) == 0);
+    (void)cols;
+    const size_t n = values.size(), blocks = n / kQ8Block;
+    std::vector<std::byte> out(storageBytes(DType::Q8, n));
+    auto* q = reinterpret_cast<int8_t*>(out.data());
+    std::byte* scales = out.data() + n;
+    for (size_t b = 0; b < blocks; ++b) {
+        const float* w = values.data() + b * kQ8Block;
+        float amax = 0.0f;
+        for (size_t i = 0; i < kQ8Block; ++i) amax = std::max(amax, std::fabs(w[i]));
+        // The scale is rounded to fp16 first and the values divided by the rounded scale, so
+        // q·d is the nearest point of the grid actually stored: error ≤ d/2. A normal fp16 d
+        // is within 2^-11 of max|w|/127, so |w/d| < 127.07 rounds into range; a subnormal d
+        // (max|w| < 2^-14·127) is off by up to 2^-25, so the clamp adds at most 127·2^-25.
+        const uint16_t dBits = floatToF16(amax / 127.0f);
+        const float d = f16ToFloat(dBits);
+        const float inv = d > 0.0f ? 1.0f / d : 0.0f;
+        for (size_t i = 0; i < kQ8Block; ++i)
+            q[b * kQ8Block + i] = int8_t(std::clamp(std::nearbyint(w[i] * inv), -127.0f, 127.0f));
+        std::memcpy(scales + 2 * b, &dBits, 2);
+    }
+    return out;
+}
+
+std::vector<float> dequantizeQ8(const void* data, size_t numel)
+{
+    const auto* q = static_cast<const int8_t*>(data);
+    const auto* scales = static_cast<const std::byte*>(data) + numel;
+    std::vector<float> out(numel);
+    for (size_t e = 0; e < numel; ++e) {
+        uint16_t dBits;
+        std::memcpy(&dBits, scales + 2 * (e / kQ8Block), 2);
+        out[e] = float(q[e]) * f16ToFloat(dBits);
+    }
+    return out;
+}
+
+} // namespace rwkv
