@@ -12,6 +12,7 @@
 #include "core/dtype.h"
 #include "core/quantize.h"
 #include "support/device_compare.h"
+#include "support/weight_decode.h"
 
 #include <QtTest>
 
@@ -33,28 +34,11 @@ using rwkv::cpu::CpuDevice;
 using rwkv::test::normals;
 using rwkv::test::uniforms;
 using rwkv::test::view;
+using rwkv::test::decodeBf16;
+using rwkv::test::decodeF16;
+using rwkv::test::decodeQ8;
 
 namespace {
-
-// Independent decoders for the weight formats (the kernels use Highway's conversions).
-double decodeBf16(uint16_t h) { return double(std::bit_cast<float>(uint32_t(h) << 16)); }
-
-double decodeF16(uint16_t h)
-{
-    const int exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff;
-    const double sign = (h & 0x8000) ? -1.0 : 1.0;
-    if (exponent == 0) return sign * std::ldexp(double(mantissa), -24);
-    return sign * std::ldexp(1.0 + mantissa / 1024.0, exponent - 15);
-}
-
-// Element e of an int8 matrix of numel elements, decoded from the layout written in
-// core/quantize.h: int8 values, then one fp16 scale per 32 values.
-double decodeQ8(const std::vector<std::byte>& bytes, size_t numel, size_t e)
-{
-    const auto q = int8_t(bytes[e]);
-    const size_t s = numel + 2 * (e / 32);
-    return double(q) * decodeF16(uint16_t(uint16_t(bytes[s]) | uint16_t(bytes[s + 1]) << 8));
-}
 
 // got[i] must be within rel·scale[i] + floor of want[i].
 void expectClose(const std::vector<float>& got, const std::vector<double>& want, const std::vector<double>& scale,

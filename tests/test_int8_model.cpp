@@ -12,6 +12,7 @@
 #include "core/tokenizer/world_tokenizer.h"
 #include "support/reference_case.h"
 #include "support/test_support.h"
+#include "support/weight_decode.h"
 
 #include <QTemporaryDir>
 #include <QTest>
@@ -22,24 +23,10 @@
 #include <random>
 
 using namespace rwkv;
+using rwkv::test::decodeF16;
+using rwkv::test::q8Scale;
 
 namespace {
-
-// Independent of core/dtype.cpp: an fp16 bit pattern as a double.
-double decodeF16(uint16_t h)
-{
-    const int exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff;
-    const double sign = (h & 0x8000) ? -1.0 : 1.0;
-    if (exponent == 0) return sign * std::ldexp(double(mantissa), -24);
-    return sign * std::ldexp(1.0 + mantissa / 1024.0, exponent - 15);
-}
-
-double scaleOf(const std::vector<std::byte>& bytes, size_t numel, size_t block)
-{
-    uint16_t h;
-    std::memcpy(&h, bytes.data() + numel + 2 * block, 2);
-    return decodeF16(h);
-}
 
 // Logits comparison of two runs over the same positions.
 struct Agreement {
@@ -88,7 +75,7 @@ double logitsBound(const Checkpoint& ck)
         const std::vector<std::byte> q = quantizeQ8(w, t.shape[1]);
         double err = 0, norm = 0;
         for (size_t i = 0; i < w.size(); ++i) {
-            const double e = double(w[i]) - double(int8_t(q[i])) * scaleOf(q, w.size(), i / 32);
+            const double e = double(w[i]) - double(int8_t(q[i])) * q8Scale(q, w.size(), i / 32);
             err += e * e;
             norm += double(w[i]) * double(w[i]);
         }
@@ -132,7 +119,7 @@ private slots:
         QCOMPARE(q.size(), w.size() + w.size() / 32 * 2);
         const std::vector<float> deq = dequantizeQ8(q.data(), w.size());
         for (size_t b = 0; b < w.size() / 32; ++b) {
-            const double d = scaleOf(q, w.size(), b);
+            const double d = q8Scale(q, w.size(), b);
             double amax = 0;
             for (size_t i = b * 32; i < b * 32 + 32; ++i) amax = std::max(amax, double(std::fabs(w[i])));
             // d is amax/127 rounded to fp16: relative 2^-11, absolute 2^-25 below 2^-14 (subnormal),
@@ -225,7 +212,7 @@ private slots:
                 convertToFloat(t.bytes.data(), t.dtype, w.size(), w.data());
                 const std::vector<std::byte> q = quantized ? quantizeQ8(w, t.shape[1]) : std::vector<std::byte>();
                 for (size_t i = 0; i < w.size(); ++i)
-                    w[i] = quantized ? float(double(int8_t(q[i])) * scaleOf(q, w.size(), i / 32))
+                    w[i] = quantized ? float(double(int8_t(q[i])) * q8Scale(q, w.size(), i / 32))
                                      : float(decodeF16(floatToF16(w[i])));
                 n.dtype = DType::F32;
                 n.bytes.resize(w.size() * 4);
