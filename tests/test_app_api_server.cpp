@@ -2,6 +2,7 @@
 // chats with the app's loaded model while the app runs its own turn on the same model; off
 // again, nothing listens. The port survives a restart of the app.
 #include "app/app_controller.h"
+#include "support/app_harness.h"
 #include "support/test_support.h"
 
 #include <QProcess>
@@ -14,9 +15,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+using rwkv::test::kModelTimeoutMs;
+
 namespace {
 
-constexpr int kModelTimeoutMs = 120'000;
 constexpr int kReplyTimeoutMs = 60'000;
 const QString kHello = QStringLiteral("Hello! How can I help you today?"); // no space after "Assistant:"
 

@@ -16,11 +16,10 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+using rwkv::test::kModelTimeoutMs;
 using rwkv::test::RunningApp;
 
 namespace {
-
-constexpr int kModelTimeoutMs = 120'000;
 
 // Platform messages that say nothing about the app: no XDG runtime folder in CI, Xvfb's
 // missing extensions and fonts, fontconfig's cache.

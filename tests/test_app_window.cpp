@@ -20,12 +20,12 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+using rwkv::test::kModelTimeoutMs;
 using rwkv::test::RunningApp;
 using rwkv::test::waitForReply;
 
 namespace {
 
-constexpr int kModelTimeoutMs = 120'000;
 constexpr int kReplyTimeoutMs = 60'000;
 
 } // namespace

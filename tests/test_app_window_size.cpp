@@ -8,13 +8,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+using rwkv::test::kModelTimeoutMs;
 using rwkv::test::RunningApp;
-
-namespace {
-
-constexpr int kModelTimeoutMs = 120'000;
-
-} // namespace
 
 class TestAppWindowSize : public rwkv::test::AppWindowTest {
     Q_OBJECT

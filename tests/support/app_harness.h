@@ -15,6 +15,9 @@
 
 namespace rwkv::test {
 
+// How long a test waits for the demo model to load (a slow, shared CI machine).
+inline constexpr int kModelTimeoutMs = 120'000;
+
 // One running app, destroyed in the reverse order of construction.
 struct RunningApp {
     std::unique_ptr<QSettings> settings;
