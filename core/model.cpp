@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <new>
 
 namespace rwkv {
 
@@ -34,6 +35,18 @@ std::vector<std::pair<int, int>> layerRanges(std::span<const StagePlan> plans, i
     return out;
 }
 
+// An out-of-memory failure while loading, said with what the weights need and what to do.
+Error loadOutOfMemory(const Checkpoint& checkpoint, const StagePlan& first, const std::string& what)
+{
+    uint64_t bytes = 0;
+    for (const TensorView& t : checkpoint.tensors())
+        bytes += t.shape.size() == 2 ? storageBytes(first.matrixType, size_t(t.numel())) : size_t(t.numel()) * 4;
+    return Error(ErrorCode::OutOfMemory, "cannot load the model: " + what + "; its weights as "
+                                             + std::string(dtypeName(first.matrixType)) + " take about "
+                                             + std::to_string(bytes >> 20)
+                                             + " MiB. Close other programs, or choose a smaller precision (bf16, int8)");
+}
+
 } // namespace
 
 std::unique_ptr<Model> Model::load(const Checkpoint& checkpoint, Device& device, DType matrixType,
@@ -55,11 +68,18 @@ std::unique_ptr<Model> Model::load(const Checkpoint& checkpoint, std::span<const
                                                     + " weights yet (only the CPU can, issue 18): use fp16 or bf16 there");
     }
     const ModelConfig config = detectModelConfig(checkpoint);
-    switch (config.generation) {
-    case Generation::X040: return makeX040(checkpoint, stages, config, progress);
-    case Generation::X052: return makeX052(checkpoint, stages, config, progress);
-    case Generation::X060: return makeX060(checkpoint, stages, config, progress);
-    case Generation::X070: return makeX070(checkpoint, stages, config, progress);
+    try {
+        switch (config.generation) {
+        case Generation::X040: return makeX040(checkpoint, stages, config, progress);
+        case Generation::X052: return makeX052(checkpoint, stages, config, progress);
+        case Generation::X060: return makeX060(checkpoint, stages, config, progress);
+        case Generation::X070: return makeX070(checkpoint, stages, config, progress);
+        }
+    } catch (const std::bad_alloc&) {
+        throw loadOutOfMemory(checkpoint, stages.front(), "out of memory");
+    } catch (const Error& e) {
+        if (e.code() != ErrorCode::OutOfMemory) throw;
+        throw loadOutOfMemory(checkpoint, stages.front(), e.what());
     }
     throw Error(ErrorCode::Unsupported, "unknown RWKV generation");
 }

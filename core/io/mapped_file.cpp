@@ -97,6 +97,10 @@ MappedFile MappedFile::open(const std::filesystem::path& path)
     const int err = errno;
     // The mapping holds its own reference to the file.
     ::close(fd);
+    if (addr == MAP_FAILED && err == ENOMEM)
+        throw Error(ErrorCode::OutOfMemory, pathToUtf8(path) + ": not enough memory to map the file ("
+                                                + std::to_string(uint64_t(st.st_size) >> 20)
+                                                + " MiB); close other programs and try again");
     if (addr == MAP_FAILED) throwIo(path, "cannot map", std::strerror(err));
     file.m_data = static_cast<const std::byte*>(addr);
     file.m_size = size_t(st.st_size);

@@ -72,7 +72,7 @@ void writeSafetensors(const std::filesystem::path& path, const std::vector<Named
         if (f) std::fclose(f);
         std::error_code ignored;
         std::filesystem::remove(temp, ignored);
-        throw Error(ErrorCode::Io, pathToUtf8(path) + ": " + what + ": " + std::strerror(err));
+        throw Error(ErrorCode::Io, pathToUtf8(path) + ": " + what + ": " + describeIoError(err) + "; nothing was written");
     };
 
     std::FILE* f = openStdioFile(temp, "wb");

@@ -1,5 +1,7 @@
 #include "core/io/stdio_file.h"
 
+#include <cerrno>
+#include <cstring>
 #include <string>
 
 #ifdef _WIN32
@@ -28,6 +30,17 @@ bool syncToDisk(std::FILE* file)
 #else
     return ::fsync(fileno(file)) == 0;
 #endif
+}
+
+std::string describeIoError(int err)
+{
+    const bool full = err == ENOSPC || err == EFBIG
+#ifdef EDQUOT
+                      || err == EDQUOT
+#endif
+        ;
+    if (full) return "the disk is full or the file reached a size limit (" + std::string(std::strerror(err)) + ")";
+    return std::strerror(err);
 }
 
 } // namespace rwkv

@@ -6,7 +6,10 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <system_error>
 #include <utility>
 
 namespace rwkv {
@@ -39,6 +42,19 @@ std::string reasonFor(int rc, sqlite3* db, int busyTimeoutMs)
     default:
         return detail;
     }
+}
+
+// See DatabaseOptions::quickCheckMaxBytes. Checked before SQLite opens the log, which it
+// creates and removes itself.
+bool wantsQuickCheck(const std::filesystem::path& path, uint64_t maxBytes)
+{
+    if (maxBytes == 0) return false;
+    std::error_code ec;
+    const uintmax_t size = std::filesystem::file_size(path, ec);
+    if (ec) return false; // a new database
+    std::filesystem::path wal = path;
+    wal += "-wal";
+    return size <= maxBytes || std::filesystem::exists(wal, ec);
 }
 
 } // namespace
@@ -171,6 +187,7 @@ void Database::close() noexcept
 
 Database Database::open(const std::filesystem::path& path, const DatabaseOptions& options)
 {
+    const bool quickCheck = wantsQuickCheck(path, options.quickCheckMaxBytes);
     sqlite3* raw = nullptr;
     const int flags = options.readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     // SQLite takes UTF-8 file names on every platform.
@@ -187,6 +204,14 @@ Database Database::open(const std::filesystem::path& path, const DatabaseOptions
                                              + ", newer than this build of RWKV Desktop knows ("
                                              + std::to_string(latestSchemaVersion())
                                              + "); it was left untouched, open it with a newer version");
+    if (quickCheck) {
+        const std::vector<std::string> problems = db.checkProblems(false, 10);
+        if (!problems.empty())
+            throw Error(ErrorCode::Database, pathToUtf8(path) + ": the database is damaged (" + problems.front()
+                                                 + (problems.size() > 1 ? ", and more" : "")
+                                                 + "); it was left untouched. `rwkv-cli store check --db FILE` lists "
+                                                   "the problems; keep a copy of the file before trying to repair it");
+    }
     db.configure();
     db.migrate(options.schemaVersionLimit < 0 ? latestSchemaVersion() : options.schemaVersionLimit);
     return db;
@@ -230,6 +255,25 @@ int Database::schemaVersion()
     Statement s(*this, "PRAGMA user_version");
     s.step();
     return int(s.columnInt(0));
+}
+
+std::vector<std::string> Database::checkProblems(bool full, int limit)
+{
+    Statement s(*this, std::string(full ? "PRAGMA integrity_check(" : "PRAGMA quick_check(") + std::to_string(limit) + ")");
+    std::vector<std::string> problems;
+    try {
+        while (s.step())
+            if (std::string line = s.columnText(0); line != "ok") {
+                std::replace(line.begin(), line.end(), '\n', ' '); // one line per problem
+                if (const std::string_view prefix = "*** in database main *** "; line.starts_with(prefix))
+                    line.erase(0, prefix.size());
+                problems.push_back(std::move(line));
+            }
+    } catch (const Error&) {
+        // A page too damaged for the check to walk past stops it: that is a finding too.
+        problems.push_back(std::string("the check stopped: ") + sqlite3_errmsg(m_db));
+    }
+    return problems;
 }
 
 int Database::latestSchemaVersion() { return embeddedMigrations().back().version; }

@@ -57,6 +57,12 @@ struct DatabaseOptions {
     int busyTimeoutMs = 5000;  // how long a write waits for another connection's write lock
     // Apply migrations only up to this version (fixtures and tests); -1 = all this build knows.
     int schemaVersionLimit = -1;
+    // PRAGMA quick_check before anything is written, so a damaged file is refused untouched
+    // instead of being made worse by a migration or a write. It reads every page (≈ 5 s per
+    // GiB measured, BENCHMARKS.md), so it runs when the file is at most this big, or when a
+    // write-ahead log is left beside it (the last program using it did not close cleanly,
+    // when damage is likeliest). 0 = never (`store check` runs the full check itself).
+    uint64_t quickCheckMaxBytes = uint64_t(64) << 20;
 };
 
 class Database {
@@ -76,6 +82,9 @@ public:
     bool readOnly() const { return m_readOnly; }
     // PRAGMA user_version.
     int schemaVersion();
+    // What PRAGMA quick_check (or, with `full`, integrity_check: also every index against its
+    // table) finds wrong, at most `limit` lines; empty when the file is sound.
+    std::vector<std::string> checkProblems(bool full, int limit = 100);
     // The newest schema version this build knows.
     static int latestSchemaVersion();
 

@@ -27,12 +27,13 @@ CliRun runCli(const QString& program, const QStringList& args, const QByteArray&
     return finish(p, program, input);
 }
 
-CliRun runCliWithMemoryCap(const QString& program, const QStringList& args, unsigned long long maxBytes)
+CliRun runCliWithMemoryCap(const QString& program, const QStringList& args, unsigned long long maxBytes, MemoryCap cap)
 {
     QProcess p;
-    p.setChildProcessModifier([maxBytes] {
+    const int resource = cap == MemoryCap::Data ? RLIMIT_DATA : RLIMIT_AS;
+    p.setChildProcessModifier([maxBytes, resource] {
         const rlimit limit{maxBytes, maxBytes};
-        setrlimit(RLIMIT_DATA, &limit); // async-signal-safe, as the modifier must be
+        setrlimit(resource, &limit); // async-signal-safe, as the modifier must be
     });
     p.start(program, args);
     return finish(p, program, {});

@@ -15,9 +15,14 @@ struct CliRun {
 // Runs `program args` with `input` on stdin; with a `launcher` (e.g. wine) that runs `program`.
 CliRun runCli(const QString& program, const QStringList& args, const QByteArray& input = {}, const QString& launcher = {});
 
-// runCli with the process's writable memory (RLIMIT_DATA: heap and private mappings) capped at
-// `maxBytes`, so a run on hostile input fails fast instead of exhausting the machine.
-CliRun runCliWithMemoryCap(const QString& program, const QStringList& args, unsigned long long maxBytes);
+// Which limit runCliWithMemoryCap sets: writable memory (RLIMIT_DATA: heap and private
+// mappings), or the whole address space (RLIMIT_AS: also the mapped model file and stacks).
+enum class MemoryCap { Data, AddressSpace };
+
+// runCli with the process's memory capped at `maxBytes`, so a run on hostile input fails fast
+// instead of exhausting the machine, or a test can run out of memory on purpose.
+CliRun runCliWithMemoryCap(const QString& program, const QStringList& args, unsigned long long maxBytes,
+                           MemoryCap cap = MemoryCap::Data);
 
 // A failure is exactly one line on stderr starting with "rwkv-cli: error: " that contains `mention`,
 // exit code `expectedCode`, and no crash. Records a test failure otherwise.

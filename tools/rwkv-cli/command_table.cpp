@@ -156,6 +156,9 @@ std::vector<CommandSpec> makeSpecs()
          options({kMaxTokens, kJson, kDb}, true, true)},
         {C::Doc, "doc", "list", "", "documents read", options({kJson, kDb})},
         {C::Doc, "doc", "rm", "DOC", "delete a document", options({kDb})},
+        {C::Store, "store", "check", "",
+         "check the database file for damage (SQLite integrity_check), read-only; exit code 1 when damaged",
+         options({kJson, kDb})},
     };
 }
 

@@ -29,6 +29,7 @@ void saveChatState(const std::optional<std::string>& db, const std::string& name
 int runConv(Invocation& call);
 int runState(Invocation& call);
 int runDoc(Invocation& call);
+int runStore(Invocation& call);
 // pull NAME|URL; an Error(Unsupported) in builds without libcurl (Windows).
 int runPull(Invocation& call);
 

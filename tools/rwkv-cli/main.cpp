@@ -29,6 +29,7 @@ int dispatch(rwkv::cli::Invocation& call)
     case Command::Conv: return runConv(call);
     case Command::State: return runState(call);
     case Command::Doc: return runDoc(call);
+    case Command::Store: return runStore(call);
     case Command::Pull: return runPull(call);
     }
     return 2;

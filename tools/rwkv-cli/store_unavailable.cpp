@@ -22,5 +22,6 @@ void saveChatState(const std::optional<std::string>&, const std::string&, const 
 int runConv(Invocation&) { noStore("conv"); }
 int runState(Invocation&) { noStore("state"); }
 int runDoc(Invocation&) { noStore("doc"); }
+int runStore(Invocation&) { noStore("store"); }
 
 } // namespace rwkv::cli
