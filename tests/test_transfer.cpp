@@ -7,6 +7,7 @@
 #include "core/checkpoint.h"
 #include "core/error.h"
 #include "core/prompt_format.h"
+#include "core/random_model.h"
 #include "core/store/conversation_markdown.h"
 #include "core/store/transfer.h"
 #include "core/tokenizer/world_tokenizer.h"
@@ -136,6 +137,38 @@ private slots:
         QVERIFY(sameBits(before.data(), after.data()));
         QCOMPARE(got, expected);
         QCOMPARE(fresh.integrityCheck(), std::string("ok"));
+    }
+
+    // After `conv rebuild` with other weights, messages keep a state per model: an import keeps
+    // the loaded model's and leaves out (and counts) the others'.
+    void statesOfOtherWeightsAreLeftOut()
+    {
+        RandomModelSpec spec;
+        spec.layers = 1;
+        spec.width = 64;
+        spec.dtype = DType::F32;
+        const std::filesystem::path randomPath = file("random.safetensors");
+        writeSafetensors(randomPath, makeRandomModel(spec));
+        const std::unique_ptr<Model> random = Model::load(Checkpoint::open(randomPath), *m_device, DType::F32);
+
+        Store original(file("original.sqlite"));
+        const int64_t id = original.conversations().list().front().id;
+        ChatSession rebuild(original, *random, *m_tokenizer, randomPath);
+        rebuild.open(id);
+        QCOMPARE(rebuild.rebuildByReplay(rebuild.currentMessageId()), 3); // root and the branch's two replies
+        const std::filesystem::path exported = file("two-models.rwkvx");
+        QCOMPARE(exportConversation(original, id, exported).states, int64_t(7));
+
+        Store fresh(file("two-models.sqlite"));
+        const ImportedConversation demo = importConversation(fresh, exported, loaded());
+        QCOMPARE(demo.states, int64_t(4));
+        QCOMPARE(demo.statesOfOtherWeights, int64_t(3));
+        const ImportedConversation other =
+            importConversation(fresh, exported, {random->config(), random->fingerprint(), randomPath});
+        QCOMPARE(other.states, int64_t(3));
+        QCOMPARE(other.statesOfOtherWeights, int64_t(4));
+        QCOMPARE(fresh.snapshots().allIds().size(), size_t(7));
+        QCOMPARE(continueConversation(fresh, demo.conversationId), continueConversation(original, id));
     }
 
     void namedStateRoundTripContinuesTheSame()
