@@ -1,12 +1,13 @@
 // rwkv-cli's store commands as a user runs them (real processes, the demo model, a database
 // in a temporary folder): chat --db resumes without replaying, conv show/branch/rm, named
-// states, documents ingested once and asked, and one clear line on stderr for every error.
+// states, export and import of conversations and states, documents ingested once and asked, and one clear line on stderr for every error.
 #include "core/prompt_format.h"
 #include "core/store/database.h"
 #include "core/tokenizer/world_tokenizer.h"
 #include "support/cli_run.h"
 #include "support/test_support.h"
 
+#include <QFile>
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
@@ -112,6 +113,61 @@ private slots:
         QCOMPARE(cli({"state", "rm", "canary", "--db", db()}).exitCode, 0);
         QCOMPARE(json(cli({"state", "list", "--json", "--db", db()})).size(), size_t(1));
         verifyCleanError(cli({"state", "load", "canary", "--db", db()}), 2, "no state named 'canary'");
+    }
+
+    // Export and import: a conversation and a state move to a fresh database and continue the
+    // same; Markdown; rename; and the refusals, each one clear line.
+    void exportImportRename()
+    {
+        const QString fresh = m_dir.path() + "/imported.sqlite";
+        const QString file = m_dir.path() + "/conv1.rwkvx";
+        const Run exported = cli({"conv", "export", "1", file, "--db", db()});
+        QCOMPARE(exported.exitCode, 0);
+        QVERIFY2(exported.out.startsWith("conversation 1 exported to " + file.toUtf8() + " (7 messages, 4 states, "),
+                 exported.out.constData());
+        verifyCleanError(cli({"conv", "export", "1", file, "--db", db()}), 2, "exists; give another file name");
+        const Run imported = cli({"conv", "import", file, "--db", fresh});
+        QCOMPARE(imported.exitCode, 0);
+        QVERIFY2(imported.out.startsWith("conversation 1 imported from " + file.toUtf8() + " (7 messages, 4 states)"),
+                 imported.out.constData());
+        const nlohmann::json original = json(cli({"conv", "show", "1", "--all", "--json", "--db", db()}));
+        QVERIFY(json(cli({"conv", "show", "1", "--all", "--json", "--db", fresh})) == original);
+        // Both continue from their saved state to the same reply.
+        const QStringList turn = {"chat", "--conversation", "1", "--prompt", "Thank you!", "--temperature", "0", "--db"};
+        const Run there = cli(turn + QStringList{fresh});
+        QCOMPARE(there.exitCode, 0);
+        QCOMPARE(there.out, cli(turn + QStringList{db()}).out);
+
+        const QString markdown = m_dir.path() + "/conv1.md";
+        QCOMPARE(cli({"conv", "export", "1", markdown, "--markdown", "--db", fresh}).exitCode, 0);
+        QFile md(markdown);
+        QVERIFY(md.open(QIODevice::ReadOnly));
+        QVERIFY2(md.readAll().startsWith("# What is 7 + 5?\n\n## User\n\nWhat is 7 + 5?\n\n## Assistant\n\n7 + 5 = 12.\n"),
+                 "the Markdown export");
+
+        QCOMPARE(cli({"conv", "rename", "1", "Sums", "--db", fresh}).out, QByteArray("conversation 1 renamed to 'Sums'\n"));
+        QCOMPARE(json(cli({"conv", "list", "--json", "--db", fresh}))[0].at("title").get<std::string>(), std::string("Sums"));
+        verifyCleanError(cli({"conv", "rename", "9", "Sums", "--db", fresh}), 2, "no conversation 9");
+        verifyCleanError(cli({"conv", "rename", "1", " ", "--db", fresh}), 2, "the title must not be empty");
+
+        const QString stateFile = m_dir.path() + "/chat-state.rwkvx";
+        // Snapshots 1-4 came with the conversation, 5 with the reply above.
+        QCOMPARE(cli({"state", "export", "chat", stateFile, "--db", db()}).exitCode, 0);
+        QCOMPARE(cli({"state", "import", stateFile, "--db", fresh}).out,
+                 "state 'chat' imported from " + stateFile.toUtf8() + " (snapshot 6)\n");
+        verifyCleanError(cli({"state", "import", stateFile, "--db", fresh}), 2, "a state named 'chat' exists");
+        QVERIFY(cli({"state", "import", stateFile, "--replace", "--db", fresh}).out.startsWith("state 'chat' replaced"));
+        QCOMPARE(cli({"state", "import", stateFile, "--name", "again", "--db", fresh}).exitCode, 0);
+        QCOMPARE(json(cli({"state", "list", "--json", "--db", fresh})).size(), size_t(2));
+        const QStringList load = {"state", "load", "again", "--prompt", "Thank you!", "--chat", "--temperature", "0", "--db"};
+        QCOMPARE(cli(load + QStringList{fresh}).out,
+                 cli({"state", "load", "chat", "--prompt", "Thank you!", "--chat", "--temperature", "0", "--db", db()}).out);
+
+        verifyCleanError(cli({"state", "import", file, "--db", fresh}), 2, "holds a conversation, not a state");
+        verifyCleanError(cli({"state", "export", "nope", stateFile + "2", "--db", db()}), 2, "no state named 'nope'");
+        verifyCleanError(cli({"conv", "import", markdown, "--db", fresh}), 1, "not an RWKV Desktop transfer file");
+        verifyCleanError(cli({"conv", "import", m_dir.path() + "/missing.rwkvx", "--db", fresh}), 1, "missing.rwkvx");
+        QCOMPARE(json(cli({"conv", "list", "--json", "--db", fresh})).size(), size_t(1));
     }
 
     void documentsIngestedOnceAndAsked()

@@ -3,18 +3,13 @@
 #include "core/error.h"
 #include "core/utf8_path.h"
 
+#include <initializer_list>
+
 namespace rwkv {
 
 namespace {
 
 constexpr const char* kMessageColumns = "id, conversation_id, parent_id, role, content, created_at";
-
-MessageRole roleFromName(const std::string& name)
-{
-    if (name == "system") return MessageRole::System;
-    if (name == "assistant") return MessageRole::Assistant;
-    return MessageRole::User;
-}
 
 MessageRecord readMessage(const Statement& s)
 {
@@ -22,7 +17,7 @@ MessageRecord readMessage(const Statement& s)
     m.id = s.columnInt(0);
     m.conversationId = s.columnInt(1);
     m.parentId = s.columnOptionalInt(2);
-    m.role = roleFromName(s.columnText(3));
+    m.role = messageRoleFromName(s.columnText(3)).value_or(MessageRole::User);
     m.content = s.columnText(4);
     m.createdAt = s.columnInt(5);
     return m;
@@ -61,6 +56,13 @@ std::string_view messageRoleName(MessageRole role)
     case MessageRole::Assistant: return "assistant";
     }
     return "user";
+}
+
+std::optional<MessageRole> messageRoleFromName(std::string_view name)
+{
+    for (const MessageRole role : {MessageRole::System, MessageRole::User, MessageRole::Assistant})
+        if (messageRoleName(role) == name) return role;
+    return std::nullopt;
 }
 
 int64_t ConversationStore::create(std::string_view title, const ConversationSettings& settings)
@@ -148,14 +150,14 @@ void ConversationStore::setSettings(int64_t id, const ConversationSettings& sett
 }
 
 int64_t ConversationStore::addMessage(int64_t conversationId, std::optional<int64_t> parentId, MessageRole role,
-                                      std::string_view content)
+                                      std::string_view content, int64_t createdAt)
 {
     m_db.prepare("INSERT INTO messages (conversation_id, parent_id, role, content, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")
         .bind(1, conversationId)
         .bind(2, parentId)
         .bind(3, messageRoleName(role))
         .bind(4, content)
-        .bind(5, unixMillis())
+        .bind(5, createdAt > 0 ? createdAt : unixMillis())
         .run();
     return m_db.lastInsertId();
 }

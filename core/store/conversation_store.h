@@ -15,6 +15,8 @@ enum class MessageRole { System, User, Assistant };
 
 // "system", "user", "assistant" (the stored form).
 std::string_view messageRoleName(MessageRole role);
+// The role of a stored name; nullopt for any other text.
+std::optional<MessageRole> messageRoleFromName(std::string_view name);
 
 struct MessageRecord {
     int64_t id = 0;
@@ -58,8 +60,10 @@ public:
     ConversationSettings settings(int64_t id);
     void setSettings(int64_t id, const ConversationSettings& settings);
 
-    // Appends a message under parentId (nullopt: a root). Returns its id.
-    int64_t addMessage(int64_t conversationId, std::optional<int64_t> parentId, MessageRole role, std::string_view content);
+    // Appends a message under parentId (nullopt: a root), made at createdAt (Unix ms; 0 = now).
+    // Returns its id.
+    int64_t addMessage(int64_t conversationId, std::optional<int64_t> parentId, MessageRole role, std::string_view content,
+                       int64_t createdAt = 0);
     // Throws Error(InvalidArgument) "no message N" when absent.
     MessageRecord message(int64_t id);
     std::optional<MessageRecord> findMessage(int64_t id);

@@ -19,13 +19,18 @@ struct SnapshotCodec::Contexts {
     }
 };
 
+std::string checksumHex(uint64_t high64, uint64_t low64)
+{
+    char text[33];
+    std::snprintf(text, sizeof text, "%016llx%016llx", static_cast<unsigned long long>(high64),
+                  static_cast<unsigned long long>(low64));
+    return text;
+}
+
 std::string checksumHex(std::span<const std::byte> bytes)
 {
     const XXH128_hash_t h = XXH3_128bits(bytes.data(), bytes.size());
-    char text[33];
-    std::snprintf(text, sizeof text, "%016llx%016llx", static_cast<unsigned long long>(h.high64),
-                  static_cast<unsigned long long>(h.low64));
-    return text;
+    return checksumHex(h.high64, h.low64);
 }
 
 SnapshotCodec::SnapshotCodec(int level) : m_contexts(std::make_unique<Contexts>()), m_level(level)

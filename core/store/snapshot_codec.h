@@ -66,5 +66,7 @@ private:
 
 // XXH3-128 of bytes as 32 lower-case hex digits.
 std::string checksumHex(std::span<const std::byte> bytes);
+// An XXH3-128 given as its two halves, in the same text (high half first).
+std::string checksumHex(uint64_t high64, uint64_t low64);
 
 } // namespace rwkv

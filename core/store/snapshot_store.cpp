@@ -62,6 +62,16 @@ std::optional<std::string> SnapshotStore::modelPath(const std::string& fingerpri
     return s.columnText(0);
 }
 
+std::optional<ModelRecord> SnapshotStore::model(const std::string& fingerprintHexText)
+{
+    Statement s = m_db.prepare(
+        "SELECT fingerprint, path, generation, n_layer, n_embd, n_head, head_size, vocab FROM models WHERE fingerprint = ?1");
+    s.bind(1, fingerprintHexText);
+    if (!s.step()) return std::nullopt;
+    return ModelRecord{s.columnText(0), s.columnText(1), s.columnText(2), s.columnInt(3),
+                       s.columnInt(4),  s.columnInt(5),  s.columnInt(6),  s.columnInt(7)};
+}
+
 int64_t SnapshotStore::save(const State& state, const SnapshotOwner& owner)
 {
     const EncodedSnapshot encoded = m_codec.encode(state);
@@ -120,6 +130,18 @@ std::vector<std::byte> SnapshotStore::loadBytes(int64_t id)
     m_db.readBlob("snapshots", "data", id, m_blob);
     const std::span<const std::byte> raw = m_codec.decompress(m_blob, row.byteSize, row.checksum, row.formatVersion, describe(id));
     return {raw.begin(), raw.end()};
+}
+
+EncodedSnapshot SnapshotStore::loadEncoded(int64_t id)
+{
+    const StoredRow row = readRow(id);
+    EncodedSnapshot out;
+    m_db.readBlob("snapshots", "data", id, out.data);
+    m_codec.decompress(out.data, row.byteSize, row.checksum, row.formatVersion, describe(id));
+    out.byteSize = row.byteSize;
+    out.checksum = row.checksum;
+    out.formatVersion = row.formatVersion;
+    return out;
 }
 
 std::optional<SnapshotInfo> SnapshotStore::info(int64_t id)

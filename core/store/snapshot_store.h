@@ -27,6 +27,14 @@ struct SnapshotInfo {
     int64_t createdAt = 0;         // Unix ms
 };
 
+// A row of the models table: weights that snapshots were computed with.
+struct ModelRecord {
+    std::string fingerprint;  // 32 hex digits
+    std::string path;         // where they were last loaded from
+    std::string generation;   // "x070"
+    int64_t nLayer = 0, nEmbd = 0, nHead = 0, headSize = 0, vocab = 0;
+};
+
 // Where a new snapshot hangs: on a message, under a unique name, or neither (a document's).
 struct SnapshotOwner {
     std::optional<int64_t> messageId;
@@ -41,6 +49,7 @@ public:
     void registerModel(const Fingerprint& weights, const std::filesystem::path& path, const ModelConfig& config);
     // The path the weights were last loaded from, if known.
     std::optional<std::string> modelPath(const std::string& fingerprintHex);
+    std::optional<ModelRecord> model(const std::string& fingerprintHex);
 
     // Compresses and stores the state in one transaction (or inside the caller's). Returns its id.
     int64_t save(const State& state, const SnapshotOwner& owner);
@@ -52,6 +61,9 @@ public:
     State load(int64_t id, const ModelConfig& config, const Fingerprint& weights);
     // The verified uncompressed bytes of snapshot `id` (State::serialize format).
     std::vector<std::byte> loadBytes(int64_t id);
+    // Snapshot `id` as stored (compressed), after checking that it decompresses to its size
+    // and checksum: what an export copies unchanged. Throws Error(Database) like loadBytes.
+    EncodedSnapshot loadEncoded(int64_t id);
 
     std::optional<SnapshotInfo> info(int64_t id);
     // Snapshots of a message, newest first (one per model it was computed with).

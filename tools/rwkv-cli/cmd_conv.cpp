@@ -1,6 +1,9 @@
-// rwkv-cli conv list|show|branch|rm|rebuild: stored conversations.
+// rwkv-cli conv list|show|branch|rm|rebuild|rename|export|import: stored conversations.
 #include "core/chat_session.h"
 #include "core/error.h"
+#include "core/generation_checks.h"
+#include "core/store/conversation_markdown.h"
+#include "core/store/transfer.h"
 #include "core/utf8_path.h"
 #include "tools/rwkv-cli/commands.h"
 #include "tools/rwkv-cli/model_setup.h"
@@ -137,6 +140,50 @@ int rebuild(Store& store, const Invocation& call, Args& args)
     return 0;
 }
 
+int rename(Store& store, const Invocation& call, Args& args)
+{
+    args.finish();
+    const int64_t id = parseId(call.positionals[0], "the conversation id");
+    const std::string& title = call.positionals[1];
+    throwIfProblem(checkPromptText(title, "the title", true)); // valid UTF-8, not blank
+    store.conversations().get(id);
+    store.conversations().setTitle(id, title);
+    std::printf("conversation %lld renamed to '%s'\n", static_cast<long long>(id), title.c_str());
+    return 0;
+}
+
+int exportConversationFile(Store& store, const Invocation& call, Args& args)
+{
+    const bool markdown = args.flag("markdown");
+    args.finish();
+    const int64_t id = parseId(call.positionals[0], "the conversation id");
+    const std::filesystem::path file = pathFromUtf8(call.positionals[1]);
+    if (markdown) {
+        const int64_t messages = exportConversationMarkdown(store.conversations(), id, file);
+        std::printf("conversation %lld exported to %s as Markdown (%lld messages of the current branch)\n",
+                    static_cast<long long>(id), call.positionals[1].c_str(), static_cast<long long>(messages));
+        return 0;
+    }
+    const ExportSummary r = exportConversation(store, id, file);
+    std::printf("conversation %lld exported to %s (%lld messages, %lld states, %s file)\n", static_cast<long long>(id),
+                call.positionals[1].c_str(), static_cast<long long>(r.messages), static_cast<long long>(r.states),
+                formatBytes(r.fileBytes).c_str());
+    return 0;
+}
+
+int importConversationFile(Store& store, const Invocation& call, Args& args)
+{
+    LoadedModel m = loadModel(args);
+    args.finish();
+    const ImportedConversation r = importConversation(store, pathFromUtf8(call.positionals[0]), transferModel(m));
+    std::printf("conversation %lld imported from %s (%lld messages, %lld states)\n", static_cast<long long>(r.conversationId),
+                call.positionals[0].c_str(), static_cast<long long>(r.messages), static_cast<long long>(r.states));
+    if (r.statesOfOtherWeights > 0)
+        std::fprintf(stderr, "rwkv-cli: %lld states of other weights were left out; conv rebuild %lld recomputes them\n",
+                     static_cast<long long>(r.statesOfOtherWeights), static_cast<long long>(r.conversationId));
+    return 0;
+}
+
 } // namespace
 
 int runConv(Invocation& call)
@@ -149,6 +196,9 @@ int runConv(Invocation& call)
     if (verb == "branch") return branch(*store, call, args);
     if (verb == "rm") return remove(*store, call, args);
     if (verb == "rebuild") return rebuild(*store, call, args);
+    if (verb == "rename") return rename(*store, call, args);
+    if (verb == "export") return exportConversationFile(*store, call, args);
+    if (verb == "import") return importConversationFile(*store, call, args);
     throw std::logic_error("conv " + std::string(verb) + " has no handler");
 }
 

@@ -1,8 +1,9 @@
-// rwkv-cli state save|load|list|rm: named snapshots of a model state in the store.
+// rwkv-cli state save|load|list|rm|export|import: named snapshots of a model state in the store.
 #include "core/chat_session.h"
 #include "core/error.h"
 #include "core/generator.h"
 #include "core/prompt_format.h"
+#include "core/store/transfer.h"
 #include "core/utf8_path.h"
 #include "tools/rwkv-cli/commands.h"
 #include "tools/rwkv-cli/model_setup.h"
@@ -129,6 +130,29 @@ int remove(Store& store, const Invocation& call, Args& args)
     return 0;
 }
 
+int exportState(Store& store, const Invocation& call, Args& args)
+{
+    args.finish();
+    const std::string& name = call.positionals[0];
+    const ExportSummary r = exportNamedState(store, name, pathFromUtf8(call.positionals[1]));
+    std::printf("state '%s' exported to %s (%s state, %s file)\n", name.c_str(), call.positionals[1].c_str(),
+                formatBytes(r.stateBytes).c_str(), formatBytes(r.fileBytes).c_str());
+    return 0;
+}
+
+int importState(Store& store, const Invocation& call, Args& args)
+{
+    const auto name = args.value("name");
+    const bool replace = args.flag("replace");
+    if (name && name->empty()) throw Error(ErrorCode::InvalidArgument, "--name must not be empty");
+    LoadedModel m = loadModel(args);
+    args.finish();
+    const ImportedState r = importNamedState(store, pathFromUtf8(call.positionals[0]), transferModel(m), name, replace);
+    std::printf("state '%s' %s from %s (snapshot %lld)\n", r.name.c_str(), r.replaced ? "replaced" : "imported",
+                call.positionals[0].c_str(), static_cast<long long>(r.snapshotId));
+    return 0;
+}
+
 } // namespace
 
 void saveNamedState(Store& store, const std::string& name, const LoadedModel& m, const State& state, bool replace,
@@ -163,6 +187,8 @@ int runState(Invocation& call)
     if (verb == "load") return load(*store, call, args);
     if (verb == "list") return list(*store, args);
     if (verb == "rm") return remove(*store, call, args);
+    if (verb == "export") return exportState(*store, call, args);
+    if (verb == "import") return importState(*store, call, args);
     throw std::logic_error("state " + std::string(verb) + " has no handler");
 }
 

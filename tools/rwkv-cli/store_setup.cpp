@@ -23,6 +23,8 @@ int64_t parseId(const std::string& text, const char* what)
     return id;
 }
 
+TransferModel transferModel(const LoadedModel& m) { return {m.model->config(), m.model->fingerprint(), m.path}; }
+
 std::string formatTime(int64_t unixMillis)
 {
     const std::time_t t = std::time_t(unixMillis / 1000);

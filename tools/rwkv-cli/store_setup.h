@@ -3,6 +3,7 @@
 // default in the user data folder),
 // and plain-text formatting of ids, sizes and times.
 #include "core/store/store.h"
+#include "core/store/transfer.h"
 #include "tools/rwkv-cli/args.h"
 #include "tools/rwkv-cli/model_setup.h"
 #include "tools/rwkv-cli/progress_line.h" // formatBytes
@@ -26,6 +27,9 @@ int64_t parseId(const std::string& text, const char* what);
 // replaced when `replace`, else refused with Error(InvalidArgument).
 void saveNamedState(Store& store, const std::string& name, const LoadedModel& m, const State& state, bool replace,
                     std::FILE* report);
+
+// The loaded model as the weights imported states must belong to.
+TransferModel transferModel(const LoadedModel& m);
 
 // Local time "2026-11-23 14:05".
 std::string formatTime(int64_t unixMillis);
