@@ -4,7 +4,7 @@
 // except known-harmless platform noise: a QML module missing from the install
 // (ui/qml-modules.txt) shows up here as a warning, or as the crash it causes.
 // Also the zoom shortcuts and the reply buttons' contrast. Screenshots go to
-// build/screenshots/dialog-*.png and page-*.png.
+// build/screenshots/dialog-*.png and page-*.png (page-settings-get-model.png: the real catalog).
 #include "support/app_harness.h"
 #include "support/test_support.h"
 
@@ -257,6 +257,11 @@ private slots:
         QVERIFY(rwkv::test::saveScreenshot(m_app, "page-settings-chat.png"));
         settings->setProperty("currentTab", 2);
         QVERIFY(rwkv::test::saveScreenshot(m_app, "page-settings-api.png"));
+        // "Get a model" with the shipped catalog: every model listed, each with its fit label.
+        settings->setProperty("currentTab", 3);
+        QTRY_VERIFY(!m_app.controller->downloads()->models().isEmpty());
+        QTRY_VERIFY(object("fitLabel"));
+        QVERIFY(rwkv::test::saveScreenshot(m_app, "page-settings-get-model.png"));
         QTest::keyClick(m_app.window, Qt::Key_Escape);
         QTRY_VERIFY(!settings->property("visible").toBool());
     }
