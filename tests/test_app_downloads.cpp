@@ -96,6 +96,14 @@ class TestAppDownloads : public rwkv::test::AppWindowTest {
         QQuickItem* target = nullptr;
         QTRY_VERIFY2((target = rowItem(app, model, name)) != nullptr, name);
         QTRY_VERIFY2(target->isEnabled(), name);
+        // Where the dialog's page has settled (a tab just shown is laid out after a frame or two).
+        QPointF at = target->mapToScene(QPointF());
+        for (int i = 0; i < 50; ++i) {
+            QTest::qWait(50);
+            const QPointF now = target->mapToScene(QPointF());
+            if (now == at && target->width() > 0) break;
+            at = now;
+        }
         rwkv::test::clickItem(app, target);
     }
     static QVariantMap row(const RunningApp& app, const QString& model)
@@ -114,6 +122,7 @@ class TestAppDownloads : public rwkv::test::AppWindowTest {
         QTest::keyClick(app.window, Qt::Key_Comma, Qt::ControlModifier);
         QTRY_VERIFY(dialog->property("opened").toBool());
         dialog->setProperty("currentTab", 3);
+        QVERIFY(QTest::qWaitForWindowExposed(app.window));
     }
 
 public:
