@@ -157,6 +157,14 @@ private slots:
         QVERIFY(notice && notice->isVisible());
         QVERIFY(notice->property("text").toString().contains(QStringLiteral("https://huggingface.co/BlinkDL")));
         QVERIFY(rwkv::test::saveScreenshot(m_app, "page-chat-empty.png"));
+        // Its "Settings → Get a model" link opens that page.
+        QObject* settings = object("settingsDialog");
+        QVERIFY(settings);
+        QVERIFY(QMetaObject::invokeMethod(notice, "linkActivated", Q_ARG(QString, QStringLiteral("app:get-model"))));
+        QTRY_VERIFY(settings->property("opened").toBool());
+        QCOMPARE(settings->property("currentTab").toInt(), 3);
+        QTest::keyClick(m_app.window, Qt::Key_Escape);
+        QTRY_VERIFY(!settings->property("visible").toBool());
         m_app.controller->setChatSettings({{QStringLiteral("temperature"), 0}});
         m_app.controller->send(QStringLiteral("Hello!"));
         QTRY_VERIFY_WITH_TIMEOUT(m_app.controller->conversationId() > 0 && !m_app.controller->busy(), kModelTimeoutMs);

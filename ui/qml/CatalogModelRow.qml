@@ -24,7 +24,7 @@ Frame {
         return g === "x070" ? "RWKV-7" : g === "x060" ? "RWKV-6" : g === "x052" ? "RWKV-5" : g === "x040" ? "RWKV-4" : g
     }
     function parameterText(n) {
-        return n >= 1e9 ? (n / 1e9).toFixed(n >= 1e10 ? 0 : 1) + "B" : Math.round(n / 1e6) + "M"
+        return n >= 1e9 ? (n / 1e9).toFixed(1) + "B" : Math.round(n / 1e6) + "M"
     }
 
     ColumnLayout {

@@ -15,6 +15,8 @@ ColumnLayout {
     property string precision: app.modelChoice.precision
 
     spacing: 8
+    // Files may have come or gone meanwhile (rwkv-cli pull, a file manager).
+    onVisibleChanged: if (visible && downloads.active === "") downloads.refresh()
 
     Label {
         Layout.fillWidth: true
