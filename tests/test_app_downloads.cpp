@@ -1,7 +1,7 @@
 // The "Get a model" page of the real window (Xvfb) against a real HTTP server on loopback
 // serving the demo model as a catalog model: downloaded, cancelled partway, resumed with a
 // Range request, byte-equal, then loaded through the app's model loading and chatted with; a
-// checksum mismatch ends as FILE.bad with the error on the page, a 404 is named.
+// checksum mismatch ends as FILE.bad with the error on the page; a 404 and a lack of room are named.
 #include "support/app_harness.h"
 #include "support/http_test_server.h"
 #include "support/test_support.h"
@@ -195,7 +195,8 @@ private slots:
         rwkv::test::HttpTestServer server(m_model.toStdString());
         const QByteArray wrong = QCryptographicHash::hash("not the model", QCryptographicHash::Sha256).toHex();
         RunningApp app = launch("errors", {{"bad-copy", server.url("model.pth"), wrong, m_model.size()},
-                                           {"gone", server.url("missing.pth"), wrong, 1000}});
+                                           {"gone", server.url("missing.pth"), wrong, 1000},
+                                           {"huge", server.url("huge.pth"), wrong, qint64(1) << 60}});
         openPage(app);
         const QString file = models("errors") + "/model.pth";
 
@@ -218,6 +219,12 @@ private slots:
         QVERIFY2(row(app, "gone").value("error").toString().contains("not found (HTTP 404)"), qPrintable(row(app, "gone").value("error").toString()));
         QTRY_VERIFY(rowItem(app, "gone", "downloadError"));
         QVERIFY(!QFile::exists(models("errors") + "/missing.pth"));
+        // A disk without room for it: refused before any request (test_pull fills a real tmpfs).
+        click(app, "huge", "downloadButton");
+        QTRY_VERIFY_WITH_TIMEOUT(!row(app, "huge").value("error").toString().isEmpty(), kDownloadTimeoutMs);
+        QVERIFY2(row(app, "huge").value("error").toString().contains("not enough free space"), qPrintable(row(app, "huge").value("error").toString()));
+        QVERIFY(!QFile::exists(models("errors") + "/huge.pth.part"));
+        QCOMPARE(server.ranges().size(), size_t(1)); // only bad-copy's
         QVERIFY(rwkv::test::saveScreenshot(app, "downloads-errors.png"));
         // The demo model still runs.
         QVERIFY(app.controller->modelReady());
