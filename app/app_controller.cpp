@@ -16,7 +16,8 @@ constexpr int kMeterIntervalMs = 1000;
 
 AppController::AppController(AppPaths paths, QSettings& settings, QObject* parent)
     : QObject(parent), m_paths(std::move(paths)), m_settings(settings),
-      m_worker(std::make_unique<InferenceWorker>(m_paths.database, m_paths.vocabDir))
+      m_worker(std::make_unique<InferenceWorker>(m_paths.database, m_paths.vocabDir)),
+      m_downloads(m_paths.catalog, m_paths.modelsDir)
 {
     registerWorkerTypes();
     m_thread.setObjectName(QStringLiteral("inference"));
@@ -154,6 +155,7 @@ void AppController::start(const QString& modelPath)
               choice.value(QStringLiteral("precision")).toString(), choice.value(QStringLiteral("threads")).toInt(),
               choice.value(QStringLiteral("strategy")).toString());
     if (m_settings.apiServerEnabled()) setApiServer(true, m_settings.apiServerPort());
+    m_downloads.refresh();
     if (const qint64 last = m_settings.lastConversation()) openConversation(last);
     sampleMeters();
     m_meterTimer.start();

@@ -5,6 +5,7 @@
 // signals that update the models. Numbers stay numbers (tokens, ns, bytes); QML formats them.
 #include "app/app_settings.h"
 #include "app/inference_worker.h"
+#include "app/model_downloads.h"
 #include "ui/conversation_list_model.h"
 #include "ui/device_list_model.h"
 #include "ui/document_list_model.h"
@@ -26,6 +27,8 @@ struct AppPaths {
     std::filesystem::path database;      // the SQLite file
     std::filesystem::path vocabDir;      // tokenizer files
     std::filesystem::path defaultModel;  // used when no model was chosen
+    std::filesystem::path catalog;       // the model catalog (models.json) of "Get a model"
+    std::filesystem::path modelsDir;     // where downloaded models go
 };
 
 class AppController : public QObject {
@@ -36,6 +39,7 @@ class AppController : public QObject {
     Q_PROPERTY(DocumentListModel* documents READ documents CONSTANT)
     Q_PROPERTY(DeviceListModel* devices READ devices CONSTANT)
     Q_PROPERTY(MetersModel* meters READ meters CONSTANT)
+    Q_PROPERTY(ModelDownloads* downloads READ downloads CONSTANT)
     Q_PROPERTY(QString searchText READ searchText WRITE setSearchText NOTIFY searchTextChanged)
     Q_PROPERTY(QString view READ view NOTIFY viewChanged)
     Q_PROPERTY(qint64 conversationId READ conversationId NOTIFY conversationChanged)
@@ -81,6 +85,7 @@ public:
     DocumentListModel* documents() { return &m_documents; }
     DeviceListModel* devices() { return &m_devices; }
     MetersModel* meters() { return &m_meters; }
+    ModelDownloads* downloads() { return &m_downloads; }
 
     QString searchText() const { return m_searchText; }
     void setSearchText(const QString& text);
@@ -205,6 +210,7 @@ private:
     DocumentListModel m_documents;
     DeviceListModel m_devices;
     MetersModel m_meters;
+    ModelDownloads m_downloads;
 
     QString m_searchText;
     QString m_view = QStringLiteral("chat");

@@ -2,6 +2,7 @@
 // inference worker thread) and the QML window, then runs the event loop.
 #include "app/app_controller.h"
 #include "app/main_window.h"
+#include "core/model_catalog.h"
 #include "core/paths.h"
 
 #include <QCommandLineParser>
@@ -42,6 +43,8 @@ int main(int argc, char** argv)
                                                   : QDir(dataDir).filePath(QStringLiteral("rwkv-desktop.sqlite")).toStdString();
     paths.vocabDir = rwkv::vocabDir();
     paths.defaultModel = rwkv::defaultModelPath();
+    paths.catalog = rwkv::defaultCatalogPath();
+    paths.modelsDir = rwkv::userDataDir() / "models";  // where `rwkv-cli pull` puts them too
 
     // ~/.config/rwkv-desktop/rwkv-desktop.conf (QSettings would say "Unknown Organization").
     QSettings settings(QSettings::IniFormat, QSettings::UserScope, QStringLiteral("rwkv-desktop"), QStringLiteral("rwkv-desktop"));

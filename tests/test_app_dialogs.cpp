@@ -4,7 +4,7 @@
 // except known-harmless platform noise: a QML module missing from the install
 // (ui/qml-modules.txt) shows up here as a warning, or as the crash it causes.
 // Also the zoom shortcuts and the reply buttons' contrast. Screenshots go to
-// build/screenshots/dialog-*.png and page-*.png.
+// build/screenshots/dialog-*.png and page-*.png (page-settings-get-model.png: the real catalog).
 #include "support/app_harness.h"
 #include "support/test_support.h"
 
@@ -157,6 +157,14 @@ private slots:
         QVERIFY(notice && notice->isVisible());
         QVERIFY(notice->property("text").toString().contains(QStringLiteral("https://huggingface.co/BlinkDL")));
         QVERIFY(rwkv::test::saveScreenshot(m_app, "page-chat-empty.png"));
+        // Its "Settings → Get a model" link opens that page.
+        QObject* settings = object("settingsDialog");
+        QVERIFY(settings);
+        QVERIFY(QMetaObject::invokeMethod(notice, "linkActivated", Q_ARG(QString, QStringLiteral("app:get-model"))));
+        QTRY_VERIFY(settings->property("opened").toBool());
+        QCOMPARE(settings->property("currentTab").toInt(), 3);
+        QTest::keyClick(m_app.window, Qt::Key_Escape);
+        QTRY_VERIFY(!settings->property("visible").toBool());
         m_app.controller->setChatSettings({{QStringLiteral("temperature"), 0}});
         m_app.controller->send(QStringLiteral("Hello!"));
         QTRY_VERIFY_WITH_TIMEOUT(m_app.controller->conversationId() > 0 && !m_app.controller->busy(), kModelTimeoutMs);
@@ -257,6 +265,11 @@ private slots:
         QVERIFY(rwkv::test::saveScreenshot(m_app, "page-settings-chat.png"));
         settings->setProperty("currentTab", 2);
         QVERIFY(rwkv::test::saveScreenshot(m_app, "page-settings-api.png"));
+        // "Get a model" with the shipped catalog: every model listed, each with its fit label.
+        settings->setProperty("currentTab", 3);
+        QTRY_VERIFY(!m_app.controller->downloads()->models().isEmpty());
+        QTRY_VERIFY(object("fitLabel"));
+        QVERIFY(rwkv::test::saveScreenshot(m_app, "page-settings-get-model.png"));
         QTest::keyClick(m_app.window, Qt::Key_Escape);
         QTRY_VERIFY(!settings->property("visible").toBool());
     }

@@ -1,8 +1,9 @@
-// rwkv-cli pull against a real HTTP server on loopback (cpp-httplib on a thread): a verified
+// rwkv-cli pull against a real HTTP server on loopback (support/http_test_server): a verified
 // download, resumes (a dropped connection, a restart, Ctrl+C), a server that ignores Range,
 // checksums from the catalog and from the server's ETag, a mismatch kept aside, 404, a redirect
 // loop, the free-space check and a disk that fills up (a small tmpfs).
 #include "support/cli_run.h"
+#include "support/http_test_server.h"
 #include "support/test_support.h"
 
 #include <QCryptographicHash>
@@ -14,14 +15,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
-#include <httplib.h>
-
-#include <algorithm>
-#include <atomic>
-#include <chrono>
 #include <csignal>
-#include <mutex>
-#include <thread>
 #include <vector>
 
 namespace {
@@ -30,15 +24,8 @@ constexpr size_t kSize = 1 << 20;
 constexpr size_t kDropAt = 300000;
 const char* const kResumeRange = "bytes=300000-"; // what the request after a drop at kDropAt asks for
 
-// How the server answers GET /model.pth.
-struct Behaviour {
-    size_t dropAt = 0;          // the first response closes the connection after this many bytes (0: never)
-    bool stallFirst = false;    // ...or waits there until the client goes away (for Ctrl+C)
-    bool honourRange = true;
-    bool chunked = false;       // no Content-Length
-    std::string etag;
-    std::string linkedEtag; // on the redirect of /hf/model.pth
-};
+using rwkv::test::HttpTestServer;
+using Behaviour = rwkv::test::ServerBehaviour;
 
 Behaviour dropping()
 {
@@ -53,89 +40,6 @@ Behaviour withEtag(const QByteArray& sha)
     b.etag = ('"' + sha + '"').toStdString(); // as Hugging Face quotes it
     return b;
 }
-
-class TestServer {
-public:
-    explicit TestServer(std::string content) : m_content(std::move(content))
-    {
-        m_server.Get("/model.pth", [this](const httplib::Request& req, httplib::Response& res) { serveModel(req, res); });
-        m_server.Get("/missing.pth", [](const httplib::Request&, httplib::Response& res) { res.status = 404; });
-        // Hugging Face's way: the LFS object's sha256 on the redirect to the CDN that serves the file.
-        m_server.Get("/hf/model.pth", [this](const httplib::Request&, httplib::Response& res) {
-            res.set_header("X-Linked-ETag", m_behaviour.linkedEtag);
-            res.set_redirect("/model.pth");
-        });
-        m_server.Get("/loop.pth", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/loop.pth"); });
-        m_port = m_server.bind_to_any_port("127.0.0.1");
-        m_thread = std::thread([this] { m_server.listen_after_bind(); });
-    }
-    ~TestServer()
-    {
-        m_stop = true;
-        m_server.stop();
-        m_thread.join();
-    }
-    QString url(const char* path) const { return QString("http://127.0.0.1:%1/%2").arg(m_port).arg(path); }
-    void set(const Behaviour& b) { m_behaviour = b; }
-    // The Range header of each request ("" when none), in order.
-    std::vector<std::string> ranges()
-    {
-        std::lock_guard lock(m_mutex);
-        return m_ranges;
-    }
-
-private:
-    void serveModel(const httplib::Request& req, httplib::Response& res)
-    {
-        size_t n;
-        {
-            std::lock_guard lock(m_mutex);
-            m_ranges.push_back(req.get_header_value("Range"));
-            n = m_ranges.size();
-        }
-        // httplib answers a Range request by itself; a server without Range support sends it all.
-        if (!m_behaviour.honourRange) const_cast<httplib::Request&>(req).ranges.clear();
-        // Nothing at or after the end: 416, as real servers answer (httplib would send an empty 206).
-        if (m_behaviour.honourRange && !req.ranges.empty() && req.ranges[0].first >= ssize_t(m_content.size())) {
-            const_cast<httplib::Request&>(req).ranges.clear();
-            res.status = 416;
-            res.set_header("Content-Range", "bytes */" + std::to_string(m_content.size()));
-            return;
-        }
-        if (!m_behaviour.etag.empty()) res.set_header("ETag", m_behaviour.etag);
-        if (m_behaviour.chunked) {
-            res.set_chunked_content_provider("application/octet-stream", [this](size_t offset, httplib::DataSink& sink) {
-                if (offset >= m_content.size()) sink.done();
-                else sink.write(m_content.data() + offset, std::min<size_t>(65536, m_content.size() - offset));
-                return true;
-            });
-            return;
-        }
-        const size_t cut = n == 1 ? m_behaviour.dropAt : 0;
-        const bool stall = n == 1 && m_behaviour.stallFirst;
-        res.set_content_provider(m_content.size(), "application/octet-stream",
-                                 [this, cut, stall](size_t offset, size_t length, httplib::DataSink& sink) {
-                                     size_t end = offset + std::min<size_t>(length, 65536);
-                                     if (cut && offset >= cut) {
-                                         // Wait for the client to go away (Ctrl+C), or just drop.
-                                         for (int i = 0; stall && i < 300 && !m_stop && sink.is_writable(); ++i)
-                                             std::this_thread::sleep_for(std::chrono::milliseconds(100));
-                                         return false;
-                                     }
-                                     if (cut) end = std::min(end, cut);
-                                     return sink.write(m_content.data() + offset, end - offset);
-                                 });
-    }
-
-    std::string m_content;
-    httplib::Server m_server;
-    int m_port = 0;
-    std::thread m_thread;
-    Behaviour m_behaviour;
-    std::mutex m_mutex;
-    std::vector<std::string> m_ranges;
-    std::atomic<bool> m_stop{false};
-};
 
 QString cli() { return QString::fromStdString((rwkv::test::binDir() / "rwkv-cli").string()); }
 
@@ -153,7 +57,7 @@ class TestPull : public QObject {
     Q_OBJECT
 
     QByteArray m_content;
-    std::unique_ptr<TestServer> m_server;
+    std::unique_ptr<HttpTestServer> m_server;
     std::unique_ptr<QTemporaryDir> m_dir;
 
     QString out() const { return m_dir->path() + "/models"; }
@@ -196,7 +100,7 @@ private slots:
     }
     void init()
     {
-        m_server = std::make_unique<TestServer>(m_content.toStdString());
+        m_server = std::make_unique<HttpTestServer>(m_content.toStdString());
         m_dir = std::make_unique<QTemporaryDir>();
     }
     void cleanup()

@@ -19,13 +19,16 @@ void recordMessage(QtMsgType type, const QMessageLogContext& context, const QStr
 
 } // namespace
 
-RunningApp launchApp(const QString& dir, QSize size)
+RunningApp launchApp(const QString& dir, QSize size, const std::function<void(AppPaths&)>& adjust)
 {
     RunningApp app;
     AppPaths paths;
     paths.database = QDir(dir).filePath(QStringLiteral("rwkv-desktop.sqlite")).toStdString();
     paths.vocabDir = shareDir() / "vocab";
     paths.defaultModel = demoModelPath();
+    paths.catalog = shareDir() / "catalog" / "models.json";
+    paths.modelsDir = QDir(dir).filePath(QStringLiteral("models")).toStdString();
+    if (adjust) adjust(paths);
     app.settings = std::make_unique<QSettings>(QDir(dir).filePath(QStringLiteral("settings.ini")), QSettings::IniFormat);
     app.controller = std::make_unique<AppController>(paths, *app.settings);
     app.engine = std::make_unique<QQmlApplicationEngine>();

@@ -26,8 +26,9 @@ struct RunningApp {
     QQuickWindow* window = nullptr;
 };
 
-// Starts the app with its database and settings in `dir`; `size` empty: the window's own size.
-RunningApp launchApp(const QString& dir, QSize size = QSize(1280, 800));
+// Starts the app with its database, settings and downloaded models (dir/models) in `dir`, and
+// the shipped catalog; `size` empty: the window's own size; `adjust` may change those paths.
+RunningApp launchApp(const QString& dir, QSize size = QSize(1280, 800), const std::function<void(AppPaths&)>& adjust = {});
 
 // The window's item named `objectName`, or null.
 QQuickItem* findItem(const RunningApp& app, const char* objectName);

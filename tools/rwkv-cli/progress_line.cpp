@@ -24,16 +24,6 @@ void ProgressLine::clear()
     m_shown.clear();
 }
 
-std::string formatBytes(int64_t bytes)
-{
-    char text[32];
-    if (bytes < 1024) std::snprintf(text, sizeof text, "%lld B", static_cast<long long>(bytes));
-    else if (bytes < (1 << 20)) std::snprintf(text, sizeof text, "%.1f KiB", double(bytes) / 1024);
-    else if (bytes < (1 << 30)) std::snprintf(text, sizeof text, "%.1f MiB", double(bytes) / (1 << 20));
-    else std::snprintf(text, sizeof text, "%.2f GiB", double(bytes) / (1 << 30));
-    return text;
-}
-
 std::string formatClock(double seconds)
 {
     const auto s = static_cast<long long>(seconds + 0.5);

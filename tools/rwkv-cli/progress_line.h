@@ -3,6 +3,8 @@
 // when its text changes and at most kRedrawsPerSecond times a second, so a fast load does
 // not flood the terminal. Draws nothing when the stream is not a terminal. With the units the
 // progress lines show.
+#include "core/format_bytes.h" // formatBytes, with the units below
+
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -27,8 +29,6 @@ private:
     std::chrono::steady_clock::time_point m_lastDraw{};
 };
 
-// "1.2 MiB", "830 B".
-std::string formatBytes(int64_t bytes);
 // "0:01:05" (hours:minutes:seconds), for time left.
 std::string formatClock(double seconds);
 

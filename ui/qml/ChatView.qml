@@ -10,6 +10,9 @@ Pane {
 
     required property var app
 
+    // The demo model's note asks for the "Get a model" page.
+    signal getModelRequested
+
     function focusComposer() {
         composer.focusInput()
     }
@@ -112,6 +115,8 @@ Pane {
                     Layout.fillWidth: true
                     objectName: "demoNotice"
                     app: chat.app
+                    offerDownloads: true
+                    onGetModelRequested: chat.getModelRequested()
                 }
                 Flow {
                     Layout.fillWidth: true

@@ -112,6 +112,7 @@ ApplicationWindow {
                 ChatView {
                     id: chatView
                     app: window.app
+                    onGetModelRequested: window.openSettings(3)
                 }
                 DocumentView {
                     id: documentView

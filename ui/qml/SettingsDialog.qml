@@ -2,7 +2,8 @@ import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
 
-// The model (file, device, precision, threads), the chat's sampling settings and the local API server.
+// The model (file, device, precision, threads), the chat's sampling settings, the local API
+// server, and "Get a model" (the catalog's downloads).
 Dialog {
     id: dialog
 
@@ -44,6 +45,10 @@ Dialog {
                 text: qsTr("API")
                 Accessible.name: qsTr("Local API server settings")
             }
+            TabButton {
+                text: qsTr("Get a model")
+                Accessible.name: qsTr("Download an official RWKV model")
+            }
         }
     }
 
@@ -75,6 +80,15 @@ Dialog {
             contentWidth: availableWidth
             ApiServerSettings {
                 width: apiScroll.availableWidth
+                app: dialog.app
+            }
+        }
+        ScrollView {
+            id: getModelScroll
+            clip: true
+            contentWidth: availableWidth
+            GetModelPage {
+                width: getModelScroll.availableWidth
                 app: dialog.app
             }
         }

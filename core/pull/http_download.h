@@ -2,7 +2,7 @@
 // One file over HTTP(S) into a .part file through libcurl, resumed with a Range request from
 // the bytes already there: after a restart, after a dropped connection (retried with backoff),
 // and after Ctrl+C. A server that ignores Range sends the whole file again: the .part is then
-// started over from zero, and `note` says so. Used by `rwkv-cli pull`.
+// started over from zero, and `note` says so. Used by pullModel (model_pull.h).
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
@@ -10,7 +10,7 @@
 #include <optional>
 #include <string>
 
-namespace rwkv::cli {
+namespace rwkv {
 
 struct DownloadRequest {
     std::string url;
@@ -34,4 +34,4 @@ struct DownloadResult {
 // a connection still dropping after the retries; Error(Cancelled) when interrupted.
 DownloadResult downloadToPart(const DownloadRequest& request);
 
-} // namespace rwkv::cli
+} // namespace rwkv

@@ -1,4 +1,4 @@
-#include "tools/rwkv-cli/http_download.h"
+#include "core/pull/http_download.h"
 
 #include "core/error.h"
 #include "core/model_catalog.h"
@@ -19,7 +19,7 @@
 #include <memory>
 #include <thread>
 
-namespace rwkv::cli {
+namespace rwkv {
 
 namespace {
 
@@ -109,7 +109,7 @@ public:
         const std::string part = pathToUtf8(m_request.partPath);
         if (rc == CURLE_ABORTED_BY_CALLBACK && interrupted())
             throw Error(ErrorCode::Cancelled, "interrupted: " + std::to_string(m_written) + " bytes kept in " + part +
-                                                  "; run the same command again to resume");
+                                                  "; start the download again to resume");
         if (rc == CURLE_TOO_MANY_REDIRECTS)
             throw Error(ErrorCode::Io, "more than " + std::to_string(kMaxRedirects) + " redirects (a redirect loop?) from " + m_request.url);
         long code = 0;
@@ -185,7 +185,7 @@ private:
                     m_written += done;
                     if (errno == ENOSPC || errno == EDQUOT)
                         throw Error(ErrorCode::Io, "the disk is full: " + std::to_string(m_written) + " bytes kept in " + part +
-                                                       "; free some space and run the same command again to resume");
+                                                       "; free some space and start the download again to resume");
                     throw Error(ErrorCode::Io, "cannot write " + part + ": " + std::strerror(errno));
                 }
                 done += size_t(w);
@@ -266,7 +266,7 @@ DownloadResult downloadToPart(const DownloadRequest& request)
     curl_easy_setopt(c, CURLOPT_MAXREDIRS, kMaxRedirects);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "rwkv-cli/" RWKV_VERSION);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "rwkv-desktop/" RWKV_VERSION);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
@@ -281,15 +281,15 @@ DownloadResult downloadToPart(const DownloadRequest& request)
         const std::string kept = std::to_string(transfer.written()) + " bytes kept in " + pathToUtf8(request.partPath);
         if (++failures > kMaxRetries)
             throw Error(ErrorCode::Io, "the connection kept dropping (" + transfer.lastError() + "): " + kept +
-                                           "; run the same command again to resume");
+                                           "; start the download again to resume");
         const int waitSeconds = 1 << (failures - 1);
         request.note("connection dropped (" + transfer.lastError() + "), " + kept + "; resuming in " + std::to_string(waitSeconds) + " s");
         for (int i = 0; i < waitSeconds * 10; ++i) {
             if (request.interrupted && request.interrupted->load())
-                throw Error(ErrorCode::Cancelled, "interrupted: " + kept + "; run the same command again to resume");
+                throw Error(ErrorCode::Cancelled, "interrupted: " + kept + "; start the download again to resume");
             std::this_thread::sleep_for(std::chrono::milliseconds(100));
         }
     }
 }
 
-} // namespace rwkv::cli
+} // namespace rwkv

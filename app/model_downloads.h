@@ -1,0 +1,83 @@
+#pragma once
+// The "Get a model" page's backend (app.downloads): the catalog of official models with, for
+// each, whether its file is here, half downloaded (.part) or kept aside as broken (.bad); one
+// download at a time through core/pull (the code of `rwkv-cli pull`) on a pool thread, with
+// progress, Cancel and resume; and the weights-only memory estimate behind "fits / does not
+// fit". Lives on the UI thread and never waits on disk or network: the catalog, the files'
+// states and the download are read on a pool thread and come back as queued calls.
+#include <QObject>
+#include <QThreadPool>
+#include <QVariantList>
+#include <QVariantMap>
+
+#include <atomic>
+#include <filesystem>
+#include <memory>
+
+class ModelDownloads : public QObject {
+    Q_OBJECT
+    // One map per catalog model: name, title, generation, parameters, size, sizeConfirmed,
+    // license, verifiable (a sha256 is known), path (where the file goes), state ("absent",
+    // "partial", "downloading", "ready"), partBytes (in its .part), bad (a FILE.bad is kept
+    // aside), error (of its last download; empty when none), verified (sha256 checked).
+    Q_PROPERTY(QVariantList models READ models NOTIFY modelsChanged)
+    // The catalog's name of the model downloading; empty when none.
+    Q_PROPERTY(QString active READ active NOTIFY activeChanged)
+    // Of the active download: done and total (bytes; total 0 when unknown), speed (bytes/s),
+    // secondsLeft (-1 when unknown).
+    Q_PROPERTY(QVariantMap progress READ progress NOTIFY progressChanged)
+    // Why the catalog could not be read; empty when it was.
+    Q_PROPERTY(QString catalogError READ catalogError NOTIFY modelsChanged)
+    Q_PROPERTY(QString modelsFolder READ modelsFolder CONSTANT)
+    // Installed memory in bytes, what the estimate is compared with.
+    Q_PROPERTY(double memoryBytes READ memoryBytes CONSTANT)
+    Q_PROPERTY(double fitShare READ fitShare CONSTANT)
+
+public:
+    ModelDownloads(std::filesystem::path catalogFile, std::filesystem::path modelsDir, QObject* parent = nullptr);
+    // Stops the download in progress (its .part kept) and waits for the pool thread.
+    ~ModelDownloads() override;
+
+    QVariantList models() const { return m_models; }
+    QString active() const { return m_active; }
+    QVariantMap progress() const { return m_progress; }
+    QString catalogError() const { return m_catalogError; }
+    QString modelsFolder() const;
+    double memoryBytes() const { return m_memoryBytes; }
+    double fitShare() const { return kFitShare; }
+
+    // Reads the catalog and the files' states again (off the UI thread).
+    Q_INVOKABLE void refresh();
+    // Downloads the catalog model `name`, continuing its .part when there is one; ignored while
+    // another download runs.
+    Q_INVOKABLE void download(const QString& name);
+    // Stops the active download; its .part is kept for the next download() to continue.
+    Q_INVOKABLE void cancel();
+    // Bytes of `parameters` weights at `precision` (fp32, bf16, fp16, int8); 0 for another name.
+    Q_INVOKABLE double weightBytes(double parameters, const QString& precision) const;
+    // Whether weights of `bytes` fit this machine: at most kFitShare of its installed memory.
+    Q_INVOKABLE bool fits(double bytes) const;
+
+    static constexpr double kFitShare = 0.8; // the rest for the system, the state and buffers
+
+signals:
+    void modelsChanged();
+    void activeChanged();
+    void progressChanged();
+    // A download ended: ok with the model's file, or not (error says why; empty when cancelled).
+    void downloadFinished(const QString& name, bool ok, const QString& path, const QString& error);
+
+private:
+    void setRow(const QVariantMap& row);
+    void onProgress(double done, double total, double speed);
+    void onFinished(const QVariantMap& row, bool ok, const QString& error);
+
+    std::filesystem::path m_catalogFile, m_modelsDir;
+    double m_memoryBytes = 0;
+    QVariantList m_models;
+    QString m_active;
+    QVariantMap m_progress;
+    QString m_catalogError;
+    std::shared_ptr<std::atomic<bool>> m_cancel; // of the active download
+    QThreadPool m_pool;                           // last: waited for first
+};

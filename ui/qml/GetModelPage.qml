@@ -1,0 +1,78 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+import "Format.js" as Format
+
+// "Get a model": the catalog of official RWKV models, each with its size, licence and whether
+// its weights fit this machine at the chosen precision (an estimate), downloaded with progress,
+// Cancel and resume, then loaded. The work happens in app.downloads (app/model_downloads.h).
+ColumnLayout {
+    id: page
+
+    required property var app
+    readonly property var downloads: app.downloads
+    readonly property string deviceId: app.modelChoice.deviceId
+    property string precision: app.modelChoice.precision
+
+    spacing: 8
+    // Files may have come or gone meanwhile (rwkv-cli pull, a file manager).
+    onVisibleChanged: if (visible && downloads.active === "") downloads.refresh()
+
+    Label {
+        Layout.fillWidth: true
+        wrapMode: Text.Wrap
+        text: qsTr("Official RWKV models, downloaded into %1. A download that stops (Cancel, a dropped connection, "
+                   + "quitting the app) continues where it stopped; a file is used only once its size and checksum "
+                   + "match.").arg(page.downloads.modelsFolder)
+    }
+
+    RowLayout {
+        spacing: 12
+        Label { text: qsTr("Precision"); font.bold: true }
+        ComboBox {
+            id: precisionBox
+            objectName: "downloadPrecisionBox"
+            model: page.deviceId === "cpu" ? ["fp32", "bf16", "fp16", "int8"] : ["fp32", "bf16", "fp16"]
+            currentIndex: Math.max(0, model.indexOf(page.precision))
+            onActivated: index => page.precision = model[index]
+            Accessible.name: qsTr("Precision for the memory estimate and for loading")
+        }
+        Label {
+            Layout.fillWidth: true
+            wrapMode: Text.Wrap
+            font.pixelSize: Theme.px(12)
+            opacity: 0.7
+            text: qsTr("“Fits” is an estimate: the weights alone at this precision against %1 of RAM (at most %2 % of it); "
+                       + "the state and working buffers take a little more.")
+                  .arg(Format.bytes(page.downloads.memoryBytes)).arg(Math.round(page.downloads.fitShare * 100))
+        }
+    }
+
+    ErrorBanner {
+        objectName: "catalogError"
+        Layout.fillWidth: true
+        text: page.downloads.catalogError.length > 0 ? qsTr("The model catalog could not be read: %1").arg(page.downloads.catalogError) : ""
+        onDismissed: page.downloads.refresh()
+    }
+
+    Repeater {
+        model: page.downloads.models
+        delegate: CatalogModelRow {
+            required property var modelData
+            Layout.fillWidth: true
+            app: page.app
+            entry: modelData
+            precision: page.precision
+            deviceId: page.deviceId
+        }
+    }
+
+    Label {
+        Layout.fillWidth: true
+        wrapMode: Text.Wrap
+        font.pixelSize: Theme.px(12)
+        opacity: 0.7
+        text: qsTr("Sizes marked ≈ and models without a known checksum come from the public file listing and could not be confirmed "
+                   + "(resources/catalog, docs/model-catalog.md). The same downloads from a terminal: rwkv-cli pull NAME.")
+    }
+}
