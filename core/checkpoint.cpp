@@ -254,7 +254,9 @@ Checkpoint Checkpoint::open(const std::filesystem::path& path, const ProgressFn&
     return checkpoint;
 }
 
-Checkpoint::Checkpoint(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+Checkpoint::Checkpoint(std::shared_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+
+void Checkpoint::releasePages(std::span<const std::byte> bytes) const { m_impl->file.dropPages(bytes); }
 Checkpoint::Checkpoint(Checkpoint&&) noexcept = default;
 Checkpoint& Checkpoint::operator=(Checkpoint&&) noexcept = default;
 Checkpoint::~Checkpoint() = default;
@@ -296,6 +298,7 @@ const Fingerprint& Checkpoint::fingerprint() const
             for (int64_t d : t->shape) appendU64(state, uint64_t(d));
             appendU64(state, t->bytes.size());
             XXH3_128bits_update(state, t->bytes.data(), t->bytes.size());
+            m_impl->file.dropPages(t->bytes); // hashing alone should not keep the file resident
         }
         XXH128_canonical_t canonical;
         XXH128_canonicalFromHash(&canonical, XXH3_128bits_digest(state));

@@ -60,11 +60,19 @@ public:
     // Computed once, on first call.
     const Fingerprint& fingerprint() const;
 
+    // Keeps every TensorView's bytes valid after this Checkpoint is gone: for weights used in
+    // place from the mapped file (core/weights.h).
+    std::shared_ptr<const void> keepAlive() const { return m_impl; }
+    // Drops the mapped pages of tensor bytes that were converted and are not needed again, so
+    // loading does not keep the whole file resident (MappedFile::dropPages; reading them again
+    // stays correct).
+    void releasePages(std::span<const std::byte> bytes) const;
+
     struct Impl;
 
 private:
-    explicit Checkpoint(std::unique_ptr<Impl> impl);
-    std::unique_ptr<Impl> m_impl;
+    explicit Checkpoint(std::shared_ptr<Impl> impl);
+    std::shared_ptr<Impl> m_impl;
 };
 
 } // namespace rwkv

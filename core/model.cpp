@@ -140,6 +140,13 @@ size_t Model::weightBytes() const
     return n;
 }
 
+size_t Model::mappedWeightBytes() const
+{
+    size_t n = 0;
+    for (const Stage& s : m_stages) n += s.weights->mappedBytes();
+    return n;
+}
+
 size_t Model::bytesPerDecodedToken() const
 {
     size_t n = 0;

@@ -47,6 +47,8 @@ public:
     std::string placement() const;
     // Weight bytes resident on the devices, and those a decoded token reads (matrices + one emb row).
     size_t weightBytes() const;
+    // Of weightBytes(), those used in place from the mapped checkpoint file (core/weights.h).
+    size_t mappedWeightBytes() const;
     size_t bytesPerDecodedToken() const;
     // Elements of those matrices (the multiply-adds of one token, with the head).
     size_t matrixParameters() const;

@@ -57,7 +57,7 @@ void checkQuantizedTensors(const Checkpoint& checkpoint)
     }
 }
 
-std::vector<std::byte> planarQ8(const Checkpoint& checkpoint, const TensorView& values)
+const TensorView& checkQ8Scales(const Checkpoint& checkpoint, const TensorView& values)
 {
     const TensorView& scale = checkpoint.at(q8ScaleName(values.name)); // shape checked on open
     for (size_t i = 0; i < size_t(scale.numel()); ++i) {
@@ -65,9 +65,14 @@ std::vector<std::byte> planarQ8(const Checkpoint& checkpoint, const TensorView& 
         if (!std::isfinite(d) || d < 0)
             bad(checkpoint, "'" + scale.name + "' holds a scale that is not a finite non-negative number");
     }
-    std::vector<std::byte> out(values.bytes.size() + scale.bytes.size());
+    return scale;
+}
+
+std::vector<std::byte> planarQ8(const TensorView& values, const TensorView& scales)
+{
+    std::vector<std::byte> out(values.bytes.size() + scales.bytes.size());
     std::memcpy(out.data(), values.bytes.data(), values.bytes.size());
-    std::memcpy(out.data() + values.bytes.size(), scale.bytes.data(), scale.bytes.size());
+    std::memcpy(out.data() + values.bytes.size(), scales.bytes.data(), scales.bytes.size());
     return out;
 }
 

@@ -27,9 +27,11 @@ std::string q8ScaleName(std::string_view name);
 // without its values. Checkpoint::open calls it, so nothing later meets a stray I8 tensor.
 void checkQuantizedTensors(const Checkpoint& checkpoint);
 
-// An I8 matrix and its scales in the device's Q8 layout (core/quantize.h). Throws
-// Error(BadFile) naming the tensor for a scale that is NaN, infinite or negative.
-std::vector<std::byte> planarQ8(const Checkpoint& checkpoint, const TensorView& values);
+// The scales of an I8 matrix. Throws Error(BadFile) naming the tensor for a scale that is NaN,
+// infinite or negative.
+const TensorView& checkQ8Scales(const Checkpoint& checkpoint, const TensorView& values);
+// An I8 matrix and its scales in the device's Q8 layout (core/quantize.h).
+std::vector<std::byte> planarQ8(const TensorView& values, const TensorView& scales);
 
 struct QuantizeReport {
     size_t tensors = 0, quantized = 0;

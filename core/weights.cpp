@@ -4,6 +4,8 @@
 #include "core/quantize.h"
 #include "core/quantized_file.h"
 
+#include <cstdint>
+
 namespace rwkv {
 
 DeviceWeights::DeviceWeights(const Checkpoint& checkpoint, Device& device, DType matrixType)
@@ -12,13 +14,6 @@ DeviceWeights::DeviceWeights(const Checkpoint& checkpoint, Device& device, DType
 }
 
 namespace {
-
-std::vector<float> toFloats(const TensorView& t)
-{
-    std::vector<float> out(static_cast<size_t>(t.numel()));
-    convertToFloat(t.bytes.data(), t.dtype, out.size(), out.data());
-    return out;
-}
 
 // Converts fp32 values to the storage type's little-endian bytes.
 std::vector<uint16_t> toHalfBits(std::span<const float> values, DType type)
@@ -30,6 +25,14 @@ std::vector<uint16_t> toHalfBits(std::span<const float> values, DType type)
 }
 
 } // namespace
+
+std::vector<float> DeviceWeights::toFloats(const TensorView& t) const
+{
+    std::vector<float> out(static_cast<size_t>(t.numel()));
+    convertToFloat(t.bytes.data(), t.dtype, out.size(), out.data());
+    m_checkpoint.releasePages(t.bytes);
+    return out;
+}
 
 DTensor DeviceWeights::store(std::vector<float> values, int64_t rows, int64_t cols, DType type)
 {
@@ -44,12 +47,33 @@ DTensor DeviceWeights::put(DTensor t, const void* bytes)
     m_buffers.push_back(m_device.allocate(t.bytes()));
     t.data = m_buffers.back()->data();
     m_device.upload(t, bytes);
+    count(t);
+    return t;
+}
+
+DTensor DeviceWeights::asStored(std::span<const std::byte> bytes, DTensor t)
+{
+    const size_t alignment = t.dtype == DType::Q8 ? 2 : dtypeSize(t.dtype); // Q8: its fp16 scales
+    if (!m_device.hostMemory() || uintptr_t(bytes.data()) % alignment != 0) {
+        const DTensor d = put(t, bytes.data());
+        m_checkpoint.releasePages(bytes);
+        return d;
+    }
+    // Read-only like all weights (the mapping is PROT_READ, so a stray write would fault).
+    t.data = const_cast<std::byte*>(bytes.data());
+    if (!m_mapping) m_mapping = m_checkpoint.keepAlive();
+    m_mappedBytes += t.bytes();
+    count(t);
+    return t;
+}
+
+void DeviceWeights::count(const DTensor& t)
+{
     m_bytes += t.bytes();
     if (t.rows > 1) {
         m_matrixBytes += t.bytes();
         m_matrixElements += size_t(t.numel());
     }
-    return t;
 }
 
 DTensor DeviceWeights::vector(const std::string& name)
@@ -61,13 +85,24 @@ DTensor DeviceWeights::vector(const std::string& name)
 DTensor DeviceWeights::linear(const std::string& name)
 {
     const TensorView& t = m_checkpoint.at(name);
-    const int64_t cols = t.shape.at(1);
-    const bool wholeBlocks = cols % int64_t(kQ8Block) == 0;
-    if (t.dtype != DType::I8) return store(toFloats(t), t.shape.at(0), cols, wholeBlocks ? m_matrixType : smallMatrixType());
-    // A quantized checkpoint (core/quantized_file.h): int8 as it is, other types from its values.
-    const std::vector<std::byte> planar = planarQ8(m_checkpoint, t);
-    if (m_matrixType != DType::Q8) return store(dequantizeQ8(planar.data(), size_t(t.numel())), t.shape.at(0), cols, m_matrixType);
-    return put({nullptr, DType::Q8, t.shape.at(0), cols}, planar.data());
+    const int64_t rows = t.shape.at(0), cols = t.shape.at(1);
+    const DType type = cols % int64_t(kQ8Block) == 0 ? m_matrixType : smallMatrixType();
+    if (t.dtype == DType::I8) return quantized(t, rows, cols);
+    if (t.dtype == type) return asStored(t.bytes, {nullptr, type, rows, cols});
+    return store(toFloats(t), rows, cols, type);
+}
+
+DTensor DeviceWeights::quantized(const TensorView& values, int64_t rows, int64_t cols)
+{
+    const TensorView& scales = checkQ8Scales(m_checkpoint, values);
+    const std::byte* q = values.bytes.data();
+    if (m_matrixType == DType::Q8 && scales.bytes.data() == q + values.bytes.size()) // planar in the file
+        return asStored({q, values.bytes.size() + scales.bytes.size()}, {nullptr, DType::Q8, rows, cols});
+    const std::vector<std::byte> planar = planarQ8(values, scales);
+    m_checkpoint.releasePages(values.bytes);
+    m_checkpoint.releasePages(scales.bytes);
+    if (m_matrixType == DType::Q8) return put({nullptr, DType::Q8, rows, cols}, planar.data());
+    return store(dequantizeQ8(planar.data(), size_t(values.numel())), rows, cols, m_matrixType);
 }
 
 DTensor DeviceWeights::factor(const std::string& name)

@@ -1,10 +1,14 @@
 #pragma once
 // Model weights resident on one device, converted from checkpoint tensors once at load.
-// The checkpoint is only read while loading; it may be closed once the model is built.
+// A matrix already in its storage type is used in place from the mapped file on host-memory
+// devices (the CPU), and uploaded straight from the mapping elsewhere; converted tensors'
+// mapped pages are dropped as loading goes, so loading needs about the final weights' memory.
+// The checkpoint may be closed once the model is built (in-place weights keep its mapping).
 #include "core/checkpoint.h"
 #include "core/device.h"
 
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -39,19 +43,30 @@ public:
     size_t matrixBytes() const { return m_matrixBytes; }
     // Elements of those matrices.
     size_t matrixElements() const { return m_matrixElements; }
+    // Of bytes(), those used in place from the mapped checkpoint.
+    size_t mappedBytes() const { return m_mappedBytes; }
 
 private:
+    // A tensor's values as fp32; its mapped pages are dropped (Checkpoint::releasePages).
+    std::vector<float> toFloats(const TensorView& t) const;
     DTensor store(std::vector<float> values, int64_t rows, int64_t cols, DType type);
     // Allocates t on the device, uploads `bytes` in t's type and counts them.
     DTensor put(DTensor t, const void* bytes);
+    // `bytes` already in t's type: in place on host memory where aligned for it, else put.
+    DTensor asStored(std::span<const std::byte> bytes, DTensor t);
+    // A quantized checkpoint's matrix (core/quantized_file.h): as stored under Q8, else decoded.
+    DTensor quantized(const TensorView& values, int64_t rows, int64_t cols);
+    void count(const DTensor& t);
 
     const Checkpoint& m_checkpoint;
     Device& m_device;
     DType m_matrixType;
     std::vector<std::unique_ptr<DeviceBuffer>> m_buffers;
+    std::shared_ptr<const void> m_mapping; // set once a weight is used in place
     size_t m_bytes = 0;
     size_t m_matrixBytes = 0;
     size_t m_matrixElements = 0;
+    size_t m_mappedBytes = 0;
 };
 
 } // namespace rwkv

@@ -190,7 +190,7 @@ private slots:
         // Address-space caps fail at different steps: mapping the 88 MiB file, the converted
         // weights, the scratch buffers; data caps leave the mapping and fail on the copies.
         for (const char* s : {"cpu fp32", "cpu bf16", "cpu int8"}) {
-            for (int mib : {60, 160, 260})
+            for (int mib : {60, 110, 160})
                 QTest::newRow(qPrintable(QString("%1 AS %2 MiB").arg(s).arg(mib))) << s << mib << int(MemoryCap::AddressSpace);
             QTest::newRow(qPrintable(QString("%1 data 40 MiB").arg(s))) << s << 40 << int(MemoryCap::Data);
         }

@@ -125,6 +125,20 @@ MappedFile& MappedFile::operator=(MappedFile&& other) noexcept
 
 MappedFile::~MappedFile() { release(); }
 
+void MappedFile::dropPages(std::span<const std::byte> range) const noexcept
+{
+#ifndef _WIN32
+    if (range.empty() || range.data() < m_data || range.data() + range.size() > m_data + m_size) return;
+    const auto page = uintptr_t(::sysconf(_SC_PAGESIZE));
+    const uintptr_t first = (uintptr_t(range.data()) + page - 1) / page * page;
+    const uintptr_t end = (uintptr_t(range.data()) + range.size()) / page * page;
+    // Advice only: a failure leaves the pages resident, which is what happens without it.
+    if (end > first) ::madvise(reinterpret_cast<void*>(first), end - first, MADV_DONTNEED);
+#else
+    (void)range;
+#endif
+}
+
 void MappedFile::release() noexcept
 {
     if (!m_data) return;

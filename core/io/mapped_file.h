@@ -24,6 +24,10 @@ public:
     std::span<const std::byte> bytes() const { return {m_data, m_size}; }
     // Size in bytes.
     uint64_t size() const { return m_size; }
+    // Lets the OS drop the resident pages wholly inside `range` (a part of bytes()); reading
+    // them again faults them back in from the file. For data already converted, so loading a
+    // model does not keep the whole file resident. A no-op on Windows and outside the mapping.
+    void dropPages(std::span<const std::byte> range) const noexcept;
 
 private:
     void release() noexcept;

@@ -59,8 +59,10 @@ int runInfo(Args& args)
                 double(c.stateBytes()) / (1 << 20));
     std::printf("tokenizer    %s\n", m.tokenizer ? std::string(m.tokenizer->name()).c_str() : "none (token ids only)");
     std::printf("fingerprint  %s\n", fp.c_str());
-    std::printf("strategy     %s, %.1f MiB of weights\nplacement    %s\n", m.strategy.text().c_str(),
-                double(m.model->weightBytes()) / (1 << 20), m.model->placement().c_str());
+    std::printf("strategy     %s, %.1f MiB of weights", m.strategy.text().c_str(), double(m.model->weightBytes()) / (1 << 20));
+    if (const size_t mapped = m.model->mappedWeightBytes())
+        std::printf(" (%.1f MiB of them used in place from the file)", double(mapped) / (1 << 20));
+    std::printf("\nplacement    %s\n", m.model->placement().c_str());
     if (const auto kernels = cpuKernelSummary(m)) std::printf("cpu kernels  %s\n", kernels->c_str());
     for (const auto& device : m.devices.devices)
         if (const auto mem = device->memoryInfo())
