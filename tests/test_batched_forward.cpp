@@ -1,16 +1,20 @@
 // The batched step (Model::forwardBatch) on the CPU: B States at different positions advanced
 // together give the logits and States of the same States advanced one by one with forward(),
 // for every generation (make-random checkpoints) and the demo model; greedy decoding in bf16
-// picks the same tokens; B = 1 is forward() itself; States of other models are refused.
+// picks the same tokens; B = 1 is forward() itself; States of other models are refused;
+// rwkv-cli bench --batch reports the batched decode.
 #include "backends/cpu/cpu_device.h"
 #include "core/checkpoint.h"
 #include "core/error.h"
 #include "core/io/safetensors_writer.h"
 #include "core/model.h"
 #include "core/random_model.h"
+#include "support/cli_run.h"
 #include "support/reference_case.h"
 #include "support/test_support.h"
 
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -244,6 +248,25 @@ private slots:
         QVERIFY(codeOf({}, pair) == ErrorCode::InvalidArgument);
         QVERIFY(codeOf(two, {}) == ErrorCode::InvalidArgument);
         QVERIFY(floatsOf(states[0]) == before);
+    }
+
+    // A tiny run for the figure's presence and sense, not for speed.
+    void benchReportsBatchedDecode()
+    {
+        const QString cli = QString::fromStdString((test::binDir() / "rwkv-cli").string());
+        const QString model = QString::fromStdString(test::demoModelPath().string());
+        const QStringList common = {"bench", "--model", model, "--prompt-tokens", "4", "--gen-tokens", "3",
+                                    "--repetitions", "1", "--threads", "1"};
+        const test::CliRun run = test::runCli(cli, common + QStringList{"--batch", "3", "--json"});
+        QCOMPARE(run.exitCode, 0);
+        const QJsonObject j = QJsonDocument::fromJson(run.out).object();
+        QCOMPARE(j["batch"].toInt(), 3);
+        QVERIFY(j["batch_decode_tokens_per_s"].toDouble() > 0);
+        QVERIFY(j["decode_tokens_per_s"].toDouble() > 0);
+        const test::CliRun single = test::runCli(cli, common + QStringList{"--json"});
+        QCOMPARE(single.exitCode, 0);
+        QVERIFY(!QJsonDocument::fromJson(single.out).object().contains("batch"));
+        test::verifyCleanError(test::runCli(cli, common + QStringList{"--batch", "129"}), 2, "--batch");
     }
 };
 
