@@ -205,6 +205,11 @@ Model::~Model()
             m_resident->flush();
         } catch (...) {
         }
+    for (const std::shared_ptr<StateMirror>& slot : m_batchSlots)
+        if (slot && slot.use_count() > 1) try {
+                slot->flush();
+            } catch (...) {
+            }
 }
 
 void Model::fetchState(float* out)

@@ -71,14 +71,19 @@ public:
     // positions. Returns B·V floats: the logits after each sequence's last token, in order.
     // Equal to forward() on each State in turn; B = 1 is exactly forward(). Throws as forward()
     // does, and Error(InvalidArgument) for no States, more than kMaxBatch, the same State twice
-    // or a token count that is not a multiple of B. The States come home to the host (B > 1),
-    // and if a device call throws every State keeps its value from before the call.
+    // or a token count that is not a multiple of B. With B > 1 the States stay in the model's
+    // batch buffers afterwards (on every device, the CPU too): stepping the same States in the
+    // same slots again copies nothing, and a State that changes copies only its slot. A State
+    // read, copied or fed alone comes home first (as a resident State does, core/state.h). If a
+    // device call throws, a State that joined in this call keeps its value from before it; one
+    // already in the batch gets what the buffers hold (partly advanced).
     std::vector<float> forwardBatch(std::span<const int32_t> tokens, std::span<State* const> states);
 
     // Whole-State copies between the host and this model's devices since load: the tests'
     // proof that decoding keeps the state resident.
     struct StateTransfers {
         int64_t uploads = 0, downloads = 0;
+        int64_t batchIn = 0, batchOut = 0; // States copied into / out of the batch buffers
     };
     StateTransfers stateTransfers() const { return m_transfers; }
 
@@ -124,9 +129,10 @@ private:
     // logitsOut receives the logits after every token (allLogits, B = 1) or after each
     // sequence's last token, B rows.
     void runChunk(std::span<const int32_t> tokens, float* logitsOut, bool allLogits);
-    // The batched step's State layout: copies the States' floats into each stage's batch buffer
-    // (toDevice) or back.
-    void moveBatch(std::span<State* const> states, bool toDevice);
+    // Makes `states` the batch, slot b holding states[b]; kept[b] says whether it already did.
+    void joinBatch(std::span<State* const> states, std::vector<char>& kept);
+    // Copies slot b of a B-slot batch to (toBatch) or from a buffer with the State's layout.
+    void copySlot(size_t b, size_t B, float* state, bool toBatch);
     // Starts running stage s: its scratch is reset.
     void enterStage(size_t s);
     // Makes `state` the one resident on the devices: uploads it unless it already is.
@@ -146,6 +152,8 @@ private:
     size_t m_scratchUsed = 0;
     // The mirror of the State resident on the devices (null: none, or all stages host memory).
     std::shared_ptr<StateMirror> m_resident;
+    // The States of the batch, slot by slot, as they stay in the batch buffers between steps.
+    std::vector<std::shared_ptr<StateMirror>> m_batchSlots;
     // Held by forward() and by any read of the resident State (see core/state_mirror.h).
     std::shared_ptr<std::recursive_mutex> m_stateLock = std::make_shared<std::recursive_mutex>();
     StateTransfers m_transfers;

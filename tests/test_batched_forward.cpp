@@ -1,6 +1,6 @@
 // The batched step (Model::forwardBatch) on the CPU: B States at different positions advanced
 // together give the logits and States of the same States advanced one by one with forward(),
-// for every generation (make-random checkpoints) and the demo model; greedy decoding in bf16
+// for every generation (make-random checkpoints, also split over two stages) and the demo model; greedy decoding in bf16
 // picks the same tokens; B = 1 is forward() itself; States of other models are refused;
 // rwkv-cli bench --batch reports the batched decode.
 #include "backends/cpu/cpu_device.h"
@@ -76,7 +76,7 @@ class TestBatchedForward : public QObject {
 
 private:
     QTemporaryDir m_dir;
-    cpu::CpuDevice m_cpu{2};
+    cpu::CpuDevice m_cpu{2}, m_cpuB{1};
 
     // A small random checkpoint of the generation; headSize 64 for RWKV-7 reaches its
     // several-token WKV path too.
@@ -162,6 +162,11 @@ private slots:
         checkParity(*model, four, 2, 6);
         if (QTest::currentTestFailed()) return;
         checkParity(*model, five, 1, 40);
+        if (QTest::currentTestFailed()) return;
+        // Over a layer split each stage keeps its own layers of the batch.
+        const StagePlan split[] = {{&m_cpu, DType::F32, 1}, {&m_cpuB, DType::F32, -1}};
+        auto twoStages = Model::load(randomCheckpoint(arch), split);
+        checkParity(*twoStages, four, 3, 2);
     }
 
     void greedyBf16_data() { batchedEqualsOneByOne_data(); }
@@ -185,6 +190,61 @@ private slots:
         if (QTest::currentTestFailed()) return;
         auto bf16 = Model::load(ck, m_cpu, DType::BF16);
         checkGreedy(*bf16, lengths, 16);
+    }
+
+    // Between steps the States stay in the batch buffers: the same States in the same slots copy
+    // nothing, a State that changes slot, is read, fed alone or replaced copies only itself, and a
+    // State outliving its model keeps its floats. Every step still equals forward() one by one.
+    void batchStaysBetweenSteps()
+    {
+        auto model = Model::load(randomCheckpoint("x070"), m_cpu, DType::F32);
+        const size_t lengths[] = {0, 4, 9, 2};
+        std::vector<State> batched = statesAtPositions(*model, lengths), single = batched;
+        const size_t V = size_t(model->config().vocab);
+        int32_t token = 7;
+        auto step = [&](std::vector<size_t> order) {
+            std::vector<State*> ptrs;
+            std::vector<int32_t> tokens;
+            for (size_t i : order) {
+                ptrs.push_back(&batched[i]);
+                tokens.push_back(token);
+                token = int32_t((token * 31 + 5) % int32_t(V));
+            }
+            const std::vector<float> logits = model->forwardBatch(tokens, ptrs);
+            for (size_t j = 0; j < order.size(); ++j) {
+                const std::vector<float> want = model->forward(std::span(&tokens[j], 1), single[order[j]]);
+                QVERIFY2(test::relativeMaxError(row(logits, j, V), want) < kTolerance, qPrintable(QString("slot %1").arg(j)));
+            }
+        };
+        auto moved = [&](int64_t in, int64_t out) {
+            const Model::StateTransfers t = model->stateTransfers();
+            return t.batchIn == in && t.batchOut == out;
+        };
+        step({0, 1, 2});
+        QVERIFY(moved(3, 0));
+        for (int i = 0; i < 4; ++i) step({0, 1, 2});
+        QVERIFY(moved(3, 0));                                // the same slots: nothing copied
+        QVERIFY(test::relativeMaxError(floatsOf(batched[1]), floatsOf(single[1])) < kTolerance);
+        QVERIFY(moved(3, 1));                                // reading one brings it home
+        step({0, 1, 2});
+        QVERIFY(moved(4, 1));                                // and it goes back in its slot
+        step({2, 1, 0});
+        QVERIFY(moved(6, 3));                                // two States swap slots
+        step({2, 1, 3});
+        QVERIFY(moved(7, 4));                                // State 0 leaves, State 3 joins
+        model->forward(std::span(&token, 1), batched[1]);    // fed alone: comes home first
+        model->forward(std::span(&token, 1), single[1]);
+        QVERIFY(moved(7, 5));
+        step({2, 1, 3});
+        step({0, 3});                                        // another B: every slot anew
+        QVERIFY(moved(10, 8));
+        if (QTest::currentTestFailed()) return;
+        step({1, 2, 0, 3});
+        const std::vector<float> want = floatsOf(single[3]);
+        model.reset();                                       // the States outlive their model
+        QVERIFY(test::relativeMaxError(floatsOf(batched[3]), want) < kTolerance);
+        for (size_t b = 0; b < 3; ++b)
+            QVERIFY(test::relativeMaxError(floatsOf(batched[b]), floatsOf(single[b])) < kTolerance);
     }
 
     // The comparison above tells the States apart: each one's logits are far from any other's,

@@ -1,6 +1,7 @@
 // The batched step on a GPU device: States at different positions advanced together by
 // Model::forwardBatch give what forward() gives them one at a time on the same device (fp32
-// within 1e-5 of the largest logit, the same greedy tokens in bf16), for every generation.
+// within 1e-5 of the largest logit, the same greedy tokens in bf16), for every generation, with
+// the States kept on the device between steps.
 #include "support/device_model_tests.h"
 
 #include "core/checkpoint.h"
@@ -73,6 +74,9 @@ void DeviceModelTests::batched(const BatchedRow& r)
             RWKV_CHECK2(err < kTolerance, format("state %zu, %zu tokens: logits %g", b, perStep, err));
         }
     }
+    // The States stayed in the device's batch buffers between the steps.
+    RWKV_COMPARE(model->stateTransfers().batchIn, int64_t(B));
+    RWKV_COMPARE(model->stateTransfers().batchOut, int64_t(0));
     for (size_t b = 0; b < B; ++b) {
         const std::vector<float> got(batched[b].data().begin(), batched[b].data().end());
         const std::vector<float> want(single[b].data().begin(), single[b].data().end());
