@@ -175,8 +175,10 @@ private slots:
     {
         QFETCH(QString, arch);
         auto model = Model::load(randomCheckpoint(arch), m_cpu, DType::BF16);
-        const size_t lengths[] = {2, 9, 0};
-        checkGreedy(*model, lengths, 16);
+        const size_t three[] = {2, 9, 0}, eight[] = {2, 9, 0, 1, 4, 7, 3, 12}; // 8 rows: the GEMM path
+        checkGreedy(*model, three, 16);
+        if (QTest::currentTestFailed()) return;
+        checkGreedy(*model, eight, 16);
     }
 
     void demoModel()
@@ -190,6 +192,9 @@ private slots:
         if (QTest::currentTestFailed()) return;
         auto bf16 = Model::load(ck, m_cpu, DType::BF16);
         checkGreedy(*bf16, lengths, 16);
+        if (QTest::currentTestFailed()) return;
+        const size_t eight[] = {5, 1, 0, 12, 3, 8, 2, 20};
+        checkGreedy(*bf16, eight, 16);
     }
 
     // Between steps the States stay in the batch buffers: the same States in the same slots copy
