@@ -4,6 +4,9 @@
 // backend header. Activations are fp32 row-major matrices [rows × cols]; weights may be
 // fp32, fp16 or bf16. A tensor with rows == 1 broadcasts over the rows of the others where
 // a kernel says so. Q8 weights (core/quantize.h) only where Device::supportsWeights says so.
+// The recurrent kernels (tokenShift, wkv4/5/7) run B independent sequences of T tokens each:
+// their activations hold B·T rows, sequence after sequence, and their state tensor holds the B
+// sequences' states one after another (B is read from the state's rows; B = 1 is one sequence).
 #include "core/dtype.h"
 
 #include <cstddef>
@@ -78,7 +81,8 @@ public:
     // LayerNorm over each group of `groupSize` consecutive columns, then per-column w, b.
     virtual void groupNorm(const DTensor& out, const DTensor& in, const DTensor& w, const DTensor& b,
                            int groupSize, float eps) = 0;
-    // Token shift: out row 0 = prev (1×cols), out row t = in row t-1; then prev = last row of in.
+    // Token shift per sequence b of the B = prev.rows: out row 0 = prev row b, out row t =
+    // in row t-1; then prev row b = the sequence's last row of in.
     virtual void tokenShift(const DTensor& out, const DTensor& in, const DTensor& prev) = 0;
     // out = a + (b - a) ⊙ t; any operand may have 1 row (broadcast). out may alias a.
     virtual void lerp(const DTensor& out, const DTensor& a, const DTensor& b, const DTensor& t) = 0;
@@ -87,12 +91,14 @@ public:
     virtual void binary(BinaryOp op, const DTensor& out, const DTensor& a, const DTensor& b) = 0;
 
     // RWKV-4 WKV (rwkv-spec §3.1), per channel in the numerically stable form; state is
-    // 3 rows × C (aa, bb, pp) updated in place; w = -exp(time_decay) and u = time_first are 1×C.
+    // 3 rows × C (aa, bb, pp) per sequence (3B rows) updated in place; w = -exp(time_decay) and
+    // u = time_first are 1×C.
     virtual void wkv4(const DTensor& y, const DTensor& state, const DTensor& w, const DTensor& u, const DTensor& k,
                       const DTensor& v) = 0;
-    // RWKV-5.2/6 WKV over the T rows; state S [H·N value rows][N key cols] fp32 in place:
+    // RWKV-5.2/6 WKV over the T rows of each sequence; state S [H·N value rows][N key cols] fp32
+    // per sequence (B·H·N rows), in place:
     // y_j = Σ_i r_i (u_i k_i v_j + S[j][i]);  S[j][i] ← S[j][i]·w_i + k_i v_j.
-    // w has 1 row (5.2, constant decay) or T rows (6); u is 1×C.
+    // w has 1 row (5.2, constant decay) or B·T rows (6); u is 1×C.
     virtual void wkv5(const DTensor& y, const DTensor& state, const DTensor& r, const DTensor& w, const DTensor& k,
                       const DTensor& v, const DTensor& u, int headSize) = 0;
 
@@ -100,8 +106,8 @@ public:
     // alpha = -κ; beta = κ ⊙ a; k ← k ⊙ (1 + (a - 1) ⊙ kA). kK, kA are 1×C.
     virtual void rwkv7KeyPrep(const DTensor& k, const DTensor& alpha, const DTensor& beta, const DTensor& a,
                               const DTensor& kK, const DTensor& kA, int headSize) = 0;
-    // RWKV-7 WKV recurrence over the T rows; state is S [H·N value rows][N key cols] fp32,
-    // updated in place: S ← S·diag(w) + (S·alpha)·betaᵀ + v·kᵀ;  y = S·r.
+    // RWKV-7 WKV recurrence over the T rows of each sequence; state is S [H·N value rows][N key
+    // cols] fp32 per sequence (B·H·N rows), updated in place: S ← S·diag(w) + (S·alpha)·betaᵀ + v·kᵀ;  y = S·r.
     virtual void wkv7(const DTensor& y, const DTensor& state, const DTensor& r, const DTensor& w, const DTensor& k,
                       const DTensor& v, const DTensor& alpha, const DTensor& beta, int headSize) = 0;
     // RWKV-7 bonus, per head: o += (Σ_n r·k·rK) · v. rK is 1×C.

@@ -97,7 +97,7 @@ Model::Model(const Checkpoint& checkpoint, std::span<const StagePlan> stages, co
         const size_t headFloats = i + 1 == stages.size() ? size_t(kHeadRows * V) : 0;
         m_stages.push_back({&d, ranges[i].first, ranges[i].second,
                             std::make_unique<DeviceWeights>(checkpoint, d, stages[i].matrixType),
-                            d.allocate((floats + headFloats) * 4 + 64 * kScratchAlign), nullptr});
+                            d.allocate((floats + headFloats) * 4 + 64 * kScratchAlign), nullptr, nullptr});
     }
 
     // Fold ln0 into the embedding in fp32 (spec §1.5): the model always applies it right
@@ -185,13 +185,17 @@ DTensor Model::scratch(int64_t rows, int64_t cols)
     return t;
 }
 
-DTensor Model::stateTensor(State& state, StatePart part, int i, int64_t rows, int64_t cols) const
+DTensor Model::stateTensor(StatePart part, int i, int64_t rows, int64_t cols) const
 {
     const Stage& s = m_stages[m_running];
-    const size_t at = state.offset(part, i);
-    if (s.device->hostMemory()) return DTensor{state.m_data.data() + at, DType::F32, rows, cols};
-    float* device = static_cast<float*>(s.stateBuffer->data()) + (at - size_t(s.first) * size_t(m_config.stateFloatsPerLayer()));
-    return DTensor{device, DType::F32, rows, cols};
+    const size_t at = m_initialState.offset(part, i);
+    const size_t inStage = at - size_t(s.first) * size_t(m_config.stateFloatsPerLayer());
+    if (!m_feeding) { // a batched step: each layer's parts hold B States' parts in turn
+        float* batch = static_cast<float*>(s.batchBuffer->data()) + size_t(m_feedBatch) * inStage;
+        return DTensor{batch, DType::F32, rows * m_feedBatch, cols};
+    }
+    if (s.device->hostMemory()) return DTensor{m_feeding->m_data.data() + at, DType::F32, rows, cols};
+    return DTensor{static_cast<float*>(s.stateBuffer->data()) + inStage, DType::F32, rows, cols};
 }
 
 DTensor Model::stateBufferView(const Stage& s) const
@@ -208,6 +212,11 @@ Model::~Model()
             m_resident->flush();
         } catch (...) {
         }
+    for (const std::shared_ptr<StateMirror>& slot : m_batchSlots)
+        if (slot && slot.use_count() > 1) try {
+                slot->flush();
+            } catch (...) {
+            }
 }
 
 void Model::fetchState(float* out)
@@ -243,7 +252,7 @@ bool Model::makeResident(State& state)
     return true;
 }
 
-std::vector<float> Model::forward(std::span<const int32_t> tokens, State& state, bool allLogits)
+void Model::checkInput(std::span<const int32_t> tokens, const State& state) const
 {
     if (state.weightsFingerprint() != m_fingerprint || state.config().nLayer != m_config.nLayer
         || state.m_data.size() != size_t(m_config.stateFloatsPerLayer() * m_config.nLayer))
@@ -252,6 +261,11 @@ std::vector<float> Model::forward(std::span<const int32_t> tokens, State& state,
         if (t < 0 || t >= m_config.vocab)
             throw Error(ErrorCode::InvalidArgument, "token id " + std::to_string(t) + " is outside the vocabulary (0.."
                                                         + std::to_string(m_config.vocab - 1) + ")");
+}
+
+std::vector<float> Model::forward(std::span<const int32_t> tokens, State& state, bool allLogits)
+{
+    checkInput(tokens, state);
     const size_t V = size_t(m_config.vocab);
     std::vector<float> logits(allLogits ? tokens.size() * V : (tokens.empty() ? 0 : V));
     // A State resident on another model comes home before taking this model's lock (one
@@ -259,12 +273,14 @@ std::vector<float> Model::forward(std::span<const int32_t> tokens, State& state,
     if (state.m_mirror && !state.m_mirror->usesLock(m_stateLock.get())) state.sync();
     const std::lock_guard guard(*m_stateLock);
     const bool uploaded = makeResident(state);
+    m_feeding = &state;
+    m_feedBatch = 1;
     try {
         for (size_t first = 0; first < tokens.size(); first += kMaxChunkTokens) {
             const size_t n = std::min<size_t>(kMaxChunkTokens, tokens.size() - first);
             const bool last = first + n == tokens.size();
             float* out = allLogits ? logits.data() + first * V : (last ? logits.data() : nullptr);
-            runChunk(tokens.subspan(first, n), state, out, allLogits);
+            runChunk(tokens.subspan(first, n), out, allLogits);
         }
     } catch (...) {
         if (m_resident) { // never leave a State attached to a device copy in an unknown state
@@ -280,9 +296,9 @@ std::vector<float> Model::forward(std::span<const int32_t> tokens, State& state,
     return logits;
 }
 
-void Model::runChunk(std::span<const int32_t> tokens, State& state, float* logitsOut, bool allLogits)
+void Model::runChunk(std::span<const int32_t> tokens, float* logitsOut, bool allLogits)
 {
-    const int64_t T = int64_t(tokens.size()), C = m_config.nEmbd;
+    const int64_t T = int64_t(tokens.size()), C = m_config.nEmbd, perSequence = T / m_feedBatch;
     std::vector<float> host(size_t(T * C));
     for (int64_t t = 0; t < T; ++t)
         std::memcpy(&host[size_t(t * C)], &m_emb[size_t(tokens[size_t(t)]) * size_t(C)], size_t(C) * 4);
@@ -303,22 +319,28 @@ void Model::runChunk(std::span<const int32_t> tokens, State& state, float* logit
             }
             carried = std::move(here);
         }
-        forwardLayers(d, carried, state, m_stages[s].first, m_stages[s].end);
+        forwardLayers(d, carried, m_stages[s].first, m_stages[s].end);
     }
     if (!logitsOut) return;
 
-    // Only the rows whose logits are wanted go through ln_out and the head (spec §4.1).
+    // Only the rows whose logits are wanted go through ln_out and the head (spec §4.1): every
+    // row, or each sequence's last; the head reads its weights once per block of such rows.
     Device& d = *m_stages.back().device;
     const DTensor& x = carried[0];
-    const int64_t first = allLogits ? 0 : T - 1;
-    DTensor normed = scratch(std::min<int64_t>(kHeadRows, T - first), C);
+    const int64_t wanted = allLogits ? T : m_feedBatch, stride = allLogits ? 1 : perSequence;
+    const int64_t offset = allLogits ? 0 : perSequence - 1;
+    DTensor normed = scratch(std::min<int64_t>(kHeadRows, wanted), C);
     DTensor logits = scratch(normed.rows, m_config.vocab);
-    for (int64_t r = first; r < T; r += kHeadRows) {
-        const int64_t n = std::min<int64_t>(kHeadRows, T - r);
+    for (int64_t j = 0; j < wanted; j += kHeadRows) {
+        const int64_t n = std::min<int64_t>(kHeadRows, wanted - j);
         DTensor in = normed.rowRange(0, n), out = logits.rowRange(0, n);
-        d.layerNorm(in, x.rowRange(r, n), m_lnOutW, m_lnOutB, 1e-5f);
+        if (stride == 1 || n == 1)
+            d.layerNorm(in, x.rowRange(offset + j * stride, n), m_lnOutW, m_lnOutB, 1e-5f);
+        else // rows apart: normalised one by one into a block
+            for (int64_t q = 0; q < n; ++q)
+                d.layerNorm(in.rowRange(q, 1), x.rowRange(offset + (j + q) * stride, 1), m_lnOutW, m_lnOutB, 1e-5f);
         d.matmul(out, in, m_head);
-        d.download(logitsOut + size_t(r - first) * size_t(m_config.vocab), out);
+        d.download(logitsOut + size_t(j) * size_t(m_config.vocab), out);
     }
 }
 

@@ -67,10 +67,25 @@ public:
     // its value from before it became resident.
     std::vector<float> forward(std::span<const int32_t> tokens, State& state, bool allLogits = false);
 
+    // The batched step: advances B = states.size() independent States of this model by T tokens
+    // each (tokens: B·T ids, sequence after sequence, T ≥ 1) in one pass, so every weight is read
+    // once for all of them (the per-token GEMVs become one GEMM). The States may be at different
+    // positions. Returns B·V floats: the logits after each sequence's last token, in order.
+    // Equal to forward() on each State in turn; B = 1 is exactly forward(). Throws as forward()
+    // does, and Error(InvalidArgument) for no States, more than kMaxBatch, the same State twice
+    // or a token count that is not a multiple of B. With B > 1 the States stay in the model's
+    // batch buffers afterwards (on every device, the CPU too): stepping the same States in the
+    // same slots again copies nothing, and a State that changes copies only its slot. A State
+    // read, copied or fed alone comes home first (as a resident State does, core/state.h). If a
+    // device call throws, a State that joined in this call keeps its value from before it; one
+    // already in the batch gets what the buffers hold (partly advanced).
+    std::vector<float> forwardBatch(std::span<const int32_t> tokens, std::span<State* const> states);
+
     // Whole-State copies between the host and this model's devices since load: the tests'
     // proof that decoding keeps the state resident.
     struct StateTransfers {
         int64_t uploads = 0, downloads = 0;
+        int64_t batchIn = 0, batchOut = 0; // States copied into / out of the batch buffers
     };
     StateTransfers stateTransfers() const { return m_transfers; }
 
@@ -81,17 +96,19 @@ protected:
     // T×C tensors that flow from layer to layer: x first (embeddings in, residual stream out),
     // then any the generation adds (RWKV-7: v_first). They move along at stage boundaries.
     virtual int carriedCount() const { return 1; }
-    // Runs layers [first, end) on d, all in one stage, advancing the state.
-    virtual void forwardLayers(Device& d, std::span<const DTensor> carried, State& state, int first, int end) = 0;
+    // Runs layers [first, end) on d, all in one stage, advancing the State(s) being fed: the
+    // carried tensors hold B sequences of T rows each, B = 1 unless this is a batched step.
+    virtual void forwardLayers(Device& d, std::span<const DTensor> carried, int first, int end) = 0;
 
     // The weights of the stage holding `layer`, where that layer's tensors are loaded.
     DeviceWeights& weightsFor(int layer);
     // Scratch activation memory on the running stage's device; rows × cols fp32, valid until
     // the next forward call.
     DTensor scratch(int64_t rows, int64_t cols);
-    // The device tensor for a part of layer i of the State being fed: its own floats on a
-    // host-memory device, else the same floats in the running stage's device copy.
-    DTensor stateTensor(State& state, StatePart part, int i, int64_t rows, int64_t cols) const;
+    // The device tensor for a part (rows × cols per State) of layer i of the State(s) being fed:
+    // one State's own floats on a host-memory device, else the same floats in the running
+    // stage's device copy; in a batched step the B States' parts one after another (B·rows rows).
+    DTensor stateTensor(StatePart part, int i, int64_t rows, int64_t cols) const;
 
     ModelConfig m_config;
     Fingerprint m_fingerprint;
@@ -104,9 +121,20 @@ private:
         std::unique_ptr<DeviceBuffer> scratch;
         // Device copy of this stage's layers of the resident State (devices without host memory).
         std::unique_ptr<DeviceBuffer> stateBuffer;
+        // This stage's layers of the States of a batched step, part by part (model_batch.cpp).
+        std::unique_ptr<DeviceBuffer> batchBuffer;
     };
 
-    void runChunk(std::span<const int32_t> tokens, State& state, float* logitsOut, bool allLogits);
+    // Throws unless the state belongs to this model and every token id is in the vocabulary.
+    void checkInput(std::span<const int32_t> tokens, const State& state) const;
+    // Feeds one chunk of B = m_feedBatch sequences of T tokens each (B·T ≤ kMaxChunkTokens).
+    // logitsOut receives the logits after every token (allLogits, B = 1) or after each
+    // sequence's last token, B rows.
+    void runChunk(std::span<const int32_t> tokens, float* logitsOut, bool allLogits);
+    // Makes `states` the batch, slot b holding states[b]; kept[b] says whether it already did.
+    void joinBatch(std::span<State* const> states, std::vector<char>& kept);
+    // Copies slot b of a B-slot batch to (toBatch) or from a buffer with the State's layout.
+    void copySlot(size_t b, size_t B, float* state, bool toBatch);
     // Starts running stage s: its scratch is reset.
     void enterStage(size_t s);
     // Makes `state` the one resident on the devices: uploads it unless it already is.
@@ -121,9 +149,13 @@ private:
     std::vector<float> m_emb;             // [V×C] fp32 host, ln0 folded in
     DTensor m_lnOutW, m_lnOutB, m_head;   // on the last stage
     size_t m_running = 0;                 // the stage forwardLayers is running
+    State* m_feeding = nullptr;           // the State being fed, or null in a batched step
+    int64_t m_feedBatch = 1;              // the number of States being fed
     size_t m_scratchUsed = 0;
     // The mirror of the State resident on the devices (null: none, or all stages host memory).
     std::shared_ptr<StateMirror> m_resident;
+    // The States of the batch, slot by slot, as they stay in the batch buffers between steps.
+    std::vector<std::shared_ptr<StateMirror>> m_batchSlots;
     // Held by forward() and by any read of the resident State (see core/state_mirror.h).
     std::shared_ptr<std::recursive_mutex> m_stateLock = std::make_shared<std::recursive_mutex>();
     StateTransfers m_transfers;
@@ -131,5 +163,7 @@ private:
 
 // Largest number of tokens pushed through the blocks at once (bounds scratch memory).
 inline constexpr int kMaxChunkTokens = 128;
+// Most States in one batched step (forwardBatch): each needs a row of every chunk.
+inline constexpr int kMaxBatch = kMaxChunkTokens;
 
 } // namespace rwkv

@@ -11,8 +11,9 @@
 // the weights it was computed with, so it is never applied to other weights silently.
 //
 // A value type. After Model::forward on a device without host memory the true floats may stay
-// on that device (a StateMirror, so decode moves no state); every accessor that exposes floats,
-// copies or serializes first brings them back and detaches (the next forward uploads again).
+// on that device, and after Model::forwardBatch in the model's batch buffers on any device (a
+// StateMirror, so decode moves no state); every accessor that exposes floats, copies or
+// serializes first brings them back and detaches (the next forward uploads again).
 #include "core/checkpoint.h"
 #include "core/model_config.h"
 #include "core/state_mirror.h"

@@ -101,9 +101,15 @@ void CpuDevice::groupNorm(const DTensor& out, const DTensor& in, const DTensor& 
 void CpuDevice::tokenShift(const DTensor& out, const DTensor& in, const DTensor& prev)
 {
     const size_t rowBytes = size_t(in.cols) * 4;
-    std::memcpy(out.f32(), prev.f32(), rowBytes);
-    if (in.rows > 1) std::memcpy(out.f32() + in.cols, in.f32(), rowBytes * size_t(in.rows - 1));
-    std::memcpy(prev.f32(), in.f32() + (in.rows - 1) * in.cols, rowBytes);
+    const int64_t T = in.rows / prev.rows; // tokens per sequence
+    for (int64_t b = 0; b < prev.rows; ++b) {
+        float* o = out.f32() + b * T * in.cols;
+        const float* x = in.f32() + b * T * in.cols;
+        float* p = prev.f32() + b * in.cols;
+        std::memcpy(o, p, rowBytes);
+        if (T > 1) std::memcpy(o + in.cols, x, rowBytes * size_t(T - 1));
+        std::memcpy(p, x + (T - 1) * in.cols, rowBytes);
+    }
 }
 
 void CpuDevice::lerp(const DTensor& out, const DTensor& a, const DTensor& b, const DTensor& t)

@@ -192,20 +192,23 @@ void wkvHeadSequence(float* S, const float* r, const float* w, const float* k, c
 void wkv7Impl(ThreadPool& pool, const DTensor& y, const DTensor& state, const DTensor& r, const DTensor& w,
               const DTensor& k, const DTensor& v, const DTensor& alpha, const DTensor& beta, int headSize)
 {
-    const size_t C = size_t(r.cols), n = size_t(headSize), T = size_t(r.rows);
+    const size_t C = size_t(r.cols), n = size_t(headSize), H = C / n, B = size_t(state.rows) / C;
+    const size_t T = size_t(r.rows) / B;
     const bool vector = n % 4 == 0 && n % hn::Lanes(DF()) == 0;
-    pool.parallelFor(int64_t(C / n), 1, [&](int64_t hBegin, int64_t hEnd) {
-        for (size_t h = size_t(hBegin); h < size_t(hEnd); ++h) {
-            float* S = state.f32() + h * n * n;
+    // One task per head of each sequence; g = sequence · H + head indexes the states in order.
+    pool.parallelFor(int64_t(B * H), 1, [&](int64_t gBegin, int64_t gEnd) {
+        for (size_t g = size_t(gBegin); g < size_t(gEnd); ++g) {
+            float* S = state.f32() + g * n * n;
+            const size_t row0 = g / H * T, h = g % H;
             if (n == kSeqHead && T >= kMinSeqTokens) {
-                const size_t o = h * n;
+                const size_t o = row0 * C + h * n;
                 wkvHeadSequence(S, r.f32() + o, w.f32() + o, k.f32() + o, v.f32() + o, alpha.f32() + o,
                                 beta.f32() + o, y.f32() + o, T, C);
                 continue;
             }
             for (size_t t = 0; t < T; ++t) {
-                const size_t o = t * C + h * n;
-                const float* next = t == 0 && h + 1 < size_t(hEnd) ? S + n * n : nullptr;
+                const size_t o = (row0 + t) * C + h * n;
+                const float* next = t == 0 && g + 1 < size_t(gEnd) ? S + n * n : nullptr;
                 (vector ? wkvStepVector : wkvStepScalar)(S, r.f32() + o, w.f32() + o, k.f32() + o, v.f32() + o,
                                                          alpha.f32() + o, beta.f32() + o, y.f32() + o, n, next);
             }

@@ -47,13 +47,16 @@ __global__ void groupNormKernel(float* out, const float* in, const float* __rest
         y[c] = fmaf((x[c] - mean) * inv, w[c0 + c], b[c0 + c]);
 }
 
-__global__ void tokenShiftKernel(float* __restrict__ out, const float* __restrict__ in, float* prev, int rows, int cols)
+// One thread per element of `seqs` sequences of `rows` rows each; prev has a row per sequence.
+__global__ void tokenShiftKernel(float* __restrict__ out, const float* __restrict__ in, float* prev, int rows, int cols,
+                                 int seqs)
 {
-    const size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x;
-    if (i >= size_t(rows) * size_t(cols)) return;
-    if (i < size_t(cols)) {
-        out[i] = prev[i];
-        prev[i] = in[size_t(rows - 1) * size_t(cols) + i];
+    const size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x, perSeq = size_t(rows) * size_t(cols);
+    if (i >= perSeq * size_t(seqs)) return;
+    const size_t b = i / perSeq, within = i % perSeq;
+    if (within < size_t(cols)) {
+        out[i] = prev[b * size_t(cols) + within];
+        prev[b * size_t(cols) + within] = in[i + size_t(rows - 1) * size_t(cols)];
     } else {
         out[i] = in[i - size_t(cols)];
     }
@@ -109,8 +112,8 @@ void groupNorm(cudaStream_t stream, const DTensor& out, const DTensor& in, const
 
 void tokenShift(cudaStream_t stream, const DTensor& out, const DTensor& in, const DTensor& prev)
 {
-    tokenShiftKernel<<<blocksFor(size_t(in.numel())), kThreads, 0, stream>>>(out.f32(), in.f32(), prev.f32(),
-                                                                             int(in.rows), int(in.cols));
+    tokenShiftKernel<<<blocksFor(size_t(in.numel())), kThreads, 0, stream>>>(
+        out.f32(), in.f32(), prev.f32(), int(in.rows / prev.rows), int(in.cols), int(prev.rows));
 }
 
 void lerp(cudaStream_t stream, const DTensor& out, const DTensor& a, const DTensor& b, const DTensor& t)

@@ -24,15 +24,18 @@ struct FixedSize {
 };
 using RegisterHead = FixedSize<kRegisterHead>;
 
+// One thread per channel of each of `seqs` sequences of T tokens; their states follow each other.
 __global__ void wkv4Kernel(float* y, float* state, const float* w, const float* u, const float* k, const float* v,
-                           int T, int C)
+                           int T, int C, int seqs)
 {
-    const int c = int(blockIdx.x * blockDim.x + threadIdx.x);
-    if (c >= C) return;
+    const int sc = int(blockIdx.x * blockDim.x + threadIdx.x);
+    if (sc >= seqs * C) return;
+    const int seq = sc / C, c = sc % C;
+    state += size_t(seq) * 3 * size_t(C);
     float a = state[c], b = state[C + c], p = state[2 * C + c];
     const float wc = w[c], uc = u[c];
     for (int t = 0; t < T; ++t) {
-        const size_t i = size_t(t) * size_t(C) + size_t(c);
+        const size_t i = (size_t(seq) * size_t(T) + size_t(t)) * size_t(C) + size_t(c);
         const float kt = k[i], vt = v[i];
         float q = fmaxf(p, uc + kt);
         float e1 = expf(p - q), e2 = expf(uc + kt - q);
@@ -108,15 +111,20 @@ __device__ __forceinline__ float wkv7Step(Row& s, Len n, const float* r, const f
 }
 
 // version 5: p0..p3 = r, w, k, u (w broadcast when wRows == 1); version 7: r, w, k, α, β.
+// Block g = sequence · heads + head runs T tokens of one head of one sequence (the states' order).
 template <int kVersion, class Len>
 __global__ void wkvKernel(float* y, float* state, const float* r, const float* w, const float* k, const float* v,
                           const float* p4, const float* p5, int T, int C, Len n, int wRows)
 {
     extern __shared__ float staged[]; // [vector][token][n]
     constexpr bool kRegisters = !std::is_same_v<Len, int>;
-    const int h = int(blockIdx.x), i = int(threadIdx.x);
+    const int g = int(blockIdx.x), heads = C / int(n), h = g % heads, i = int(threadIdx.x);
+    const size_t rows = size_t(g / heads) * size_t(T) * size_t(C); // the sequence's first row
+    y += rows; r += rows; k += rows; v += rows;
+    if (wRows != 1) w += rows;
+    if constexpr (kVersion == 7) { p4 += rows; p5 += rows; }
     const bool active = i < int(n);
-    float* global = state + (size_t(h) * size_t(int(n)) + size_t(active ? i : 0)) * size_t(int(n));
+    float* global = state + (size_t(g) * size_t(int(n)) + size_t(active ? i : 0)) * size_t(int(n));
     [[maybe_unused]] float regs[kRegisters ? int(Len{}) : 1];
     if constexpr (kRegisters) {
 #pragma unroll
@@ -166,14 +174,14 @@ template <int kVersion>
 void launchWkv(cudaStream_t stream, const DTensor& y, const DTensor& state, const DTensor& r, const DTensor& w,
                const DTensor& k, const DTensor& v, const DTensor& p4, const DTensor& p5, int n)
 {
-    const int C = int(r.cols), T = int(r.rows), heads = C / n;
+    const int C = int(r.cols), seqs = int(state.rows / r.cols), T = int(r.rows) / seqs, blocks = seqs * (C / n);
     const size_t shared = size_t(kVersion == 7 ? 5 : 4) * kStageTokens * size_t(n) * sizeof(float);
     if (n == kRegisterHead)
-        wkvKernel<kVersion><<<unsigned(heads), unsigned(n), shared, stream>>>(
+        wkvKernel<kVersion><<<unsigned(blocks), unsigned(n), shared, stream>>>(
             y.f32(), state.f32(), r.f32(), w.f32(), k.f32(), v.f32(), p4.f32(), p5.f32(), T, C, RegisterHead{},
             int(w.rows));
     else
-        wkvKernel<kVersion><<<unsigned(heads), unsigned(warpRounded(n)), shared, stream>>>(
+        wkvKernel<kVersion><<<unsigned(blocks), unsigned(warpRounded(n)), shared, stream>>>(
             y.f32(), state.f32(), r.f32(), w.f32(), k.f32(), v.f32(), p4.f32(), p5.f32(), T, C, n, int(w.rows));
 }
 
@@ -217,9 +225,9 @@ cudaError_t checkKernelImage()
 void wkv4(cudaStream_t stream, const DTensor& y, const DTensor& state, const DTensor& w, const DTensor& u,
           const DTensor& k, const DTensor& v)
 {
-    const int C = int(k.cols);
-    wkv4Kernel<<<unsigned((C + kThreads - 1) / kThreads), kThreads, 0, stream>>>(y.f32(), state.f32(), w.f32(), u.f32(),
-                                                                                k.f32(), v.f32(), int(k.rows), C);
+    const int C = int(k.cols), seqs = int(state.rows / 3);
+    wkv4Kernel<<<unsigned((seqs * C + kThreads - 1) / kThreads), kThreads, 0, stream>>>(
+        y.f32(), state.f32(), w.f32(), u.f32(), k.f32(), v.f32(), int(k.rows) / seqs, C, seqs);
 }
 
 void wkv5(cudaStream_t stream, const DTensor& y, const DTensor& state, const DTensor& r, const DTensor& w,

@@ -49,7 +49,7 @@ struct NormPush {
 };
 struct ShiftPush {
     uint64_t out, in, prev;
-    uint32_t rows, cols;
+    uint32_t rows, cols, seqs; // rows per sequence
 };
 struct LerpPush {
     uint64_t out, a, b, t;
@@ -65,7 +65,7 @@ struct BinaryPush {
 };
 struct Wkv4Push {
     uint64_t y, state, w, u, k, v;
-    uint32_t T, C;
+    uint32_t T, C, seqs; // T per sequence
 };
 struct Wkv5Push {
     uint64_t y, state, r, w, k, v, u;
@@ -125,8 +125,8 @@ void VulkanDevice::groupNorm(const DTensor& out, const DTensor& in, const DTenso
 
 void VulkanDevice::tokenShift(const DTensor& out, const DTensor& in, const DTensor& prev)
 {
-    const ShiftPush p{addr(out), addr(in), addr(prev), u32(in.rows), u32(in.cols)};
-    dispatch(Shader::TokenShift, {0, 0}, p, ceilDiv(in.cols, kColumnGroup), {in, prev}, {out, prev});
+    const ShiftPush p{addr(out), addr(in), addr(prev), u32(in.rows / prev.rows), u32(in.cols), u32(prev.rows)};
+    dispatch(Shader::TokenShift, {0, 0}, p, ceilDiv(prev.numel(), kColumnGroup), {in, prev}, {out, prev});
 }
 
 void VulkanDevice::lerp(const DTensor& out, const DTensor& a, const DTensor& b, const DTensor& t)
@@ -151,17 +151,20 @@ void VulkanDevice::binary(BinaryOp op, const DTensor& out, const DTensor& a, con
 void VulkanDevice::wkv4(const DTensor& y, const DTensor& state, const DTensor& w, const DTensor& u, const DTensor& k,
                         const DTensor& v)
 {
-    const Wkv4Push p{addr(y), addr(state), addr(w), addr(u), addr(k), addr(v), u32(k.rows), u32(k.cols)};
-    dispatch(Shader::Wkv4, {0, 0}, p, ceilDiv(k.cols, kColumnGroup), {state, w, u, k, v}, {y, state});
+    const int64_t seqs = state.rows / 3;
+    const Wkv4Push p{addr(y), addr(state), addr(w), addr(u), addr(k), addr(v), u32(k.rows / seqs), u32(k.cols), u32(seqs)};
+    dispatch(Shader::Wkv4, {0, 0}, p, ceilDiv(seqs * k.cols, kColumnGroup), {state, w, u, k, v}, {y, state});
 }
 
 void VulkanDevice::wkv5(const DTensor& y, const DTensor& state, const DTensor& r, const DTensor& w, const DTensor& k,
                         const DTensor& v, const DTensor& u, int headSize)
 {
     checkHeadSize(headSize, r.cols);
+    const int64_t seqs = state.rows / r.cols; // one workgroup per head of each sequence
     const Wkv5Push p{addr(y), addr(state), addr(r), addr(w), addr(k), addr(v), addr(u),
-                     u32(r.rows), u32(r.cols), rowStride(w)};
-    dispatch(Shader::Wkv5, {uint32_t(headSize), 0}, p, uint64_t(r.cols / headSize), {state, r, w, k, v, u}, {y, state});
+                     u32(r.rows / seqs), u32(r.cols), rowStride(w)};
+    dispatch(Shader::Wkv5, {uint32_t(headSize), 0}, p, uint64_t(seqs * (r.cols / headSize)), {state, r, w, k, v, u},
+             {y, state});
 }
 
 void VulkanDevice::rwkv7KeyPrep(const DTensor& k, const DTensor& alpha, const DTensor& beta, const DTensor& a,
@@ -176,10 +179,11 @@ void VulkanDevice::wkv7(const DTensor& y, const DTensor& state, const DTensor& r
                         const DTensor& v, const DTensor& alpha, const DTensor& beta, int headSize)
 {
     checkHeadSize(headSize, r.cols);
+    const int64_t seqs = state.rows / r.cols; // one workgroup per head of each sequence
     const Wkv7Push p{addr(y), addr(state), addr(r), addr(w), addr(k), addr(v), addr(alpha), addr(beta),
-                     u32(r.rows), u32(r.cols)};
-    dispatch(Shader::Wkv7, {uint32_t(headSize), 0}, p, uint64_t(r.cols / headSize), {state, r, w, k, v, alpha, beta},
-             {y, state});
+                     u32(r.rows / seqs), u32(r.cols)};
+    dispatch(Shader::Wkv7, {uint32_t(headSize), 0}, p, uint64_t(seqs * (r.cols / headSize)),
+             {state, r, w, k, v, alpha, beta}, {y, state});
 }
 
 void VulkanDevice::rwkv7Bonus(const DTensor& o, const DTensor& r, const DTensor& k, const DTensor& v,

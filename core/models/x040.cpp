@@ -27,7 +27,7 @@ public:
     }
 
 protected:
-    void forwardLayers(Device& d, std::span<const DTensor> carried, State& state, int first, int end) override;
+    void forwardLayers(Device& d, std::span<const DTensor> carried, int first, int end) override;
 
 private:
     X040Layer loadLayer(int i)
@@ -52,7 +52,7 @@ private:
     std::vector<X040Layer> m_layers;
 };
 
-void X040::forwardLayers(Device& d, std::span<const DTensor> carried, State& state, int first, int end)
+void X040::forwardLayers(Device& d, std::span<const DTensor> carried, int first, int end)
 {
     const DTensor& x = carried[0];
     const int64_t T = x.rows, C = m_config.nEmbd;
@@ -63,7 +63,7 @@ void X040::forwardLayers(Device& d, std::span<const DTensor> carried, State& sta
     for (int i = first; i < end; ++i) {
         const X040Layer& l = m_layers[size_t(i)];
         // v4/v5 token shift: xx·μ + prev·(1−μ) = lerp(prev, xx, μ).
-        normAndShift(d, xx, prev, x, l.ln1, stateTensor(state, StatePart::AttShift, i, 1, C));
+        normAndShift(d, xx, prev, x, l.ln1, stateTensor(StatePart::AttShift, i, 1, C));
         d.lerp(xk, prev, xx, l.mixK);
         d.lerp(xv, prev, xx, l.mixV);
         d.lerp(xr, prev, xx, l.mixR);
@@ -71,12 +71,12 @@ void X040::forwardLayers(Device& d, std::span<const DTensor> carried, State& sta
         d.unary(UnaryOp::Sigmoid, r, r);
         d.matmul(k, xk, l.key);
         d.matmul(v, xv, l.value);
-        d.wkv4(y, stateTensor(state, StatePart::Wkv, i, 3, C), l.decay, l.first, k, v);
+        d.wkv4(y, stateTensor(StatePart::Wkv, i, 3, C), l.decay, l.first, k, v);
         d.binary(BinaryOp::Mul, y, y, r);
         d.matmul(out, y, l.output);
         d.binary(BinaryOp::Add, x, x, out);
 
-        normAndShift(d, xx, prev, x, l.ln2, stateTensor(state, StatePart::FfnShift, i, 1, C));
+        normAndShift(d, xx, prev, x, l.ln2, stateTensor(StatePart::FfnShift, i, 1, C));
         d.lerp(xk, prev, xx, l.ffnMixK);
         d.lerp(xr, prev, xx, l.ffnMixR);
         channelMix(d, out, xk, xr, l.ffn, hidden, r);

@@ -27,7 +27,7 @@ public:
     }
 
 protected:
-    void forwardLayers(Device& d, std::span<const DTensor> carried, State& state, int first, int end) override;
+    void forwardLayers(Device& d, std::span<const DTensor> carried, int first, int end) override;
 
 private:
     X052Layer loadLayer(int i)
@@ -51,7 +51,7 @@ private:
     std::vector<X052Layer> m_layers;
 };
 
-void X052::forwardLayers(Device& d, std::span<const DTensor> carried, State& state, int first, int end)
+void X052::forwardLayers(Device& d, std::span<const DTensor> carried, int first, int end)
 {
     const DTensor& x = carried[0];
     const int64_t T = x.rows, C = m_config.nEmbd, N = m_config.headSize;
@@ -63,16 +63,16 @@ void X052::forwardLayers(Device& d, std::span<const DTensor> carried, State& sta
     for (int i = first; i < end; ++i) {
         const X052Layer& l = m_layers[size_t(i)];
         // v4/v5 token shift: xx·μ + prev·(1−μ) = lerp(prev, xx, μ).
-        normAndShift(d, xx, prev, x, l.ln1, stateTensor(state, StatePart::AttShift, i, 1, C));
+        normAndShift(d, xx, prev, x, l.ln1, stateTensor(StatePart::AttShift, i, 1, C));
         d.lerp(in.xk, prev, xx, l.mixK);
         d.lerp(in.xv, prev, xx, l.mixV);
         d.lerp(in.xr, prev, xx, l.mixR);
         d.lerp(in.xg, prev, xx, l.mixG);
         in.w = l.decay;
-        timeMix5(d, out, in, stateTensor(state, StatePart::Wkv, i, m_config.nHead * N, N), l.att, int(N), r, k, v, g, y);
+        timeMix5(d, out, in, stateTensor(StatePart::Wkv, i, m_config.nHead * N, N), l.att, int(N), r, k, v, g, y);
         d.binary(BinaryOp::Add, x, x, out);
 
-        normAndShift(d, xx, prev, x, l.ln2, stateTensor(state, StatePart::FfnShift, i, 1, C));
+        normAndShift(d, xx, prev, x, l.ln2, stateTensor(StatePart::FfnShift, i, 1, C));
         d.lerp(in.xk, prev, xx, l.ffnMixK);
         d.lerp(in.xr, prev, xx, l.ffnMixR);
         channelMix(d, out, in.xk, in.xr, l.ffn, hidden, r);

@@ -30,7 +30,7 @@ public:
     }
 
 protected:
-    void forwardLayers(Device& d, std::span<const DTensor> carried, State& state, int first, int end) override;
+    void forwardLayers(Device& d, std::span<const DTensor> carried, int first, int end) override;
 
 private:
     X060Layer loadLayer(int i)
@@ -69,7 +69,7 @@ private:
     std::vector<X060Layer> m_layers;
 };
 
-void X060::forwardLayers(Device& d, std::span<const DTensor> carried, State& state, int first, int end)
+void X060::forwardLayers(Device& d, std::span<const DTensor> carried, int first, int end)
 {
     const DTensor& x = carried[0];
     const int64_t T = x.rows, C = m_config.nEmbd, N = m_config.headSize;
@@ -84,7 +84,7 @@ void X060::forwardLayers(Device& d, std::span<const DTensor> carried, State& sta
     for (int i = first; i < end; ++i) {
         const X060Layer& l = m_layers[size_t(i)];
         // v6 token shift: xx + (prev − xx)·(maa + LoRA(xxx)) = lerp(xx, prev, ·).
-        normAndShift(d, xx, prev, x, l.ln1, stateTensor(state, StatePart::AttShift, i, 1, C));
+        normAndShift(d, xx, prev, x, l.ln1, stateTensor(StatePart::AttShift, i, 1, C));
         d.lerp(xxx, xx, prev, l.mixX);
         for (size_t j = 0; j < kMixes; ++j) {
             d.matmul(lowMix, xxx, l.mixDown[j]);
@@ -98,10 +98,10 @@ void X060::forwardLayers(Device& d, std::span<const DTensor> carried, State& sta
         d.matmul(in.w, lowDecay, l.decayUp);
         d.binary(BinaryOp::Add, in.w, in.w, l.decay);
         d.unary(UnaryOp::Decay6, in.w, in.w);
-        timeMix5(d, out, in, stateTensor(state, StatePart::Wkv, i, m_config.nHead * N, N), l.att, int(N), r, k, v, g, y);
+        timeMix5(d, out, in, stateTensor(StatePart::Wkv, i, m_config.nHead * N, N), l.att, int(N), r, k, v, g, y);
         d.binary(BinaryOp::Add, x, x, out);
 
-        normAndShift(d, xx, prev, x, l.ln2, stateTensor(state, StatePart::FfnShift, i, 1, C));
+        normAndShift(d, xx, prev, x, l.ln2, stateTensor(StatePart::FfnShift, i, 1, C));
         d.lerp(in.xk, xx, prev, l.ffnMixK);
         d.lerp(in.xr, xx, prev, l.ffnMixR);
         channelMix(d, out, in.xk, in.xr, l.ffn, hidden, r);

@@ -28,7 +28,7 @@ public:
 
 protected:
     int carriedCount() const override { return 2; }
-    void forwardLayers(Device& d, std::span<const DTensor> carried, State& state, int first, int end) override;
+    void forwardLayers(Device& d, std::span<const DTensor> carried, int first, int end) override;
 
 private:
     X070Layer loadLayer(int i)
@@ -58,7 +58,7 @@ private:
     std::vector<X070Layer> m_layers;
 };
 
-void X070::forwardLayers(Device& d, std::span<const DTensor> carried, State& state, int first, int end)
+void X070::forwardLayers(Device& d, std::span<const DTensor> carried, int first, int end)
 {
     const DTensor& x = carried[0];
     const int64_t T = x.rows, C = m_config.nEmbd, N = m_config.headSize;
@@ -78,7 +78,7 @@ void X070::forwardLayers(Device& d, std::span<const DTensor> carried, State& sta
     for (int i = first; i < end; ++i) {
         const X070Layer& l = m_layers[size_t(i)];
         // Time mix.
-        normAndShift(d, xx, prev, x, l.ln1, stateTensor(state, StatePart::AttShift, i, 1, C));
+        normAndShift(d, xx, prev, x, l.ln1, stateTensor(StatePart::AttShift, i, 1, C));
         d.lerp(xr, xx, prev, l.mixR);
         d.lerp(xw, xx, prev, l.mixW);
         d.lerp(xk, xx, prev, l.mixK);
@@ -120,7 +120,7 @@ void X070::forwardLayers(Device& d, std::span<const DTensor> carried, State& sta
         }
 
         d.rwkv7KeyPrep(k, alpha, beta, a, l.kK, l.kA, int(N));
-        d.wkv7(y, stateTensor(state, StatePart::Wkv, i, m_config.nHead * N, N), r, w, k, val, alpha, beta, int(N));
+        d.wkv7(y, stateTensor(StatePart::Wkv, i, m_config.nHead * N, N), r, w, k, val, alpha, beta, int(N));
         d.groupNorm(y, y, l.lnX.weight, l.lnX.bias, int(N), 64e-5f);
         d.rwkv7Bonus(y, r, k, val, l.rK, int(N));
         d.binary(BinaryOp::Mul, y, y, g);
@@ -128,7 +128,7 @@ void X070::forwardLayers(Device& d, std::span<const DTensor> carried, State& sta
         d.binary(BinaryOp::Add, x, x, out);
 
         // Channel mix.
-        normAndShift(d, xx, prev, x, l.ln2, stateTensor(state, StatePart::FfnShift, i, 1, C));
+        normAndShift(d, xx, prev, x, l.ln2, stateTensor(StatePart::FfnShift, i, 1, C));
         d.lerp(xk, xx, prev, l.ffnMixK);
         channelMix(d, out, xk, xk, l.ffn, hidden, g);
         d.binary(BinaryOp::Add, x, x, out);

@@ -104,8 +104,10 @@ const std::vector<Row<DeviceKernelTests::ShapeRow>>& DeviceKernelTests::tokenShi
 {
     static const std::vector<Row<ShapeRow>> rows = [] {
         std::vector<Row<ShapeRow>> v;
-        for (int T : {1, 2, 9})
-            for (int C : {7, 130}) v.push_back({format("T%d C%d", T, C), {T, C}});
+        for (int B : {1, 3})
+            for (int T : {1, 2, 9})
+                for (int C : {7, 130})
+                    v.push_back({format("T%d C%d", T, C) + (B > 1 ? format(" B%d", B) : ""), {T, C, B}});
         return v;
     }();
     return rows;
@@ -113,11 +115,12 @@ const std::vector<Row<DeviceKernelTests::ShapeRow>>& DeviceKernelTests::tokenShi
 
 void DeviceKernelTests::tokenShift(const ShapeRow& r)
 {
-    const auto [rows, cols] = r;
-    std::vector<float> x = normals(size_t(rows) * cols, uint32_t(rows * 7 + cols)), prev = normals(size_t(cols), 5);
-    Guarded gx(m_gpu, x, rows, cols), gp(m_gpu, prev, 1, cols), gy(m_gpu, DType::F32, rows, cols);
+    const auto [T, cols, B] = r;
+    const int rows = B * T;
+    std::vector<float> x = normals(size_t(rows) * cols, uint32_t(rows * 7 + cols)), prev = normals(size_t(B) * cols, 5);
+    Guarded gx(m_gpu, x, rows, cols), gp(m_gpu, prev, B, cols), gy(m_gpu, DType::F32, rows, cols);
     std::vector<float> want(x.size());
-    m_cpu.tokenShift(view(want, rows, cols), view(x, rows, cols), view(prev, 1, cols));
+    m_cpu.tokenShift(view(want, rows, cols), view(x, rows, cols), view(prev, B, cols));
     m_gpu.tokenShift(gy.tensor, gx.tensor, gp.tensor);
     expectMatch(gy, want, 0.0, "shifted");
     expectMatch(gp, prev, 0.0, "new prev");
@@ -193,7 +196,8 @@ const std::vector<Row<DeviceKernelTests::ShapeRow>>& DeviceKernelTests::wkv4Rows
     static const std::vector<Row<ShapeRow>> rows = [] {
         std::vector<Row<ShapeRow>> v;
         for (int T : {1, 6, 33})
-            for (int C : {7, 130, 2560}) v.push_back({format("T%d C%d", T, C), {T, C}});
+            for (int C : {7, 130, 2560}) v.push_back({format("T%d C%d", T, C), {T, C, 1}});
+        for (int T : {1, 6}) v.push_back({format("T%d C130 B4", T), {T, 130, 4}});
         return v;
     }();
     return rows;
@@ -201,15 +205,16 @@ const std::vector<Row<DeviceKernelTests::ShapeRow>>& DeviceKernelTests::wkv4Rows
 
 void DeviceKernelTests::wkv4(const ShapeRow& r)
 {
-    const auto [T, C] = r;
+    const auto [perSeq, C, B] = r;
+    const int T = B * perSeq; // rows of all sequences
     const uint32_t seed = uint32_t(T * 31 + C);
     std::vector<float> k = normals(size_t(T) * C, seed), v = normals(size_t(T) * C, seed + 1);
     std::vector<float> w = uniforms(size_t(C), seed + 2, -3.0f, -0.01f), u = normals(size_t(C), seed + 3);
-    std::vector<float> state = uniforms(3 * size_t(C), seed + 4, 0.1f, 2.0f);
+    std::vector<float> state = uniforms(3 * size_t(B) * size_t(C), seed + 4, 0.1f, 2.0f);
     Guarded gk(m_gpu, k, T, C), gv(m_gpu, v, T, C), gw(m_gpu, w, 1, C), gu(m_gpu, u, 1, C);
-    Guarded gs(m_gpu, state, 3, C), gy(m_gpu, DType::F32, T, C);
+    Guarded gs(m_gpu, state, 3 * B, C), gy(m_gpu, DType::F32, T, C);
     std::vector<float> y(size_t(T) * C);
-    m_cpu.wkv4(view(y, T, C), view(state, 3, C), view(w, 1, C), view(u, 1, C), view(k, T, C), view(v, T, C));
+    m_cpu.wkv4(view(y, T, C), view(state, 3 * B, C), view(w, 1, C), view(u, 1, C), view(k, T, C), view(v, T, C));
     m_gpu.wkv4(gy.tensor, gs.tensor, gw.tensor, gu.tensor, gk.tensor, gv.tensor);
     expectMatch(gy, y, m_tolerances.wkv, "y");
     expectMatch(gs, state, m_tolerances.wkv, "state");
@@ -224,7 +229,12 @@ const std::vector<Row<DeviceKernelTests::Wkv57Row>>& DeviceKernelTests::wkv57Row
         for (int version : {5, 6, 7})
             for (int T : {1, 5, 33})
                 for (auto [heads, N] : {std::pair{3, 64}, {5, 8}, {2, 6}, {2, 100}})
-                    v.push_back({format("v%d H%d N%d T%d", version, heads, N, T), {version, heads, N, T}});
+                    v.push_back({format("v%d H%d N%d T%d", version, heads, N, T), {version, heads, N, T, 1}});
+        // Several sequences, each with its own state (the batched step).
+        for (int version : {5, 6, 7})
+            for (int T : {1, 5})
+                for (auto [heads, N] : {std::pair{3, 64}, {5, 8}})
+                    v.push_back({format("v%d H%d N%d T%d B3", version, heads, N, T), {version, heads, N, T, 3}});
         return v;
     }();
     return rows;
@@ -232,8 +242,8 @@ const std::vector<Row<DeviceKernelTests::Wkv57Row>>& DeviceKernelTests::wkv57Row
 
 void DeviceKernelTests::wkv57(const Wkv57Row& row)
 {
-    const auto [version, heads, N, T] = row;
-    const int C = heads * N;
+    const auto [version, heads, N, perSeq, B] = row;
+    const int C = heads * N, T = B * perSeq; // rows of all sequences
     const uint32_t seed = uint32_t(version * 100003 + heads * 7919 + N * 31 + T);
     std::vector<float> r = normals(size_t(T) * C, seed), k = normals(size_t(T) * C, seed + 1);
     std::vector<float> v = normals(size_t(T) * C, seed + 2), u = normals(size_t(C), seed + 3);
@@ -250,16 +260,16 @@ void DeviceKernelTests::wkv57(const Wkv57Row& row)
             beta[h * N + j] = -alpha[h * N + j] * a[h * N + j];
         }
     }
-    std::vector<float> state = normals(size_t(C) * N, seed + 7, 0.0f, 0.5f), y(size_t(T) * C);
+    std::vector<float> state = normals(size_t(B) * C * N, seed + 7, 0.0f, 0.5f), y(size_t(T) * C);
     Guarded gr(m_gpu, r, T, C), gk(m_gpu, k, T, C), gv(m_gpu, v, T, C), gu(m_gpu, u, 1, C), gw(m_gpu, w, wRows, C);
-    Guarded galpha(m_gpu, alpha, T, C), gbeta(m_gpu, beta, T, C), gs(m_gpu, state, C, N);
+    Guarded galpha(m_gpu, alpha, T, C), gbeta(m_gpu, beta, T, C), gs(m_gpu, state, B * C, N);
     Guarded gy(m_gpu, DType::F32, T, C);
     if (version == 7) {
-        m_cpu.wkv7(view(y, T, C), view(state, C, N), view(r, T, C), view(w, T, C), view(k, T, C), view(v, T, C),
+        m_cpu.wkv7(view(y, T, C), view(state, B * C, N), view(r, T, C), view(w, T, C), view(k, T, C), view(v, T, C),
                    view(alpha, T, C), view(beta, T, C), N);
         m_gpu.wkv7(gy.tensor, gs.tensor, gr.tensor, gw.tensor, gk.tensor, gv.tensor, galpha.tensor, gbeta.tensor, N);
     } else {
-        m_cpu.wkv5(view(y, T, C), view(state, C, N), view(r, T, C), view(w, wRows, C), view(k, T, C),
+        m_cpu.wkv5(view(y, T, C), view(state, B * C, N), view(r, T, C), view(w, wRows, C), view(k, T, C),
                    view(v, T, C), view(u, 1, C), N);
         m_gpu.wkv5(gy.tensor, gs.tensor, gr.tensor, gw.tensor, gk.tensor, gv.tensor, gu.tensor, N);
     }

@@ -17,10 +17,10 @@ public:
 
     struct MatmulRow { int T, I, O; DType type; };
     struct NormRow { int rows, cols, groupSize; };
-    struct ShapeRow { int rows, cols; };
+    struct ShapeRow { int rows, cols, seqs; }; // seqs sequences of `rows` rows each
     struct LerpRow { int rows, cols, mask; }; // mask bit 0: a broadcasts, 1: b, 2: t
     struct UnaryRow { UnaryOp op; int n; };
-    struct Wkv57Row { int version, heads, N, T; }; // version 5 (one decay row), 6 or 7
+    struct Wkv57Row { int version, heads, N, T, seqs; }; // version 5 (one decay row), 6 or 7; seqs of T tokens
     struct HeadsRow { int rows, heads, N; };
 
     static const std::vector<Row<MatmulRow>>& matmulRows();

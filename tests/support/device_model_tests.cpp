@@ -260,6 +260,7 @@ std::vector<TestCase> DeviceModelTests::cases(const GpuKind& kind)
         plainCase("splitRuns", [this] { splitRuns(); }),
         plainCase("residentState", [this] { residentState(); }),
         plainCase("residentStateSplits", [this] { residentStateSplits(); }),
+        dataCase("batched", batchedRows(), [this](const BatchedRow& r) { batched(r); }),
         plainCase("memoryMeter", [this] { memoryMeter(); }),
         plainCase("int8Refused", [this] { int8Refused(); }),
     };

@@ -1,8 +1,8 @@
 #pragma once
 // Whole models on a GPU device kind: every generation and weight type against the CPU backend
 // and the official package's outputs (tests/data/reference), chunking invariance past one
-// chunk, exact snapshot restore, layer splits, the device-resident state, the memory meter and
-// the clear refusal of int8 weights.
+// chunk, exact snapshot restore, layer splits, the device-resident state, the batched step, the
+// memory meter and the clear refusal of int8 weights.
 // Free of Qt: the programs test_<kind>_model run these bodies through QtDeviceModelTests, the
 // Qt-free runner (tests/gpu_runner) through cases().
 #include "backends/registry.h"
@@ -30,6 +30,10 @@ public:
     void splitRuns();
     void residentState();
     void residentStateSplits();
+    // Model::forwardBatch on the device equals forward() one State at a time (device_model_batched.cpp).
+    struct BatchedRow { std::string caseName; };
+    static const std::vector<Row<BatchedRow>>& batchedRows();
+    void batched(const BatchedRow& r);
     void memoryMeter();
     void int8Refused(); // int8 weights are CPU-only for now (issue 18)
     void missingDeviceIsAClearError(); // Vulkan's device ids

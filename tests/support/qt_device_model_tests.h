@@ -27,6 +27,8 @@ private slots:
     void splitRuns() { m_tests->splitRuns(); }
     void residentState() { m_tests->residentState(); }
     void residentStateSplits() { m_tests->residentStateSplits(); }
+    void batched_data() { addRows(DeviceModelTests::batchedRows()); }
+    void batched() { m_tests->batched(fetchRow(DeviceModelTests::batchedRows())); }
     void memoryMeter() { m_tests->memoryMeter(); }
     void int8Refused() { m_tests->int8Refused(); }
 };

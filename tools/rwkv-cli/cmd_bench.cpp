@@ -1,5 +1,6 @@
 // rwkv-cli bench: prefill and decode speed, with the machine's own read bandwidth and FMA
-// peak measured in the same run so figures can be compared across machines.
+// peak measured in the same run so figures can be compared across machines; with --batch B
+// also the aggregate speed of B conversations decoded together (Model::forwardBatch).
 #include "backends/cpu/cpu_device.h"
 #include "backends/cpu/probes.h"
 #include "backends/cpu/thread_pool.h"
@@ -41,6 +42,33 @@ double seconds(std::chrono::steady_clock::time_point t0)
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+int32_t greedy(std::span<const float> logits)
+{
+    return int32_t(std::max_element(logits.begin(), logits.end()) - logits.begin());
+}
+
+// Aggregate tokens/s of `batch` conversations decoded together, greedy, genTokens steps each;
+// each starts from its own short prompt, so they sit at different positions as in a server.
+double batchedDecode(Model& model, std::span<const int32_t> prompt, int batch, int genTokens)
+{
+    std::vector<State> states;
+    std::vector<State*> ptrs;
+    std::vector<int32_t> next;
+    for (int b = 0; b < batch; ++b) {
+        states.push_back(model.newState());
+        const size_t start = size_t(b) % prompt.size(), length = std::min(size_t(1 + b % 8), prompt.size() - start);
+        next.push_back(greedy(model.forward(prompt.subspan(start, length), states.back())));
+    }
+    for (State& s : states) ptrs.push_back(&s);
+    const size_t V = size_t(model.config().vocab);
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < genTokens; ++i) {
+        const std::vector<float> logits = model.forwardBatch(next, ptrs);
+        for (size_t b = 0; b < next.size(); ++b) next[b] = greedy(std::span(logits).subspan(b * V, V));
+    }
+    return double(batch) * genTokens / seconds(t0);
+}
+
 } // namespace
 
 int runBench(Args& args)
@@ -54,6 +82,9 @@ int runBench(Args& args)
     const int threads = args.intValue("threads", 0); // also read by loadModel, for the CPU device
     // A GPU's memory bandwidth cannot be probed from the host: the roofline needs it given.
     const double deviceGBs = args.floatValue("device-gbs", 0.0f);
+    const int batch = args.intValue("batch", 1);
+    if (batch < 1 || batch > kMaxBatch)
+        throw Error(ErrorCode::InvalidArgument, "--batch must be 1 to " + std::to_string(kMaxBatch));
     LoadedModel m = loadModel(args);
     args.finish();
     Model& model = *m.model;
@@ -64,7 +95,7 @@ int runBench(Args& args)
     std::vector<int32_t> prompt(static_cast<size_t>(promptTokens));
     for (int32_t& t : prompt) t = pick(rng);
 
-    std::vector<double> prefill, decode;
+    std::vector<double> prefill, decode, batched;
     State warm = model.newState();
     model.forward(std::span(prompt).first(std::min<size_t>(prompt.size(), 16)), warm); // touch weights and scratch
     for (int r = 0; r < repetitions; ++r) {
@@ -78,13 +109,14 @@ int runBench(Args& args)
             logits = model.forward(std::span(&next, 1), state);
         }
         decode.push_back(genTokens / seconds(t0));
+        if (batch > 1) batched.push_back(batchedDecode(model, prompt, batch, genTokens));
     }
 
     cpu::ThreadPool pool(cpu::effectiveThreads(threads));
     const double bandwidth = cpu::measureReadBandwidthGBs(pool);
     const double fmaPeak = cpu::measureFmaPeakGflops(pool);
 
-    const Stat pp = stats(prefill), tg = stats(decode);
+    const Stat pp = stats(prefill), tg = stats(decode), tgBatch = batch > 1 ? stats(batched) : Stat{};
     const double bytesPerToken = double(model.bytesPerDecodedToken());
     const double decodeGBs = tg.mean * bytesPerToken / 1e9;
     // Decode roofline: the device's memory bandwidth over the bytes a token reads (host RAM as
@@ -109,6 +141,11 @@ int runBench(Args& args)
                                   {"device_gb_per_s", gpu ? deviceGBs : bandwidth},
                                   {"decode_fraction_of_bandwidth_limit", bandwidthLimit > 0 ? tg.mean / bandwidthLimit : 0.0}};
         if (kernels) j["cpu_kernels"] = *kernels;
+        if (batch > 1) {
+            j["batch"] = batch;
+            j["batch_decode_tokens_per_s"] = tgBatch.mean; // all conversations together
+            j["batch_decode_stddev"] = tgBatch.stddev;
+        }
         std::cout << j.dump() << "\n";
         return 0;
     }
@@ -124,6 +161,11 @@ int runBench(Args& args)
     std::printf("| %s | %s, %.1f MiB | %.1f M | %s | tg%d | %.1f ± %.1f | %.1f GB/s of weights (%s) |\n", name.c_str(),
                 m.strategy.text().c_str(), double(model.weightBytes()) / (1 << 20), double(c.paramCount) / 1e6,
                 model.placement().c_str(), genTokens, tg.mean, tg.stddev, decodeGBs, roofline);
+    if (batch > 1)
+        std::printf("| %s | %s, %.1f MiB | %.1f M | %s | tg%d ×%d | %.1f ± %.1f | all %d together: %.2f× one stream |\n",
+                    name.c_str(), m.strategy.text().c_str(), double(model.weightBytes()) / (1 << 20),
+                    double(c.paramCount) / 1e6, model.placement().c_str(), genTokens, batch, tgBatch.mean,
+                    tgBatch.stddev, batch, tgBatch.mean / tg.mean);
     std::printf("\nmachine: read bandwidth %.1f GB/s, FMA peak %.1f GFLOP/s (%d threads); %.1f MB of weights read per decoded token\n",
                 bandwidth, fmaPeak, pool.size(), bytesPerToken / 1e6);
     if (kernels) std::printf("cpu kernels: %s\n", kernels->c_str());

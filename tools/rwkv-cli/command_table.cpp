@@ -90,6 +90,7 @@ std::vector<CommandSpec> makeSpecs()
                   {"gen-tokens", "N", "tokens decoded (default 128)"},
                   {"repetitions", "N", "runs averaged (default 3)"},
                   {"device-gbs", "G", "a GPU's memory bandwidth in GB/s, for the decode roofline"},
+                  {"batch", "B", "also decode B conversations at once (batched step) and print their aggregate t/s"},
                   kJson},
                  true)},
         {C::MakeRandom, "make-random", "", "", "a random checkpoint of a real shape (safetensors, official key names)",
