@@ -75,6 +75,16 @@ std::vector<CommandSpec> makeSpecs()
                   {"chunk-sizes", "CSV", "feed the tokens in chunks of these sizes"},
                   {"json", "", "JSON output (the only format; accepted for clarity)"}},
                  true)},
+        {C::Perplexity, "perplexity", "", "FILE",
+         "how well the model predicts a UTF-8 text file: perplexity, NLL, bits per byte\n"
+         "Every token after the first is predicted from the ones before it (forward in chunks, logits\n"
+         "at every position). With --against S2 the same model also runs under strategy S2 (both are\n"
+         "in memory at once) and the output adds, over the same positions, the mean KL(P_S2 || P_S),\n"
+         "the share of positions whose most likely token agrees, and the largest logit difference.",
+         options({{"against", "S2", "compare with the same model under strategy S2, e.g. \"cpu fp32\""},
+                  {"max-tokens", "N", "read only the first N tokens of the file (default: all; at least 2)"},
+                  kJson},
+                 true)},
         {C::Bench, "bench", "", "", "prefill and decode speed, with the machine's bandwidth and FMA peak",
          options({{"prompt-tokens", "N", "prompt length (default 512)"},
                   {"gen-tokens", "N", "tokens decoded (default 128)"},

@@ -32,5 +32,7 @@ int runDoc(Invocation& call);
 int runStore(Invocation& call);
 // pull NAME|URL; an Error(Unsupported) in builds without libcurl (Windows).
 int runPull(Invocation& call);
+// perplexity FILE [--against S2].
+int runPerplexity(Invocation& call);
 
 } // namespace rwkv::cli

@@ -22,6 +22,7 @@ int dispatch(rwkv::cli::Invocation& call)
     case Command::Generate: return runGenerate(args);
     case Command::Chat: return runChat(args);
     case Command::Logits: return runLogits(args);
+    case Command::Perplexity: return runPerplexity(call);
     case Command::Bench: return runBench(args);
     case Command::MakeRandom: return runMakeRandom(args);
     case Command::Devices: return runDevices(args);

@@ -17,23 +17,38 @@
 
 namespace rwkv::cli {
 
-LoadedModel loadModel(Args& args)
+ModelOptions readModelOptions(Args& args)
 {
-    LoadedModel m;
+    ModelOptions o;
     const auto model = args.value("model");
-    m.path = model ? pathFromUtf8(*model) : defaultModelPath();
+    o.path = model ? pathFromUtf8(*model) : defaultModelPath();
     const auto strategyText = args.value("strategy");
     const auto deviceId = args.value("device");
     if (strategyText && deviceId) throw Error(ErrorCode::InvalidArgument, "give either --strategy or --device, not both");
-    m.strategy = strategyText ? parseStrategy(*strategyText) : strategyForDevice(deviceId.value_or("cpu"));
-    const int threads = args.intValue("threads", 0);
-    if (threads < 0) throw Error(ErrorCode::InvalidArgument, "--threads must be ≥ 0");
-    if (threads > cpu::hardwareThreads())
-        std::fprintf(stderr, "rwkv-cli: --threads %d is more than this machine's %d hardware threads; using %d\n", threads,
+    o.strategy = strategyText ? parseStrategy(*strategyText) : strategyForDevice(deviceId.value_or("cpu"));
+    o.threads = args.intValue("threads", 0);
+    if (o.threads < 0) throw Error(ErrorCode::InvalidArgument, "--threads must be ≥ 0");
+    if (o.threads > cpu::hardwareThreads())
+        std::fprintf(stderr, "rwkv-cli: --threads %d is more than this machine's %d hardware threads; using %d\n", o.threads,
                      cpu::hardwareThreads(), cpu::hardwareThreads());
-    const std::string tokenizerChoice = args.value("tokenizer").value_or("auto");
-    if (tokenizerChoice != "auto" && tokenizerChoice != "none" && tokenizerChoice != "world" && tokenizerChoice != "neox")
-        throw Error(ErrorCode::InvalidArgument, "unknown tokenizer '" + tokenizerChoice + "' (world, neox, none)");
+    o.tokenizer = args.value("tokenizer").value_or("auto");
+    if (o.tokenizer != "auto" && o.tokenizer != "none" && o.tokenizer != "world" && o.tokenizer != "neox")
+        throw Error(ErrorCode::InvalidArgument, "unknown tokenizer '" + o.tokenizer + "' (world, neox, none)");
+    return o;
+}
+
+LoadedModel loadModel(Args& args)
+{
+    return loadModel(readModelOptions(args));
+}
+
+LoadedModel loadModel(const ModelOptions& options)
+{
+    LoadedModel m;
+    m.path = options.path;
+    m.strategy = options.strategy;
+    const int threads = options.threads;
+    const std::string& tokenizerChoice = options.tokenizer;
 
     const auto t0 = std::chrono::steady_clock::now();
     m.devices = createStrategyDevices(m.strategy, threads);

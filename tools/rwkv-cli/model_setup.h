@@ -24,6 +24,17 @@ struct LoadedModel {
     double loadSeconds = 0;
 };
 
+// The common model options, read and checked without loading anything.
+struct ModelOptions {
+    std::filesystem::path path;
+    Strategy strategy;
+    int threads = 0;
+    std::string tokenizer; // auto | none | world | neox
+};
+ModelOptions readModelOptions(Args& args);
+
+LoadedModel loadModel(const ModelOptions& options);
+// loadModel(readModelOptions(args)).
 LoadedModel loadModel(Args& args);
 
 // One line on stderr when `m` is the bundled demo model: it is a toy, and where real models are.
