@@ -3,7 +3,7 @@ import QtQuick.Controls
 import QtQuick.Layouts
 
 // One conversation in the sidebar: open on click, rename in place (F2 or double click),
-// delete from its menu.
+// delete from its menu; a search result found in a message shows the line that matched.
 ItemDelegate {
     id: item
 
@@ -12,6 +12,7 @@ ItemDelegate {
     required property string title
     required property var updatedAt
     required property var messageCount
+    required property string snippet
     property bool renaming: false
 
     function startRename() {
@@ -61,6 +62,16 @@ ItemDelegate {
                       + (shown === 1 ? qsTr("1 message") : qsTr("%1 messages").arg(shown))
                 font.pixelSize: Theme.px(11)
                 opacity: 0.65
+                elide: Text.ElideRight
+            }
+            Label {
+                objectName: "conversationSnippet"
+                Layout.fillWidth: true
+                visible: item.snippet.length > 0
+                text: item.snippet
+                textFormat: Text.StyledText
+                font.pixelSize: Theme.px(11)
+                opacity: 0.8
                 elide: Text.ElideRight
             }
         }

@@ -2,7 +2,8 @@ import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
 
-// Conversations (new, search, open, rename, delete) and the documents read so far.
+// Conversations (new, search, open, rename, delete) and the documents read so far; the search
+// finds conversations by title and message text, documents by name.
 Pane {
     id: sidebar
 
@@ -37,15 +38,16 @@ Pane {
 
         TextField {
             id: search
+            objectName: "searchField"
             Layout.fillWidth: true
-            placeholderText: qsTr("Search conversations (Ctrl+F)")
+            placeholderText: qsTr("Search chats and documents (Ctrl+F)")
             text: sidebar.app.searchText
             onTextEdited: sidebar.app.searchText = text
             Keys.onEscapePressed: {
                 text = ""
                 sidebar.app.searchText = ""
             }
-            Accessible.name: qsTr("Search conversations")
+            Accessible.name: qsTr("Search conversations and documents")
         }
 
         ListView {
@@ -101,7 +103,7 @@ Pane {
             Layout.preferredHeight: Math.min(contentHeight, 180)
             Layout.minimumHeight: 36
             clip: true
-            model: sidebar.app.documents
+            model: sidebar.app.listedDocuments
             ScrollBar.vertical: ScrollBar {}
             Accessible.name: qsTr("Documents")
 
@@ -152,7 +154,8 @@ Pane {
                 visible: documentList.count === 0
                 opacity: 0.6
                 wrapMode: Text.Wrap
-                text: qsTr("Drop a file here or use Open…")
+                text: sidebar.app.searchText.length > 0 ? qsTr("No document matches")
+                                                        : qsTr("Drop a file here or use Open…")
             }
         }
     }
