@@ -17,7 +17,8 @@ constexpr int kMeterIntervalMs = 1000;
 AppController::AppController(AppPaths paths, QSettings& settings, QObject* parent)
     : QObject(parent), m_paths(std::move(paths)), m_settings(settings),
       m_worker(std::make_unique<InferenceWorker>(m_paths.database, m_paths.vocabDir)),
-      m_downloads(m_paths.catalog, m_paths.modelsDir), m_search(m_paths.database, m_conversations, m_documents)
+      m_downloads(m_paths.catalog, m_paths.modelsDir), m_search(m_paths.database, m_conversations, m_documents),
+      m_transfer(*m_worker, [this](std::function<void(InferenceWorker&)> job) { post(Job::Other, std::move(job)); })
 {
     registerWorkerTypes();
     m_thread.setObjectName(QStringLiteral("inference"));
@@ -27,6 +28,7 @@ AppController::AppController(AppPaths paths, QSettings& settings, QObject* paren
     m_meterTimer.setInterval(kMeterIntervalMs);
     connect(&m_meterTimer, &QTimer::timeout, this, &AppController::sampleMeters);
     connect(&m_conversations, &ConversationListModel::dataChanged, this, &AppController::conversationChanged);
+    connect(&m_transfer, &FileTransfer::conversationImported, this, &AppController::openConversation);
     connect(&m_search, &SidebarSearch::failed, this, [this](const QString& why) { setError(tr("Search failed: %1").arg(why)); });
     connectWorker();
 }

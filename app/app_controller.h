@@ -4,6 +4,7 @@
 // action becomes a job for the InferenceWorker on its own QThread, and results come back as
 // signals that update the models. Numbers stay numbers (tokens, ns, bytes); QML formats them.
 #include "app/app_settings.h"
+#include "app/file_transfer.h"
 #include "app/inference_worker.h"
 #include "app/model_downloads.h"
 #include "app/sidebar_search.h"
@@ -42,6 +43,7 @@ class AppController : public QObject {
     Q_PROPERTY(DeviceListModel* devices READ devices CONSTANT)
     Q_PROPERTY(MetersModel* meters READ meters CONSTANT)
     Q_PROPERTY(ModelDownloads* downloads READ downloads CONSTANT)
+    Q_PROPERTY(FileTransfer* transfer READ transfer CONSTANT)
     Q_PROPERTY(QString searchText READ searchText WRITE setSearchText NOTIFY searchTextChanged)
     Q_PROPERTY(QString view READ view NOTIFY viewChanged)
     Q_PROPERTY(qint64 conversationId READ conversationId NOTIFY conversationChanged)
@@ -91,6 +93,7 @@ public:
     DeviceListModel* devices() { return &m_devices; }
     MetersModel* meters() { return &m_meters; }
     ModelDownloads* downloads() { return &m_downloads; }
+    FileTransfer* transfer() { return &m_transfer; }
 
     QString searchText() const { return m_search.text(); }
     void setSearchText(const QString& text);
@@ -216,6 +219,7 @@ private:
     MetersModel m_meters;
     ModelDownloads m_downloads;
     SidebarSearch m_search;  // over m_conversations and m_documents
+    FileTransfer m_transfer; // posts to m_worker
 
     QString m_view = QStringLiteral("chat");
     qint64 m_conversationId = 0;

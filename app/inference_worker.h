@@ -61,6 +61,12 @@ public:
     void askDocument(qint64 documentId, const QString& question, const QVariantMap& settings, std::stop_token cancel);
     void deleteDocument(qint64 id);
 
+    // A .rwkvx file (a conversation or a named state) checked against the loaded model and
+    // stored whole, or refused with nothing written (inference_worker_transfer.cpp).
+    void importTransferFile(const QString& path);
+    // Conversation `id` to `path` as .rwkvx (or Markdown), replacing that file only once written.
+    void exportConversation(qint64 id, const QString& path, bool markdown);
+
     // The local API server on the loaded model: port 0 turns it off. It follows model reloads.
     void setApiServer(int port);
 
@@ -83,6 +89,10 @@ signals:
     void ingestProgress(qint64 tokensDone, qint64 tokensTotal, qint64 elapsedNs);
     void documentReady(const DocumentRow& row, bool alreadyStored, qint64 readNs);
     void answerFinished(const TurnStats& stats);
+    // A file was imported as conversation `id` (its states of other weights left out).
+    void conversationImported(qint64 id, qint64 messages, qint64 states, qint64 statesOfOtherWeights);
+    void stateImported(const QString& name);
+    void conversationExported(const QString& path, qint64 messages, qint64 states, qint64 fileBytes);
     // A job failed: what it was doing, the error's code name ("bad-file") and its message.
     void failed(const QString& task, const QString& code, const QString& message);
     // After every posted job, failed or not.

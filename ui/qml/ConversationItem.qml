@@ -3,7 +3,7 @@ import QtQuick.Controls
 import QtQuick.Layouts
 
 // One conversation in the sidebar: open on click, rename in place (F2 or double click),
-// delete from its menu; a search result found in a message shows the line that matched.
+// export or delete from its menu; a search result found in a message shows the line that matched.
 ItemDelegate {
     id: item
 
@@ -14,6 +14,8 @@ ItemDelegate {
     required property var messageCount
     required property string snippet
     property bool renaming: false
+
+    signal exportRequested
 
     function startRename() {
         renaming = true
@@ -105,6 +107,10 @@ ItemDelegate {
         MenuItem {
             text: qsTr("Rename")
             onTriggered: item.startRename()
+        }
+        MenuItem {
+            text: qsTr("Export conversation…")
+            onTriggered: item.exportRequested()
         }
         MenuItem {
             text: qsTr("Delete…")

@@ -2,7 +2,7 @@ import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
 
-// Conversations (new, search, open, rename, delete) and the documents read so far; the search
+// Conversations (new, import, search, open, rename, export, delete) and the documents read so far; the search
 // finds conversations by title and message text, documents by name.
 Pane {
     id: sidebar
@@ -10,6 +10,8 @@ Pane {
     required property var app
 
     signal openDocumentRequested
+    signal importRequested
+    signal exportRequested(var conversationId)
 
     function focusSearch() {
         search.forceActiveFocus()
@@ -26,14 +28,26 @@ Pane {
         anchors.fill: parent
         spacing: 6
 
-        Button {
+        RowLayout {
             Layout.fillWidth: true
-            text: qsTr("New chat")
-            highlighted: true
-            onClicked: sidebar.app.newConversation()
-            ToolTip.visible: hovered
-            ToolTip.text: qsTr("Start a new conversation (Ctrl+N)")
-            Accessible.name: qsTr("New chat")
+
+            Button {
+                Layout.fillWidth: true
+                text: qsTr("New chat")
+                highlighted: true
+                onClicked: sidebar.app.newConversation()
+                ToolTip.visible: hovered
+                ToolTip.text: qsTr("Start a new conversation (Ctrl+N)")
+                Accessible.name: qsTr("New chat")
+            }
+            Button {
+                objectName: "importButton"
+                text: qsTr("Import…")
+                onClicked: sidebar.importRequested()
+                ToolTip.visible: hovered
+                ToolTip.text: qsTr("Import a conversation or a state exported as .rwkvx (or drop the file on the window)")
+                Accessible.name: qsTr("Import a conversation or a state")
+            }
         }
 
         TextField {
@@ -65,6 +79,7 @@ Pane {
             delegate: ConversationItem {
                 app: sidebar.app
                 width: conversationList.width
+                onExportRequested: sidebar.exportRequested(conversationId)
             }
 
             Label {
