@@ -113,6 +113,22 @@ private:
         QTRY_VERIFY2(!shown(), name);
     }
 
+    // Opens `menu` with a right click on `row` and clicks its item whose text starts with `text`.
+    void clickMenuItem(QObject* menu, const QQuickItem* row, const char* text)
+    {
+        rwkv::test::clickItem(m_app, row, Qt::RightButton);
+        QTRY_VERIFY(menu->property("opened").toBool());
+        QQuickItem* found = nullptr;
+        for (int i = 0; i < menu->property("count").toInt() && !found; ++i) {
+            QQuickItem* entry = nullptr;
+            QVERIFY(QMetaObject::invokeMethod(menu, "itemAt", Q_RETURN_ARG(QQuickItem*, entry), Q_ARG(int, i)));
+            if (entry && entry->property("text").toString().startsWith(QLatin1String(text))) found = entry;
+        }
+        QVERIFY2(found, text);
+        QTRY_VERIFY(found->isVisible() && found->height() > 0);
+        rwkv::test::clickItem(m_app, found);
+    }
+
     // The popup (Dialog, Menu) named `name` opens, then Escape closes it.
     void checkPopup(const char* name, const char* screenshot = nullptr)
     {
@@ -230,16 +246,19 @@ private slots:
         QVERIFY(row && row->isVisible());
         rwkv::test::clickItem(m_app, row, Qt::RightButton);
         checkPopup("conversationMenu", "dialog-conversation-menu.png");
-        // Its "Delete…" item asks first; Escape keeps the conversation.
-        rwkv::test::clickItem(m_app, row, Qt::RightButton);
-        QTRY_VERIFY(menu->property("opened").toBool());
-        QQuickItem* deleteItem = nullptr;
-        QVERIFY(QMetaObject::invokeMethod(menu, "itemAt", Q_RETURN_ARG(QQuickItem*, deleteItem), Q_ARG(int, 1)));
-        QVERIFY(deleteItem && deleteItem->property("text").toString().startsWith(QStringLiteral("Delete")));
-        QTRY_VERIFY(deleteItem->isVisible() && deleteItem->height() > 0);
-        rwkv::test::clickItem(m_app, deleteItem);
+        // Its "Export conversation…" item opens the save dialog; "Delete…" asks first; Escape
+        // keeps the conversation.
+        clickMenuItem(menu, row, "Export conversation");
+        checkFileDialog("exportDialog", "dialog-export-conversation.png");
+        clickMenuItem(menu, row, "Delete");
         checkPopup("deleteConversationDialog", "dialog-delete-conversation.png");
         QCOMPARE(m_app.controller->conversationList()->rowCount(), 1);
+    }
+
+    void importFromTheSidebar()
+    {
+        click("importButton");
+        checkFileDialog("importDialog", "dialog-import.png");
     }
 
     void settingsPagesAndModelChooser()

@@ -100,7 +100,7 @@ ApplicationWindow {
             SplitView.minimumWidth: 190
             onOpenDocumentRequested: documentDialog.open()
             onImportRequested: importDialog.open()
-            onExportRequested: id => window.exportConversation(id)
+            onExportRequested: (id, title) => window.exportConversation(id, title)
         }
 
         Item {
@@ -216,12 +216,22 @@ ApplicationWindow {
         property var conversationId: 0
         title: qsTr("Export conversation")
         fileMode: FileDialog.SaveFile
+        acceptLabel: qsTr("Export")
         defaultSuffix: "rwkvx"
         nameFilters: [qsTr("Conversation with its states (*.rwkvx)"), qsTr("Markdown, the current branch (*.md)")]
-        onAccepted: window.app.transfer.exportConversation(conversationId, selectedFile)
+        onAccepted: {
+            // The Markdown filter with the offered .rwkvx name: the user wants Markdown.
+            let file = selectedFile.toString()
+            if (selectedNameFilter.index === 1 && !/\.md$/i.test(file))
+                file = file.replace(/\.rwkvx$/i, "") + ".md"
+            window.app.transfer.exportConversation(conversationId, file)
+        }
     }
-    function exportConversation(id) {
+    // The file name offered is the title, without what file names cannot hold.
+    function exportConversation(id, title) {
         exportDialog.conversationId = id
+        const name = (title || "").replace(/[\/\\:*?"<>|\x00-\x1f]/g, " ").trim() || qsTr("conversation")
+        exportDialog.selectedFile = exportDialog.currentFolder + "/" + name + ".rwkvx"
         exportDialog.open()
     }
 

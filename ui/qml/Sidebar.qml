@@ -11,7 +11,7 @@ Pane {
 
     signal openDocumentRequested
     signal importRequested
-    signal exportRequested(var conversationId)
+    signal exportRequested(var conversationId, string title)
 
     function focusSearch() {
         search.forceActiveFocus()
@@ -79,7 +79,7 @@ Pane {
             delegate: ConversationItem {
                 app: sidebar.app
                 width: conversationList.width
-                onExportRequested: sidebar.exportRequested(conversationId)
+                onExportRequested: sidebar.exportRequested(conversationId, title)
             }
 
             Label {
