@@ -18,7 +18,9 @@ AppController::AppController(AppPaths paths, QSettings& settings, QObject* paren
     : QObject(parent), m_paths(std::move(paths)), m_settings(settings),
       m_worker(std::make_unique<InferenceWorker>(m_paths.database, m_paths.vocabDir)),
       m_downloads(m_paths.catalog, m_paths.modelsDir), m_search(m_paths.database, m_conversations, m_documents),
-      m_transfer(*m_worker, [this](std::function<void(InferenceWorker&)> job) { post(Job::Other, std::move(job)); })
+      m_transfer(*m_worker, [this](std::function<void(InferenceWorker&)> job) { post(Job::Other, std::move(job)); }),
+      m_states(*m_worker, [this](std::function<void(InferenceWorker&)> job) { post(Job::Other, std::move(job)); },
+               [this] { return m_chatSettings; })
 {
     registerWorkerTypes();
     m_thread.setObjectName(QStringLiteral("inference"));
@@ -29,6 +31,7 @@ AppController::AppController(AppPaths paths, QSettings& settings, QObject* paren
     connect(&m_meterTimer, &QTimer::timeout, this, &AppController::sampleMeters);
     connect(&m_conversations, &ConversationListModel::dataChanged, this, &AppController::conversationChanged);
     connect(&m_transfer, &FileTransfer::conversationImported, this, &AppController::openConversation);
+    connect(&m_states, &SavedStates::conversationStarted, this, &AppController::openConversation);
     connect(&m_search, &SidebarSearch::failed, this, [this](const QString& why) { setError(tr("Search failed: %1").arg(why)); });
     connectWorker();
 }
@@ -83,6 +86,7 @@ void AppController::connectWorker()
     });
     connect(w, &InferenceWorker::modelLoaded, this, [this](const ModelInfo& info) {
         m_replacedModel.clear();
+        m_states.refresh();  // which states the model can use
         m_model = {{QStringLiteral("path"), info.path},
                    {QStringLiteral("name"), QFileInfo(info.path).fileName()},
                    {QStringLiteral("description"), info.description},

@@ -51,6 +51,7 @@ void InferenceWorker::importTransferFile(const QString& path)
                 rwkv::parseStateDescription(contents.description, contents.sections.size(), path.toStdString());
             const rwkv::ImportedState s = rwkv::importNamedState(store(), file, model, freeStateName(store(), d.name), false);
             emit stateImported(QString::fromStdString(s.name));
+            emit statesListed(stateRows());
             return;
         }
         const rwkv::ImportedConversation c = rwkv::importConversation(store(), file, model);

@@ -2,8 +2,9 @@ import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
 
-// Conversations (new, import, search, open, rename, export, delete) and the documents read so far; the search
-// finds conversations by title and message text, documents by name.
+// Conversations (new, import, search, open, rename, export, delete), saved states and the
+// documents read so far; the search finds conversations by title and message text, documents
+// by name.
 Pane {
     id: sidebar
 
@@ -92,6 +93,11 @@ Pane {
                 text: sidebar.app.searchText.length > 0 ? qsTr("No conversation matches")
                                                         : qsTr("No conversations yet. Say hello!")
             }
+        }
+
+        StatesSection {
+            Layout.fillWidth: true
+            app: sidebar.app
         }
 
         RowLayout {
