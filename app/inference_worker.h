@@ -70,7 +70,7 @@ public:
     // Named states (inference_worker_states.cpp): listed with whether the loaded model can
     // use each; a message's state saved under a name; a new conversation from one; deleted.
     void listStates();
-    void saveMessageState(qint64 conversationId, qint64 messageId, const QString& name);
+    void saveMessageState(qint64 conversationId, qint64 messageId, const QString& name, const QString& note);
     void startFromState(qint64 stateId, const QVariantMap& settings);
     void deleteState(qint64 stateId);
 

@@ -31,6 +31,7 @@ QList<StateRow> InferenceWorker::stateRows()
         StateRow row;
         row.id = s.id;
         row.name = qs(s.name);
+        row.note = qs(s.note);
         row.modelName = weightsName(s.modelFingerprint, model);
         row.byteSize = s.byteSize;
         row.createdAtMs = s.createdAt;
@@ -56,7 +57,7 @@ void InferenceWorker::listStates()
     guarded(QStringLiteral("listing saved states"), [&] { emit statesListed(stateRows()); });
 }
 
-void InferenceWorker::saveMessageState(qint64 conversationId, qint64 messageId, const QString& name)
+void InferenceWorker::saveMessageState(qint64 conversationId, qint64 messageId, const QString& name, const QString& note)
 {
     guarded(QStringLiteral("saving the state"), [&] {
         const std::string n = name.trimmed().toStdString();
@@ -67,7 +68,10 @@ void InferenceWorker::saveMessageState(qint64 conversationId, qint64 messageId, 
         // The message's own snapshot for the loaded weights (no replay); a user message has none.
         const rwkv::State state = chatFor(conversationId).restore(messageId);
         store().snapshots().registerModel(m_model->fingerprint(), m_modelPath, m_model->config());
-        store().snapshots().save(state, {std::nullopt, n});
+        rwkv::Transaction tx(store().database());
+        const int64_t id = store().snapshots().save(state, {std::nullopt, n});
+        store().snapshots().setNote(id, note.trimmed().toStdString());
+        tx.commit();
         emit statesListed(stateRows());
     });
 }

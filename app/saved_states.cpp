@@ -14,10 +14,12 @@ void SavedStates::refresh()
     m_post([](InferenceWorker& w) { w.listStates(); });
 }
 
-void SavedStates::saveMessageState(qint64 conversationId, qint64 messageId, const QString& name)
+void SavedStates::saveMessageState(qint64 conversationId, qint64 messageId, const QString& name, const QString& note)
 {
     if (conversationId <= 0 || messageId <= 0) return;
-    m_post([conversationId, messageId, name](InferenceWorker& w) { w.saveMessageState(conversationId, messageId, name); });
+    m_post([conversationId, messageId, name, note](InferenceWorker& w) {
+        w.saveMessageState(conversationId, messageId, name, note);
+    });
 }
 
 void SavedStates::newChat(qint64 stateId)

@@ -29,8 +29,10 @@ public:
 
     // Lists the states again (after a model load: which ones it can use changes).
     void refresh();
-    // The state after message `messageId` (a reply, or the root) of `conversationId`.
-    Q_INVOKABLE void saveMessageState(qint64 conversationId, qint64 messageId, const QString& name);
+    // The state after message `messageId` (a reply, or the root) of `conversationId`, with a
+    // note on what it holds (may be empty).
+    Q_INVOKABLE void saveMessageState(qint64 conversationId, qint64 messageId, const QString& name,
+                                      const QString& note = {});
     Q_INVOKABLE void newChat(qint64 stateId);
     Q_INVOKABLE void remove(qint64 stateId);
 

@@ -1,5 +1,5 @@
 // Saved states in the real window (Xvfb where available) with the demo model: "Save state…" on
-// a reply, through its dialog, lists the state in the sidebar's "States" with its model and
+// a reply, through its dialog (name and note), lists the state in the sidebar's "States" with its model and
 // size; "New chat from this state" continues from it (greedy: the same reply as continuing the
 // original conversation); a state of other weights, saved beforehand by rwkv-cli, is listed
 // disabled with the reason and refused; a name in use is refused; delete removes the row.
@@ -96,10 +96,13 @@ private slots:
         QVERIFY(dialog);
         QTRY_VERIFY(dialog->property("opened").toBool());
         for (const char c : std::string_view("greeting")) QTest::keyClick(app.window, c);
+        QTest::keyClick(app.window, Qt::Key_Tab);  // to the note
+        for (const char c : std::string_view("after hello")) QTest::keyClick(app.window, c);
         QTest::keyClick(app.window, Qt::Key_Return);
         QTRY_COMPARE_WITH_TIMEOUT(states->rowCount(), 2, kJobTimeoutMs);
         const StateRow greeting = states->rows()[rowOf(app, QStringLiteral("greeting"))];
         QVERIFY(greeting.usable);
+        QCOMPARE(greeting.note, QStringLiteral("after hello"));
         QCOMPARE(greeting.modelName, QStringLiteral("rwkv7-demo-18.7m-20261123.pth"));
         QVERIFY(greeting.byteSize >= qint64(app.controller->model().value(QStringLiteral("stateBytes")).toDouble()));
         QCOMPARE(rowOf(app, QStringLiteral("greeting")), 0);  // newest first

@@ -49,7 +49,7 @@ class TestAppTransfer : public rwkv::test::AppWindowTest {
         run({"chat", "--db", db, "--prompt", kQuestion, "--temperature", "0", "--max-tokens", "12"});
         run({"conv", "rename", "1", "Sums", "--db", db});
         run({"conv", "export", "1", file("sums.rwkvx"), "--db", db});
-        run({"state", "save", "intro", "--text", "The RWKV-7 Goose architecture is", "--db", db});
+        run({"state", "save", "intro", "--text", "The RWKV-7 Goose architecture is", "--note", "the intro", "--db", db});
         run({"state", "export", "intro", file("intro.rwkvx"), "--db", db});
         run({"make-random", "--layers", "1", "--width", "64", "--vocab", "65536", "--out", file("other.safetensors")});
         run({"state", "save", "alien", "--text", "Hello", "--model", file("other.safetensors"), "--db", db});
@@ -64,7 +64,7 @@ class TestAppTransfer : public rwkv::test::AppWindowTest {
     // What the app's database holds, read on a connection of its own.
     struct Stored {
         int conversations = 0;
-        QStringList states;
+        QStringList states;  // "name: note"
     };
     Stored stored() const
     {
@@ -73,7 +73,8 @@ class TestAppTransfer : public rwkv::test::AppWindowTest {
         rwkv::Store store(m_dir.filePath(QStringLiteral("rwkv-desktop.sqlite")).toStdString(), readOnly);
         Stored out;
         out.conversations = int(store.conversations().list().size());
-        for (const rwkv::SnapshotInfo& s : store.snapshots().listNamed()) out.states.append(QString::fromStdString(s.name));
+        for (const rwkv::SnapshotInfo& s : store.snapshots().listNamed())
+            out.states.append(QString::fromStdString(s.name + ": " + s.note));
         out.states.sort();
         return out;
     }
@@ -144,7 +145,8 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(transfer->notice(), QStringLiteral("Imported the state “intro”."), kJobTimeoutMs);
         transfer->importFile(QUrl::fromLocalFile(file("intro.rwkvx")));
         QTRY_COMPARE_WITH_TIMEOUT(transfer->notice(), QStringLiteral("Imported the state “intro (2)”."), kJobTimeoutMs);
-        QCOMPARE(stored().states, (QStringList{QStringLiteral("intro"), QStringLiteral("intro (2)")}));
+        // The note made on the other machine came with it.
+        QCOMPARE(stored().states, (QStringList{QStringLiteral("intro (2): the intro"), QStringLiteral("intro: the intro")}));
 
         // Export over a file the user chose to replace; rwkv-cli reads it back.
         QFile old(file("again.rwkvx"));

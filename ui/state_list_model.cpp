@@ -17,6 +17,7 @@ QVariant StateListModel::data(const QModelIndex& index, int role) const
     case IdRole: return row.id;
     case Qt::DisplayRole:
     case NameRole: return row.name;
+    case NoteRole: return row.note;
     case ModelNameRole: return row.modelName;
     case ByteSizeRole: return row.byteSize;
     case CreatedAtRole: return QDateTime::fromMSecsSinceEpoch(row.createdAtMs);
@@ -28,6 +29,6 @@ QVariant StateListModel::data(const QModelIndex& index, int role) const
 
 QHash<int, QByteArray> StateListModel::roleNames() const
 {
-    return {{IdRole, "stateId"},         {NameRole, "name"},     {ModelNameRole, "modelName"}, {ByteSizeRole, "byteSize"},
+    return {{IdRole, "stateId"},         {NameRole, "name"},     {NoteRole, "note"}, {ModelNameRole, "modelName"}, {ByteSizeRole, "byteSize"},
             {CreatedAtRole, "createdAt"}, {UsableRole, "usable"}, {ReasonRole, "reason"}};
 }

@@ -8,6 +8,7 @@
 struct StateRow {
     qint64 id = 0;            // the snapshot's id
     QString name;
+    QString note;             // what it holds, in the user's words; may be empty
     QString modelName;        // the file name of the weights it was made with
     qint64 byteSize = 0;      // the state's uncompressed bytes
     qint64 createdAtMs = 0;   // Unix ms
@@ -23,7 +24,7 @@ class StateListModel : public RowListModel<StateRow> {
     Q_PROPERTY(int count READ rowCount NOTIFY countChanged)
 
 public:
-    enum Role { IdRole = Qt::UserRole + 1, NameRole, ModelNameRole, ByteSizeRole, CreatedAtRole, UsableRole, ReasonRole };
+    enum Role { IdRole = Qt::UserRole + 1, NameRole, NoteRole, ModelNameRole, ByteSizeRole, CreatedAtRole, UsableRole, ReasonRole };
 
     explicit StateListModel(QObject* parent = nullptr);
 

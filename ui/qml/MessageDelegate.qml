@@ -222,6 +222,7 @@ Item {
                 font.pixelSize: Theme.px(12)
                 onClicked: {
                     stateName.text = ""
+                    stateNote.text = ""
                     saveStateDialog.open()
                 }
                 Accessible.name: qsTr("Save the model's state after this reply under a name")
@@ -250,7 +251,8 @@ Item {
         modal: true
         title: qsTr("Save state")
         standardButtons: Dialog.Save | Dialog.Cancel
-        onAccepted: message.app.states.saveMessageState(message.app.conversationId, message.messageId, stateName.text)
+        onAccepted: message.app.states.saveMessageState(message.app.conversationId, message.messageId, stateName.text,
+                                                        stateNote.text)
         onOpened: stateName.forceActiveFocus()
 
         ColumnLayout {
@@ -267,6 +269,14 @@ Item {
                 placeholderText: qsTr("Name")
                 onAccepted: if (text.trim().length > 0) saveStateDialog.accept()
                 Accessible.name: qsTr("State name")
+            }
+            TextField {
+                id: stateNote
+                objectName: "stateNote"
+                Layout.fillWidth: true
+                placeholderText: qsTr("Note (optional): what it holds")
+                onAccepted: if (stateName.text.trim().length > 0) saveStateDialog.accept()
+                Accessible.name: qsTr("State note")
             }
         }
     }

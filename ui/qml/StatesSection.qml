@@ -36,6 +36,7 @@ ColumnLayout {
 
             required property var stateId
             required property string name
+            required property string note
             required property string modelName
             required property var byteSize
             required property bool usable
@@ -47,7 +48,7 @@ ColumnLayout {
             opacity: usable ? 1 : 0.5
             onClicked: if (usable) section.app.states.newChat(stateId)
             ToolTip.visible: hovered
-            ToolTip.text: usable ? qsTr("New chat from this state") : reason
+            ToolTip.text: (note.length > 0 ? note + "\n" : "") + (usable ? qsTr("New chat from this state") : reason)
             Accessible.name: qsTr("State %1, %2").arg(name).arg(usable ? modelName : reason)
 
             contentItem: ColumnLayout {
@@ -55,6 +56,16 @@ ColumnLayout {
                 Label {
                     Layout.fillWidth: true
                     text: stateItem.name
+                    elide: Text.ElideRight
+                }
+                Label {
+                    objectName: "stateNote"
+                    Layout.fillWidth: true
+                    visible: stateItem.note.length > 0
+                    text: stateItem.note
+                    font.pixelSize: Theme.px(11)
+                    font.italic: true
+                    opacity: 0.8
                     elide: Text.ElideRight
                 }
                 Label {
