@@ -186,7 +186,7 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(m_app.controller->conversationId() > 0 && !m_app.controller->busy(), kModelTimeoutMs);
         QVERIFY(rwkv::test::saveScreenshot(m_app, "page-chat.png"));
         // The reply's link-style buttons (not hovered) meet WCAG AA: 4.5:1 for their text.
-        for (const char* name : {"copyButton", "regenerateButton"}) {
+        for (const char* name : {"copyButton", "regenerateButton", "saveStateButton"}) {
             auto* button = qobject_cast<QQuickItem*>(object(name));
             QVERIFY(button && button->isVisible());
             QTest::mouseMove(m_app.window, QPoint(m_app.window->width() - 5, m_app.window->height() / 2));
@@ -253,6 +253,21 @@ private slots:
         clickMenuItem(menu, row, "Delete");
         checkPopup("deleteConversationDialog", "dialog-delete-conversation.png");
         QCOMPARE(m_app.controller->conversationList()->rowCount(), 1);
+    }
+
+    void saveStateDialog()
+    {
+        auto* button = qobject_cast<QQuickItem*>(object("saveStateButton"));
+        QVERIFY(button && button->isVisible());
+        rwkv::test::clickItem(m_app, button);
+        QObject* dialog = nullptr;  // the reply's own, declared beside the button
+        for (QQuickItem* i = button; i && !dialog; i = i->parentItem())
+            dialog = i->findChild<QObject*>(QStringLiteral("saveStateDialog"), Qt::FindDirectChildrenOnly);
+        QVERIFY(dialog);
+        QTRY_VERIFY(dialog->property("opened").toBool());
+        QVERIFY(rwkv::test::saveScreenshot(m_app, "dialog-save-state.png"));
+        QTest::keyClick(m_app.window, Qt::Key_Escape);
+        QTRY_VERIFY(!dialog->property("visible").toBool());
     }
 
     void importFromTheSidebar()
