@@ -17,19 +17,22 @@ constexpr int kMeterIntervalMs = 1000;
 AppController::AppController(AppPaths paths, QSettings& settings, QObject* parent)
     : QObject(parent), m_paths(std::move(paths)), m_settings(settings),
       m_worker(std::make_unique<InferenceWorker>(m_paths.database, m_paths.vocabDir)),
-      m_downloads(m_paths.catalog, m_paths.modelsDir)
+      m_downloads(m_paths.catalog, m_paths.modelsDir), m_search(m_paths.database, m_conversations, m_documents),
+      m_transfer(*m_worker, [this](std::function<void(InferenceWorker&)> job) { post(Job::Other, std::move(job)); }),
+      m_states(*m_worker, [this](std::function<void(InferenceWorker&)> job) { post(Job::Other, std::move(job)); },
+               [this] { return m_chatSettings; })
 {
     registerWorkerTypes();
     m_thread.setObjectName(QStringLiteral("inference"));
     m_worker->moveToThread(&m_thread);
-    m_conversationFilter.setSourceModel(&m_conversations);
-    m_conversationFilter.setFilterRole(ConversationListModel::TitleRole);
-    m_conversationFilter.setFilterCaseSensitivity(Qt::CaseInsensitive);
     m_chatSettings = m_settings.newChatSettings();
     m_meters.setMemoryScale(QStringLiteral("RAM"), double(systemMemoryBytes()));
     m_meterTimer.setInterval(kMeterIntervalMs);
     connect(&m_meterTimer, &QTimer::timeout, this, &AppController::sampleMeters);
     connect(&m_conversations, &ConversationListModel::dataChanged, this, &AppController::conversationChanged);
+    connect(&m_transfer, &FileTransfer::conversationImported, this, &AppController::openConversation);
+    connect(&m_states, &SavedStates::conversationStarted, this, &AppController::openConversation);
+    connect(&m_search, &SidebarSearch::failed, this, [this](const QString& why) { setError(tr("Search failed: %1").arg(why)); });
     connectWorker();
 }
 
@@ -83,6 +86,7 @@ void AppController::connectWorker()
     });
     connect(w, &InferenceWorker::modelLoaded, this, [this](const ModelInfo& info) {
         m_replacedModel.clear();
+        m_states.refresh();  // which states the model can use
         m_model = {{QStringLiteral("path"), info.path},
                    {QStringLiteral("name"), QFileInfo(info.path).fileName()},
                    {QStringLiteral("description"), info.description},
@@ -114,6 +118,7 @@ void AppController::connectWorker()
     connect(w, &InferenceWorker::devicesListed, this, [this](const QList<DeviceRow>& rows) { m_devices.setRows(rows); });
     connect(w, &InferenceWorker::conversationsListed, this, [this](const QList<ConversationRow>& rows) {
         m_conversations.setRows(rows);
+        m_search.refresh();
         emit conversationChanged();
     });
     connect(w, &InferenceWorker::conversationShown, this, &AppController::setConversation);
@@ -125,6 +130,7 @@ void AppController::connectWorker()
     connect(w, &InferenceWorker::answerFinished, this, [this](const TurnStats& s) { onTurnFinished(s, false); });
     connect(w, &InferenceWorker::documentsListed, this, [this](const QList<DocumentRow>& rows) {
         m_documents.setRows(rows);
+        m_search.refresh();
         emit documentChanged();
     });
     connect(w, &InferenceWorker::ingestProgress, this, [this](qint64 done, qint64 total, qint64 elapsedNs) {
@@ -170,9 +176,8 @@ void AppController::post(Job kind, std::function<void(InferenceWorker&)> job)
 
 void AppController::setSearchText(const QString& text)
 {
-    if (text == m_searchText) return;
-    m_searchText = text;
-    m_conversationFilter.setFilterFixedString(text);
+    if (text == m_search.text()) return;
+    m_search.setText(text);
     emit searchTextChanged();
 }
 

@@ -4,8 +4,11 @@
 // action becomes a job for the InferenceWorker on its own QThread, and results come back as
 // signals that update the models. Numbers stay numbers (tokens, ns, bytes); QML formats them.
 #include "app/app_settings.h"
+#include "app/file_transfer.h"
 #include "app/inference_worker.h"
 #include "app/model_downloads.h"
+#include "app/saved_states.h"
+#include "app/sidebar_search.h"
 #include "ui/conversation_list_model.h"
 #include "ui/device_list_model.h"
 #include "ui/document_list_model.h"
@@ -14,7 +17,6 @@
 
 #include <QElapsedTimer>
 #include <QObject>
-#include <QSortFilterProxyModel>
 #include <QThread>
 #include <QTimer>
 #include <QUrl>
@@ -37,9 +39,13 @@ class AppController : public QObject {
     Q_PROPERTY(MessageListModel* messages READ messages CONSTANT)
     Q_PROPERTY(MessageListModel* answers READ answers CONSTANT)
     Q_PROPERTY(DocumentListModel* documents READ documents CONSTANT)
+    // The documents the sidebar lists: all of them, or those whose name matches searchText.
+    Q_PROPERTY(QAbstractItemModel* listedDocuments READ listedDocuments CONSTANT)
     Q_PROPERTY(DeviceListModel* devices READ devices CONSTANT)
     Q_PROPERTY(MetersModel* meters READ meters CONSTANT)
     Q_PROPERTY(ModelDownloads* downloads READ downloads CONSTANT)
+    Q_PROPERTY(FileTransfer* transfer READ transfer CONSTANT)
+    Q_PROPERTY(SavedStates* states READ states CONSTANT)
     Q_PROPERTY(QString searchText READ searchText WRITE setSearchText NOTIFY searchTextChanged)
     Q_PROPERTY(QString view READ view NOTIFY viewChanged)
     Q_PROPERTY(qint64 conversationId READ conversationId NOTIFY conversationChanged)
@@ -78,16 +84,21 @@ public:
     // remembered model, else the demo model) and reopens the last conversation.
     void start(const QString& modelPath = {});
 
-    QAbstractItemModel* conversations() { return &m_conversationFilter; }
+    // The sidebar's conversations: all of them, or the matches of searchText best first.
+    QAbstractItemModel* conversations() { return m_search.conversations(); }
     ConversationListModel* conversationList() { return &m_conversations; }
     MessageListModel* messages() { return &m_messages; }
     MessageListModel* answers() { return &m_answers; }
     DocumentListModel* documents() { return &m_documents; }
+    QAbstractItemModel* listedDocuments() { return m_search.documents(); }
+    SidebarSearch* search() { return &m_search; }
     DeviceListModel* devices() { return &m_devices; }
     MetersModel* meters() { return &m_meters; }
     ModelDownloads* downloads() { return &m_downloads; }
+    FileTransfer* transfer() { return &m_transfer; }
+    SavedStates* states() { return &m_states; }
 
-    QString searchText() const { return m_searchText; }
+    QString searchText() const { return m_search.text(); }
     void setSearchText(const QString& text);
     QString view() const { return m_view; }
     qint64 conversationId() const { return m_conversationId; }
@@ -204,15 +215,16 @@ private:
     QList<Job> m_jobs;  // posted and not finished, in order
 
     ConversationListModel m_conversations;
-    QSortFilterProxyModel m_conversationFilter;
     MessageListModel m_messages;
     MessageListModel m_answers;
     DocumentListModel m_documents;
     DeviceListModel m_devices;
     MetersModel m_meters;
     ModelDownloads m_downloads;
+    SidebarSearch m_search;  // over m_conversations and m_documents
+    FileTransfer m_transfer; // posts to m_worker
+    SavedStates m_states;    // posts to m_worker
 
-    QString m_searchText;
     QString m_view = QStringLiteral("chat");
     qint64 m_conversationId = 0;
     double m_resumeNs = -1;

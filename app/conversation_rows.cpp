@@ -12,7 +12,7 @@ QList<ConversationRow> conversationRows(rwkv::Store& store)
 {
     QList<ConversationRow> rows;
     for (const rwkv::ConversationInfo& c : store.conversations().list())
-        rows.append({c.id, toQString(c.title), c.updatedAt, c.messageCount});
+        rows.append({c.id, toQString(c.title), c.updatedAt, c.messageCount, {}});
     return rows;
 }
 

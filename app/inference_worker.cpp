@@ -36,6 +36,7 @@ void registerWorkerTypes()
     qRegisterMetaType<QList<DocumentRow>>();
     qRegisterMetaType<DocumentRow>();
     qRegisterMetaType<QList<DeviceRow>>();
+    qRegisterMetaType<QList<StateRow>>();
 }
 
 InferenceWorker::InferenceWorker(std::filesystem::path databasePath, std::filesystem::path vocabDir)
@@ -101,6 +102,7 @@ void InferenceWorker::openStore()
         emit storeOpened(qs(m_databasePath.string()));
         emit conversationsListed(conversationRows(*m_store));
         emit documentsListed(documentRows(*m_store));
+        emit statesListed(stateRows());
     });
 }
 

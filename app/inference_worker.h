@@ -61,6 +61,19 @@ public:
     void askDocument(qint64 documentId, const QString& question, const QVariantMap& settings, std::stop_token cancel);
     void deleteDocument(qint64 id);
 
+    // A .rwkvx file (a conversation or a named state) checked against the loaded model and
+    // stored whole, or refused with nothing written (inference_worker_transfer.cpp).
+    void importTransferFile(const QString& path);
+    // Conversation `id` to `path` as .rwkvx (or Markdown), replacing that file only once written.
+    void exportConversation(qint64 id, const QString& path, bool markdown);
+
+    // Named states (inference_worker_states.cpp): listed with whether the loaded model can
+    // use each; a message's state saved under a name; a new conversation from one; deleted.
+    void listStates();
+    void saveMessageState(qint64 conversationId, qint64 messageId, const QString& name, const QString& note);
+    void startFromState(qint64 stateId, const QVariantMap& settings);
+    void deleteState(qint64 stateId);
+
     // The local API server on the loaded model: port 0 turns it off. It follows model reloads.
     void setApiServer(int port);
 
@@ -83,6 +96,13 @@ signals:
     void ingestProgress(qint64 tokensDone, qint64 tokensTotal, qint64 elapsedNs);
     void documentReady(const DocumentRow& row, bool alreadyStored, qint64 readNs);
     void answerFinished(const TurnStats& stats);
+    // A file was imported as conversation `id` (its states of other weights left out).
+    void conversationImported(qint64 id, qint64 messages, qint64 states, qint64 statesOfOtherWeights);
+    void stateImported(const QString& name);
+    void conversationExported(const QString& path, qint64 messages, qint64 states, qint64 fileBytes);
+    void statesListed(const QList<StateRow>& rows);
+    // A conversation was started from a saved state.
+    void conversationStarted(qint64 id);
     // A job failed: what it was doing, the error's code name ("bad-file") and its message.
     void failed(const QString& task, const QString& code, const QString& message);
     // After every posted job, failed or not.
@@ -119,6 +139,7 @@ private:
     // Starts the API server on the loaded model when one is wanted and none runs, and reports
     // its URL; a failure (port taken) is reported with failed(), never thrown.
     void startApiServer();
+    QList<StateRow> stateRows();
 
     std::filesystem::path m_databasePath;
     std::filesystem::path m_vocabDir;

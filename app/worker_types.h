@@ -5,6 +5,7 @@
 #include "ui/device_list_model.h"
 #include "ui/document_list_model.h"
 #include "ui/message_list_model.h"
+#include "ui/state_list_model.h"
 
 #include <QList>
 #include <QMetaType>

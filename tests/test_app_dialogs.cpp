@@ -113,6 +113,22 @@ private:
         QTRY_VERIFY2(!shown(), name);
     }
 
+    // Opens `menu` with a right click on `row` and clicks its item whose text starts with `text`.
+    void clickMenuItem(QObject* menu, const QQuickItem* row, const char* text)
+    {
+        rwkv::test::clickItem(m_app, row, Qt::RightButton);
+        QTRY_VERIFY(menu->property("opened").toBool());
+        QQuickItem* found = nullptr;
+        for (int i = 0; i < menu->property("count").toInt() && !found; ++i) {
+            QQuickItem* entry = nullptr;
+            QVERIFY(QMetaObject::invokeMethod(menu, "itemAt", Q_RETURN_ARG(QQuickItem*, entry), Q_ARG(int, i)));
+            if (entry && entry->property("text").toString().startsWith(QLatin1String(text))) found = entry;
+        }
+        QVERIFY2(found, text);
+        QTRY_VERIFY(found->isVisible() && found->height() > 0);
+        rwkv::test::clickItem(m_app, found);
+    }
+
     // The popup (Dialog, Menu) named `name` opens, then Escape closes it.
     void checkPopup(const char* name, const char* screenshot = nullptr)
     {
@@ -170,7 +186,7 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(m_app.controller->conversationId() > 0 && !m_app.controller->busy(), kModelTimeoutMs);
         QVERIFY(rwkv::test::saveScreenshot(m_app, "page-chat.png"));
         // The reply's link-style buttons (not hovered) meet WCAG AA: 4.5:1 for their text.
-        for (const char* name : {"copyButton", "regenerateButton"}) {
+        for (const char* name : {"copyButton", "regenerateButton", "saveStateButton"}) {
             auto* button = qobject_cast<QQuickItem*>(object(name));
             QVERIFY(button && button->isVisible());
             QTest::mouseMove(m_app.window, QPoint(m_app.window->width() - 5, m_app.window->height() / 2));
@@ -230,16 +246,34 @@ private slots:
         QVERIFY(row && row->isVisible());
         rwkv::test::clickItem(m_app, row, Qt::RightButton);
         checkPopup("conversationMenu", "dialog-conversation-menu.png");
-        // Its "Delete…" item asks first; Escape keeps the conversation.
-        rwkv::test::clickItem(m_app, row, Qt::RightButton);
-        QTRY_VERIFY(menu->property("opened").toBool());
-        QQuickItem* deleteItem = nullptr;
-        QVERIFY(QMetaObject::invokeMethod(menu, "itemAt", Q_RETURN_ARG(QQuickItem*, deleteItem), Q_ARG(int, 1)));
-        QVERIFY(deleteItem && deleteItem->property("text").toString().startsWith(QStringLiteral("Delete")));
-        QTRY_VERIFY(deleteItem->isVisible() && deleteItem->height() > 0);
-        rwkv::test::clickItem(m_app, deleteItem);
+        // Its "Export conversation…" item opens the save dialog; "Delete…" asks first; Escape
+        // keeps the conversation.
+        clickMenuItem(menu, row, "Export conversation");
+        checkFileDialog("exportDialog", "dialog-export-conversation.png");
+        clickMenuItem(menu, row, "Delete");
         checkPopup("deleteConversationDialog", "dialog-delete-conversation.png");
         QCOMPARE(m_app.controller->conversationList()->rowCount(), 1);
+    }
+
+    void saveStateDialog()
+    {
+        auto* button = qobject_cast<QQuickItem*>(object("saveStateButton"));
+        QVERIFY(button && button->isVisible());
+        rwkv::test::clickItem(m_app, button);
+        QObject* dialog = nullptr;  // the reply's own, declared beside the button
+        for (QQuickItem* i = button; i && !dialog; i = i->parentItem())
+            dialog = i->findChild<QObject*>(QStringLiteral("saveStateDialog"), Qt::FindDirectChildrenOnly);
+        QVERIFY(dialog);
+        QTRY_VERIFY(dialog->property("opened").toBool());
+        QVERIFY(rwkv::test::saveScreenshot(m_app, "dialog-save-state.png"));
+        QTest::keyClick(m_app.window, Qt::Key_Escape);
+        QTRY_VERIFY(!dialog->property("visible").toBool());
+    }
+
+    void importFromTheSidebar()
+    {
+        click("importButton");
+        checkFileDialog("importDialog", "dialog-import.png");
     }
 
     void settingsPagesAndModelChooser()

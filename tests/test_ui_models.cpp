@@ -25,7 +25,7 @@ QList<qint64> idsOf(const ConversationListModel& model)
 
 ConversationRow conversation(qint64 id, const char* title, qint64 updated)
 {
-    return {id, QString::fromUtf8(title), updated, 3};
+    return {id, QString::fromUtf8(title), updated, 3, {}};
 }
 
 MessageRow message(qint64 id, qint64 parent, const char* author, const char* text, QList<qint64> siblings = {}, int index = 0)

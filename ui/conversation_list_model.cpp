@@ -19,13 +19,15 @@ QVariant ConversationListModel::data(const QModelIndex& index, int role) const
     case TitleRole: return row.title;
     case UpdatedAtRole: return QDateTime::fromMSecsSinceEpoch(row.updatedAtMs);
     case MessageCountRole: return row.messageCount;
+    case SnippetRole: return row.snippet;
     default: return {};
     }
 }
 
 QHash<int, QByteArray> ConversationListModel::roleNames() const
 {
-    return {{IdRole, "conversationId"}, {TitleRole, "title"}, {UpdatedAtRole, "updatedAt"}, {MessageCountRole, "messageCount"}};
+    return {{IdRole, "conversationId"}, {TitleRole, "title"}, {UpdatedAtRole, "updatedAt"}, {MessageCountRole, "messageCount"},
+            {SnippetRole, "snippet"}};
 }
 
 QString ConversationListModel::titleOf(qint64 id) const

@@ -1,5 +1,6 @@
 #pragma once
-// The conversations of the sidebar, newest first, as the worker last listed them.
+// The conversations of the sidebar: newest first as the worker last listed them, or the
+// search's matches best first.
 #include "ui/row_list_model.h"
 
 #include <QString>
@@ -9,6 +10,7 @@ struct ConversationRow {
     QString title;
     qint64 updatedAtMs = 0;   // Unix ms of the last change
     qint64 messageCount = 0;  // user and assistant messages, every branch included
+    QString snippet;          // a search result's matching line (StyledText, matches in <b>); empty otherwise
 
     qint64 key() const { return id; }
     bool operator==(const ConversationRow&) const = default;
@@ -19,7 +21,7 @@ class ConversationListModel : public RowListModel<ConversationRow> {
     Q_PROPERTY(int count READ rowCount NOTIFY countChanged)
 
 public:
-    enum Role { IdRole = Qt::UserRole + 1, TitleRole, UpdatedAtRole, MessageCountRole };
+    enum Role { IdRole = Qt::UserRole + 1, TitleRole, UpdatedAtRole, MessageCountRole, SnippetRole };
 
     explicit ConversationListModel(QObject* parent = nullptr);
 

@@ -139,6 +139,8 @@ std::optional<int64_t> Statement::columnOptionalInt(int column) const
     return columnInt(column);
 }
 
+double Statement::columnDouble(int column) const { return sqlite3_column_double(m_stmt, column); }
+
 std::string Statement::columnText(int column) const
 {
     const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(m_stmt, column));

@@ -43,6 +43,7 @@ public:
     bool isNull(int column) const;
     int64_t columnInt(int column) const;
     std::optional<int64_t> columnOptionalInt(int column) const;
+    double columnDouble(int column) const;
     std::string columnText(int column) const;
     // Valid until the next step(), reset() or destruction.
     std::span<const std::byte> columnBlob(int column) const;

@@ -8,7 +8,7 @@ namespace rwkv {
 namespace {
 
 constexpr const char* kInfoColumns =
-    "id, message_id, name, model_fingerprint, format_version, byte_size, length(data), checksum, created_at";
+    "id, message_id, name, model_fingerprint, format_version, byte_size, length(data), checksum, created_at, note";
 
 SnapshotInfo readInfo(const Statement& s)
 {
@@ -22,6 +22,7 @@ SnapshotInfo readInfo(const Statement& s)
     info.storedBytes = s.columnInt(6);
     info.checksum = s.columnText(7);
     info.createdAt = s.columnInt(8);
+    info.note = s.columnText(9);
     return info;
 }
 
@@ -179,6 +180,11 @@ std::vector<int64_t> SnapshotStore::allIds()
     std::vector<int64_t> out;
     while (s.step()) out.push_back(s.columnInt(0));
     return out;
+}
+
+void SnapshotStore::setNote(int64_t id, const std::string& note)
+{
+    m_db.prepare("UPDATE snapshots SET note = ?2 WHERE id = ?1").bind(1, id).bind(2, note).run();
 }
 
 void SnapshotStore::remove(int64_t id)

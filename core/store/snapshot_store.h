@@ -25,6 +25,7 @@ struct SnapshotInfo {
     int64_t storedBytes = 0;       // compressed bytes in the database
     std::string checksum;          // XXH3-128 of the uncompressed bytes
     int64_t createdAt = 0;         // Unix ms
+    std::string note;              // a named state's note (schema 5); empty otherwise
 };
 
 // A row of the models table: weights that snapshots were computed with.
@@ -72,6 +73,8 @@ public:
     std::vector<SnapshotInfo> listNamed();
     // Every snapshot id, ascending (integrity checks).
     std::vector<int64_t> allIds();
+    // The note of a named state: what it holds, in the user's words.
+    void setNote(int64_t id, const std::string& note);
     void remove(int64_t id);
 
     SnapshotCodec& codec() { return m_codec; }

@@ -84,6 +84,7 @@ ExportSummary exportNamedState(Store& store, const std::string& name, const std:
     const EncodedSnapshot encoded = store.snapshots().loadEncoded(info->id);
     StateDescription d;
     d.name = name;
+    d.note = info->note;
     d.state = {std::nullopt, info->modelFingerprint, 0, info->createdAt};
     d.models = modelsOf(store, {info->modelFingerprint});
     TransferFileWriter writer(file, TransferKind::State, describeState(d), 1);
@@ -112,6 +113,7 @@ ImportedState importNamedState(Store& store, const std::filesystem::path& file, 
     store.snapshots().registerModel(model.weights, model.path, model.config);
     if (existing) store.snapshots().remove(existing->id);
     out.snapshotId = store.snapshots().insert(encodedCopy(section), model.weights, {std::nullopt, out.name});
+    if (!d.note.empty()) store.snapshots().setNote(out.snapshotId, d.note);
     tx.commit();
     out.replaced = existing.has_value();
     return out;

@@ -34,10 +34,12 @@ int save(Store& store, const Invocation& call, Args& args)
     const auto conversation = args.value("conversation");
     const auto stateFile = args.value("state");
     const bool replace = args.flag("replace");
+    const std::string note = args.value("note").value_or("");
     if (text.has_value() == conversation.has_value())
         throw Error(ErrorCode::InvalidArgument, "give exactly one of --text TEXT or --conversation ID");
     if (conversation && stateFile) throw Error(ErrorCode::InvalidArgument, "--state applies to --text");
     if (text) requireValidPrompt(*text, "--text", false);
+    if (!note.empty()) requireValidPrompt(note, "--note", false);
     if (store.snapshots().named(name) && !replace)
         throw Error(ErrorCode::InvalidArgument, "a state named '" + name + "' exists; use --replace or rm it first");
     LoadedModel m = loadModel(args);
@@ -52,6 +54,7 @@ int save(Store& store, const Invocation& call, Args& args)
         state = session.restore(session.currentMessageId());
     }
     saveNamedState(store, name, m, state, replace, stdout);
+    if (!note.empty()) store.snapshots().setNote(store.snapshots().named(name)->id, note);
     return 0;
 }
 
@@ -109,12 +112,12 @@ int list(Store& store, Args& args)
         const std::string model = store.snapshots().modelPath(s.modelFingerprint).value_or(s.modelFingerprint);
         if (json) {
             out.push_back({{"name", s.name}, {"bytes", s.byteSize}, {"stored_bytes", s.storedBytes}, {"model", model},
-                           {"model_fingerprint", s.modelFingerprint}, {"created_ms", s.createdAt}});
+                           {"model_fingerprint", s.modelFingerprint}, {"created_ms", s.createdAt}, {"note", s.note}});
             continue;
         }
-        std::printf("%-24s %10s %10s stored  %s  %s\n", s.name.c_str(), formatBytes(s.byteSize).c_str(),
+        std::printf("%-24s %10s %10s stored  %s  %s%s%s\n", s.name.c_str(), formatBytes(s.byteSize).c_str(),
                     formatBytes(s.storedBytes).c_str(), formatTime(s.createdAt).c_str(),
-                    pathToUtf8(pathFromUtf8(model).filename()).c_str());
+                    pathToUtf8(pathFromUtf8(model).filename()).c_str(), s.note.empty() ? "" : "  — ", s.note.c_str());
     }
     if (json) std::cout << out.dump() << "\n";
     return 0;

@@ -152,6 +152,7 @@ std::vector<CommandSpec> makeSpecs()
         {C::State, "state", "save", "NAME", "save a named state: after a text, or a conversation's current one",
          options({{"text", "TEXT", "the text to read"},
                   {"conversation", "ID", "the state of conversation ID instead"},
+                  {"note", "TEXT", "a note on what the state holds (shown by state list and the app)"},
                   {"state", "F", "start --text from a state-tuning file"},
                   {"replace", "", "replace a state of that name"},
                   kDb},

@@ -3,7 +3,7 @@ import QtQuick.Controls
 import QtQuick.Layouts
 
 // One conversation in the sidebar: open on click, rename in place (F2 or double click),
-// delete from its menu.
+// export or delete from its menu; a search result found in a message shows the line that matched.
 ItemDelegate {
     id: item
 
@@ -12,7 +12,10 @@ ItemDelegate {
     required property string title
     required property var updatedAt
     required property var messageCount
+    required property string snippet
     property bool renaming: false
+
+    signal exportRequested
 
     function startRename() {
         renaming = true
@@ -63,6 +66,16 @@ ItemDelegate {
                 opacity: 0.65
                 elide: Text.ElideRight
             }
+            Label {
+                objectName: "conversationSnippet"
+                Layout.fillWidth: true
+                visible: item.snippet.length > 0
+                text: item.snippet
+                textFormat: Text.StyledText
+                font.pixelSize: Theme.px(11)
+                opacity: 0.8
+                elide: Text.ElideRight
+            }
         }
 
         TextField {
@@ -94,6 +107,10 @@ ItemDelegate {
         MenuItem {
             text: qsTr("Rename")
             onTriggered: item.startRename()
+        }
+        MenuItem {
+            text: qsTr("Export conversation…")
+            onTriggered: item.exportRequested()
         }
         MenuItem {
             text: qsTr("Delete…")

@@ -99,6 +99,8 @@ ApplicationWindow {
             SplitView.preferredWidth: window.narrow ? 210 : 260
             SplitView.minimumWidth: 190
             onOpenDocumentRequested: documentDialog.open()
+            onImportRequested: importDialog.open()
+            onExportRequested: (id, title) => window.exportConversation(id, title)
         }
 
         Item {
@@ -121,13 +123,24 @@ ApplicationWindow {
                 }
             }
 
-            ErrorBanner {
+            ColumnLayout {
                 anchors.left: parent.left
                 anchors.right: parent.right
                 anchors.top: parent.top
                 anchors.margins: 8
-                text: window.app.errorText
-                onDismissed: window.app.dismissError()
+
+                ErrorBanner {
+                    Layout.fillWidth: true
+                    text: window.app.errorText
+                    onDismissed: window.app.dismissError()
+                }
+                ErrorBanner {
+                    objectName: "transferNotice"
+                    Layout.fillWidth: true
+                    color: "#2e7d32"
+                    text: window.app.transfer.notice
+                    onDismissed: window.app.transfer.dismissNotice()
+                }
             }
         }
 
@@ -147,6 +160,10 @@ ApplicationWindow {
         onEntered: drag => drag.accepted = drag.hasUrls
         onDropped: drop => {
             for (const url of drop.urls) {
+                if (window.app.transfer.isTransferFile(url)) {
+                    window.app.transfer.importFile(url)
+                    return
+                }
                 if (window.app.isDocument(url)) {
                     window.app.openDocument(url)
                     return
@@ -163,7 +180,8 @@ ApplicationWindow {
 
             Label {
                 anchors.centerIn: parent
-                text: qsTr("Drop a .txt, .md or .pdf file to read it")
+                text: qsTr("Drop a .txt, .md or .pdf file to read it,\nor a .rwkvx export to import it")
+                horizontalAlignment: Text.AlignHCenter
                 font.pixelSize: Theme.px(22)
             }
         }
@@ -182,6 +200,39 @@ ApplicationWindow {
         title: qsTr("Open a document")
         nameFilters: [qsTr("Documents (*.txt *.md *.markdown *.pdf)"), qsTr("All files (*)")]
         onAccepted: window.app.openDocument(selectedFile)
+    }
+
+    // Conversations and states exported from this or another machine (.rwkvx).
+    FileDialog {
+        id: importDialog
+        objectName: "importDialog"
+        title: qsTr("Import a conversation or a state")
+        nameFilters: [qsTr("RWKV exports (*.rwkvx)"), qsTr("All files (*)")]
+        onAccepted: window.app.transfer.importFile(selectedFile)
+    }
+    FileDialog {
+        id: exportDialog
+        objectName: "exportDialog"
+        property var conversationId: 0
+        title: qsTr("Export conversation")
+        fileMode: FileDialog.SaveFile
+        acceptLabel: qsTr("Export")
+        defaultSuffix: "rwkvx"
+        nameFilters: [qsTr("Conversation with its states (*.rwkvx)"), qsTr("Markdown, the current branch (*.md)")]
+        onAccepted: {
+            // The Markdown filter with the offered .rwkvx name: the user wants Markdown.
+            let file = selectedFile.toString()
+            if (selectedNameFilter.index === 1 && !/\.md$/i.test(file))
+                file = file.replace(/\.rwkvx$/i, "") + ".md"
+            window.app.transfer.exportConversation(conversationId, file)
+        }
+    }
+    // The file name offered is the title, without what file names cannot hold.
+    function exportConversation(id, title) {
+        exportDialog.conversationId = id
+        const name = (title || "").replace(/[\/\\:*?"<>|\x00-\x1f]/g, " ").trim() || qsTr("conversation")
+        exportDialog.selectedFile = exportDialog.currentFolder + "/" + name + ".rwkvx"
+        exportDialog.open()
     }
 
     Shortcut {

@@ -3,7 +3,8 @@ import QtQuick.Controls
 import QtQuick.Layouts
 
 // One message: prose as Markdown and code blocks with a copy button; under it the branch
-// switcher ‹ 2/3 › and the actions (regenerate a reply, edit a question into a new branch).
+// switcher ‹ 2/3 › and the actions (regenerate a reply, edit a question into a new branch,
+// save the state after a reply).
 Item {
     id: message
 
@@ -214,6 +215,19 @@ Item {
                 Accessible.name: qsTr("Edit this message and resend it as a new branch")
             }
             ToolButton {
+                objectName: "saveStateButton"
+                text: qsTr("Save state…")
+                visible: message.chatActions && !message.mine
+                enabled: !message.app.generating
+                font.pixelSize: Theme.px(12)
+                onClicked: {
+                    stateName.text = ""
+                    stateNote.text = ""
+                    saveStateDialog.open()
+                }
+                Accessible.name: qsTr("Save the model's state after this reply under a name")
+            }
+            ToolButton {
                 objectName: "copyButton"
                 text: qsTr("Copy")
                 font.pixelSize: Theme.px(12)
@@ -225,5 +239,45 @@ Item {
 
     HoverHandler {
         id: hover
+    }
+
+    // The state after this reply under a name, listed in the sidebar's "States".
+    Dialog {
+        id: saveStateDialog
+        objectName: "saveStateDialog"
+        parent: Overlay.overlay
+        anchors.centerIn: parent
+        width: 380
+        modal: true
+        title: qsTr("Save state")
+        standardButtons: Dialog.Save | Dialog.Cancel
+        onAccepted: message.app.states.saveMessageState(message.app.conversationId, message.messageId, stateName.text,
+                                                        stateNote.text)
+        onOpened: stateName.forceActiveFocus()
+
+        ColumnLayout {
+            width: saveStateDialog.availableWidth
+            Label {
+                Layout.fillWidth: true
+                text: qsTr("The model's memory after this reply, to start new chats from it.")
+                wrapMode: Text.Wrap
+            }
+            TextField {
+                id: stateName
+                objectName: "stateName"
+                Layout.fillWidth: true
+                placeholderText: qsTr("Name")
+                onAccepted: if (text.trim().length > 0) saveStateDialog.accept()
+                Accessible.name: qsTr("State name")
+            }
+            TextField {
+                id: stateNote
+                objectName: "stateNote"
+                Layout.fillWidth: true
+                placeholderText: qsTr("Note (optional): what it holds")
+                onAccepted: if (stateName.text.trim().length > 0) saveStateDialog.accept()
+                Accessible.name: qsTr("State note")
+            }
+        }
     }
 }

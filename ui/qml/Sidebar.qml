@@ -2,13 +2,17 @@ import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
 
-// Conversations (new, search, open, rename, delete) and the documents read so far.
+// Conversations (new, import, search, open, rename, export, delete), saved states and the
+// documents read so far; the search finds conversations by title and message text, documents
+// by name.
 Pane {
     id: sidebar
 
     required property var app
 
     signal openDocumentRequested
+    signal importRequested
+    signal exportRequested(var conversationId, string title)
 
     function focusSearch() {
         search.forceActiveFocus()
@@ -25,27 +29,40 @@ Pane {
         anchors.fill: parent
         spacing: 6
 
-        Button {
+        RowLayout {
             Layout.fillWidth: true
-            text: qsTr("New chat")
-            highlighted: true
-            onClicked: sidebar.app.newConversation()
-            ToolTip.visible: hovered
-            ToolTip.text: qsTr("Start a new conversation (Ctrl+N)")
-            Accessible.name: qsTr("New chat")
+
+            Button {
+                Layout.fillWidth: true
+                text: qsTr("New chat")
+                highlighted: true
+                onClicked: sidebar.app.newConversation()
+                ToolTip.visible: hovered
+                ToolTip.text: qsTr("Start a new conversation (Ctrl+N)")
+                Accessible.name: qsTr("New chat")
+            }
+            Button {
+                objectName: "importButton"
+                text: qsTr("Import…")
+                onClicked: sidebar.importRequested()
+                ToolTip.visible: hovered
+                ToolTip.text: qsTr("Import a conversation or a state exported as .rwkvx (or drop the file on the window)")
+                Accessible.name: qsTr("Import a conversation or a state")
+            }
         }
 
         TextField {
             id: search
+            objectName: "searchField"
             Layout.fillWidth: true
-            placeholderText: qsTr("Search conversations (Ctrl+F)")
+            placeholderText: qsTr("Search chats and documents (Ctrl+F)")
             text: sidebar.app.searchText
             onTextEdited: sidebar.app.searchText = text
             Keys.onEscapePressed: {
                 text = ""
                 sidebar.app.searchText = ""
             }
-            Accessible.name: qsTr("Search conversations")
+            Accessible.name: qsTr("Search conversations and documents")
         }
 
         ListView {
@@ -63,6 +80,7 @@ Pane {
             delegate: ConversationItem {
                 app: sidebar.app
                 width: conversationList.width
+                onExportRequested: sidebar.exportRequested(conversationId, title)
             }
 
             Label {
@@ -75,6 +93,11 @@ Pane {
                 text: sidebar.app.searchText.length > 0 ? qsTr("No conversation matches")
                                                         : qsTr("No conversations yet. Say hello!")
             }
+        }
+
+        StatesSection {
+            Layout.fillWidth: true
+            app: sidebar.app
         }
 
         RowLayout {
@@ -101,7 +124,7 @@ Pane {
             Layout.preferredHeight: Math.min(contentHeight, 180)
             Layout.minimumHeight: 36
             clip: true
-            model: sidebar.app.documents
+            model: sidebar.app.listedDocuments
             ScrollBar.vertical: ScrollBar {}
             Accessible.name: qsTr("Documents")
 
@@ -152,7 +175,8 @@ Pane {
                 visible: documentList.count === 0
                 opacity: 0.6
                 wrapMode: Text.Wrap
-                text: qsTr("Drop a file here or use Open…")
+                text: sidebar.app.searchText.length > 0 ? qsTr("No document matches")
+                                                        : qsTr("Drop a file here or use Open…")
             }
         }
     }
