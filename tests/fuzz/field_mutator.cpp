@@ -26,7 +26,7 @@ size_t mutateFieldRecords(uint8_t* data, size_t size, size_t maxSize, unsigned s
     switch (rng() % 6) {
     case 0:
     case 1: field = kBoundaries[rng() % kBoundaries.size()]; break;
-    case 2: field = r[rng() % fields] + int64_t(rng() % 3) - 1; break; // agree with (or just miss) a sibling
+    case 2: field = int64_t(uint64_t(r[rng() % fields]) + uint64_t(rng() % 3) - 1); break; // agree with (or just miss) a sibling
     case 3: field = int64_t(uint64_t(field) + uint64_t(int64_t(rng() % 9) - 4)); break;
     case 4: field = int64_t(uint64_t(field) ^ (uint64_t(1) << (rng() % 64))); break;
     default:

@@ -36,9 +36,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
         const EncodedSnapshot encoded = codec.encode(state);
         const State back = codec.decode(encoded.data, encoded.byteSize, encoded.checksum, encoded.formatVersion,
                                         fuzz::tinyConfig(), fuzz::tinyFingerprint(), "round trip");
-        const auto again = back.serialize();
-        fuzz::require(again.size() == stored.size() && std::memcmp(again.data(), stored.data(), stored.size()) == 0,
-                      "a state does not survive encode and decode");
+        // Compared as written by serialize(): a stored header's reserved field is not kept.
+        fuzz::require(back.serialize() == state.serialize(), "a state does not survive encode and decode");
     });
     return 0;
 }
