@@ -53,11 +53,31 @@ bool isValidUtf8(std::string_view text)
     return true;
 }
 
+namespace {
+
+std::filesystem::path scratchDir()
+{
+    return std::filesystem::exists("/dev/shm") ? std::filesystem::path("/dev/shm") : std::filesystem::temp_directory_path();
+}
+
+std::string scratchPrefix() { return "rwkv-fuzz-" + std::to_string(getpid()) + "-"; }
+
+// Removes this process's scratch files when it ends normally; after a crash they stay, so the
+// file the crashing input was turned into can be kept (tests/data/fuzz).
+void removeScratchFiles()
+{
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(scratchDir(), ec))
+        if (entry.path().filename().string().starts_with(scratchPrefix())) std::filesystem::remove(entry.path(), ec);
+}
+
+} // namespace
+
 std::filesystem::path scratchPath(std::string_view name)
 {
-    static const std::filesystem::path dir =
-        std::filesystem::exists("/dev/shm") ? std::filesystem::path("/dev/shm") : std::filesystem::temp_directory_path();
-    return dir / ("rwkv-fuzz-" + std::to_string(getpid()) + "-" + std::string(name));
+    static const bool cleanup = std::atexit(removeScratchFiles) == 0;
+    (void)cleanup;
+    return scratchDir() / (scratchPrefix() + std::string(name));
 }
 
 const std::filesystem::path& scratchFile(std::string_view name, std::span<const std::byte> bytes)
