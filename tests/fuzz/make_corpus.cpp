@@ -182,7 +182,9 @@ void snapshotsAndTransfers()
         w.addSection(encoded);
         w.commit();
     }
-    putWithVariants("transfer", "state.rwkvx", readFile(file));
+    // Byte 0 odd: fuzz_transfer recomputes the whole-file checksum, so the flips reach further.
+    putWithVariants("transfer", "state.rwkvx", '\1' + readFile(file));
+    put("transfer", "state-as-is.rwkvx", '\0' + readFile(file));
     fs::remove(file);
 
     ConversationDescription cd;
@@ -197,7 +199,7 @@ void snapshotsAndTransfers()
         w.addSection(encoded);
         w.commit();
     }
-    putWithVariants("transfer", "conversation.rwkvx", readFile(file));
+    putWithVariants("transfer", "conversation.rwkvx", '\1' + readFile(file));
     fs::remove(file);
 }
 
