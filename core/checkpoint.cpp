@@ -2,6 +2,7 @@
 
 #include "core/checked_size.h"
 #include "core/error.h"
+#include "core/quantized_file.h"
 #include "core/io/mapped_file.h"
 #include "core/io/pickle_reader.h"
 #include "core/io/safetensors_reader.h"
@@ -248,7 +249,9 @@ Checkpoint Checkpoint::open(const std::filesystem::path& path, const ProgressFn&
             badFile(impl->label, "duplicate tensor name '" + impl->tensors[i].name + "'");
     }
     progress.report(bytes.size());
-    return Checkpoint(std::move(impl));
+    Checkpoint checkpoint(std::move(impl));
+    checkQuantizedTensors(checkpoint);
+    return checkpoint;
 }
 
 Checkpoint::Checkpoint(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}

@@ -11,7 +11,7 @@ size_t dtypeSize(DType t)
     case DType::F32: case DType::I32: return 4;
     case DType::F16: case DType::BF16: return 2;
     case DType::F64: case DType::I64: return 8;
-    case DType::U8: case DType::Q8: return 1;
+    case DType::U8: case DType::Q8: case DType::I8: return 1;
     }
     return 0;
 }
@@ -27,6 +27,7 @@ std::string_view dtypeName(DType t)
     case DType::I32: return "i32";
     case DType::U8: return "u8";
     case DType::Q8: return "int8";
+    case DType::I8: return "i8";
     }
     return "?";
 }

@@ -10,8 +10,9 @@
 namespace rwkv {
 
 // Q8: int8 weights in blocks of kQ8Block along a row, one fp16 scale per block; only for
-// device matrices, never a checkpoint's type (core/quantize.h holds the layout).
-enum class DType : uint8_t { F32, F16, BF16, F64, I64, I32, U8, Q8 };
+// device matrices, never a checkpoint's type (core/quantize.h holds the layout). I8: the int8
+// values of a quantized checkpoint's matrix, beside its fp16 scales (core/quantized_file.h).
+enum class DType : uint8_t { F32, F16, BF16, F64, I64, I32, U8, Q8, I8 };
 inline constexpr size_t kQ8Block = 32;
 
 // Bytes per element (Q8: of its int8 values; storageBytes adds the scales).

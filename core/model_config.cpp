@@ -2,6 +2,7 @@
 
 #include "core/checkpoint.h"
 #include "core/error.h"
+#include "core/quantized_file.h"
 #include "core/utf8_path.h"
 
 #include <algorithm>
@@ -117,7 +118,8 @@ void expectShape(const Checkpoint& ck, const std::string& name, const Shape& exp
 {
     const TensorView* t = ck.find(name);
     if (!t) throw Error(ErrorCode::BadFile, fileName(ck) + ": missing tensor " + name);
-    if (t->dtype != DType::F32 && t->dtype != DType::F16 && t->dtype != DType::BF16)
+    const bool quantized = t->dtype == DType::I8 && isLinearWeight(name); // core/quantized_file.h
+    if (t->dtype != DType::F32 && t->dtype != DType::F16 && t->dtype != DType::BF16 && !quantized)
         throw Error(ErrorCode::Unsupported, fileName(ck) + ": tensor " + name + " has dtype "
                                                 + std::string(dtypeName(t->dtype)) + "; only fp32, fp16 and bf16 are supported");
     Shape got = t->shape;

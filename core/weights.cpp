@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "core/quantize.h"
+#include "core/quantized_file.h"
 
 namespace rwkv {
 
@@ -32,19 +33,19 @@ std::vector<uint16_t> toHalfBits(std::span<const float> values, DType type)
 
 DTensor DeviceWeights::store(std::vector<float> values, int64_t rows, int64_t cols, DType type)
 {
-    DTensor t{nullptr, type, rows, cols};
+    const DTensor t{nullptr, type, rows, cols};
+    if (type == DType::F32) return put(t, values.data());
+    if (type == DType::Q8) return put(t, quantizeQ8(values, cols).data());
+    return put(t, toHalfBits(values, type).data());
+}
+
+DTensor DeviceWeights::put(DTensor t, const void* bytes)
+{
     m_buffers.push_back(m_device.allocate(t.bytes()));
     t.data = m_buffers.back()->data();
-    if (type == DType::F32) {
-        m_device.upload(t, values.data());
-    } else if (type == DType::Q8) {
-        m_device.upload(t, quantizeQ8(values, cols).data());
-    } else {
-        const std::vector<uint16_t> bits = toHalfBits(values, type);
-        m_device.upload(t, bits.data());
-    }
+    m_device.upload(t, bytes);
     m_bytes += t.bytes();
-    if (rows > 1) {
+    if (t.rows > 1) {
         m_matrixBytes += t.bytes();
         m_matrixElements += size_t(t.numel());
     }
@@ -62,7 +63,11 @@ DTensor DeviceWeights::linear(const std::string& name)
     const TensorView& t = m_checkpoint.at(name);
     const int64_t cols = t.shape.at(1);
     const bool wholeBlocks = cols % int64_t(kQ8Block) == 0;
-    return store(toFloats(t), t.shape.at(0), cols, wholeBlocks ? m_matrixType : smallMatrixType());
+    if (t.dtype != DType::I8) return store(toFloats(t), t.shape.at(0), cols, wholeBlocks ? m_matrixType : smallMatrixType());
+    // A quantized checkpoint (core/quantized_file.h): int8 as it is, other types from its values.
+    const std::vector<std::byte> planar = planarQ8(m_checkpoint, t);
+    if (m_matrixType != DType::Q8) return store(dequantizeQ8(planar.data(), size_t(t.numel())), t.shape.at(0), cols, m_matrixType);
+    return put({nullptr, DType::Q8, t.shape.at(0), cols}, planar.data());
 }
 
 DTensor DeviceWeights::factor(const std::string& name)

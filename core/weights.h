@@ -42,6 +42,8 @@ public:
 
 private:
     DTensor store(std::vector<float> values, int64_t rows, int64_t cols, DType type);
+    // Allocates t on the device, uploads `bytes` in t's type and counts them.
+    DTensor put(DTensor t, const void* bytes);
 
     const Checkpoint& m_checkpoint;
     Device& m_device;

@@ -26,7 +26,8 @@ const char* safetensorsDType(DType t)
     case DType::I64: return "I64";
     case DType::I32: return "I32";
     case DType::U8: return "U8";
-    case DType::Q8: break; // a device type only; no file format for it yet (issue 18)
+    case DType::I8: return "I8";
+    case DType::Q8: break; // a device type only; files store I8 values and F16 scales (core/quantized_file.h)
     }
     return "?";
 }

@@ -102,6 +102,11 @@ std::vector<CommandSpec> makeSpecs()
                   {"dtype", "T", "bf16 | fp16 | fp32 (default bf16)"},
                   {"seed", "S", "random seed (default 1)"},
                   {"out", "F", "the file to write (.safetensors)"}})},
+        {C::Quantize, "quantize", "", "IN OUT",
+         "write a checkpoint with its linear weights and head as int8 (blocks of 32, fp16 scales)\n"
+         "A safetensors file (format in core/quantized_file.h) that loads as --strategy \"cpu int8\"\n"
+         "without quantizing again, or as any other precision from its int8 values.",
+         options({{"type", "T", "int8 (the only type so far)"}})},
         {C::Devices, "devices", "", "", "compute devices of this build, available or not, with the reason", {}},
         {C::Serve, "serve", "", "",
          "an OpenAI-compatible local API on the loaded model\n"

@@ -32,6 +32,7 @@ int dispatch(rwkv::cli::Invocation& call)
     case Command::Doc: return runDoc(call);
     case Command::Store: return runStore(call);
     case Command::Pull: return runPull(call);
+    case Command::Quantize: return runQuantize(call);
     }
     return 2;
 }
