@@ -23,8 +23,8 @@ constexpr uint64_t kMaxDataBytes = 1 << 16; // what the file actually holds, at 
 
 std::string fileOf(const std::vector<std::vector<int64_t>>& records)
 {
-    static const char* const kDTypes[] = {"F32", "F16", "BF16", "F64", "I32", "U8"};
-    static const uint64_t kSizes[] = {4, 2, 2, 8, 4, 1};
+    static const char* const kDTypes[] = {"F32", "F16", "BF16", "F64", "I8", "I32", "U8"};
+    static const uint64_t kSizes[] = {4, 2, 2, 8, 1, 4, 1};
     nlohmann::json header = nlohmann::json::object();
     uint64_t packedEnd = 0, dataBytes = 0;
     for (size_t i = 0; i < records.size(); ++i) {

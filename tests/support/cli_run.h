@@ -5,6 +5,8 @@
 #include <QString>
 #include <QStringList>
 
+#include "support/sanitizer.h"
+
 namespace rwkv::test {
 
 struct CliRun {
@@ -14,21 +16,6 @@ struct CliRun {
 
 // Runs `program args` with `input` on stdin; with a `launcher` (e.g. wine) that runs `program`.
 CliRun runCli(const QString& program, const QStringList& args, const QByteArray& input = {}, const QString& launcher = {});
-
-// Whether this is the sanitizer build (the fuzz preset, docs/fuzzing.md). ASan reserves terabytes
-// of address space for its shadow memory when a process starts, so no process of that build
-// starts under RLIMIT_AS or RLIMIT_DATA.
-#if defined(__SANITIZE_ADDRESS__)
-inline constexpr bool kAddressSanitizer = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-inline constexpr bool kAddressSanitizer = true;
-#else
-inline constexpr bool kAddressSanitizer = false;
-#endif
-#else
-inline constexpr bool kAddressSanitizer = false;
-#endif
 
 // Which limit runCliWithMemoryCap sets: writable memory (RLIMIT_DATA: heap and private
 // mappings), or the whole address space (RLIMIT_AS: also the mapped model file and stacks).
