@@ -4,6 +4,7 @@
 #include "core/tokenizer/neox_pretokenizer.h"
 #include "core/tokenizer/neox_tokenizer.h"
 #include "core/tokenizer/tokenizer_factory.h"
+#include "support/sanitizer.h"
 #include "support/test_support.h"
 
 #include <QElapsedTimer>
@@ -428,6 +429,7 @@ private slots:
 
     void encodeSpeed()
     {
+        if (rwkv::test::kAddressSanitizer) QSKIP("speed is not measured in the sanitizer build");
         // About 1 MB of English-like text from a seeded word list.
         const std::vector<std::string> words = {
             "the", "of", "and", "to", "in", "is", "that", "for", "it", "was", "on", "with", "as", "he", "be", "at",

@@ -7,6 +7,7 @@ qml_packages=$(awk '!/^#/ && NF { print $2 }' "$(dirname "$0")/../ui/qml-modules
 packages="$qml_packages g++ cmake ninja-build pkg-config git ca-certificates
   qt6-base-dev libhwy-dev nlohmann-json3-dev libxxhash-dev libzstd-dev libsqlite3-dev libicu-dev
   qt6-declarative-dev libpoppler-qt6-dev fonts-dejavu-core
+  clang-14 libclang-rt-14-dev
   dpkg-dev file xvfb xauth libcpp-httplib-dev libcurl4-openssl-dev libssl-dev
   libvulkan-dev glslc mesa-vulkan-drivers vulkan-tools
   g++-mingw-w64-x86-64-posix wine wine64 nsis"

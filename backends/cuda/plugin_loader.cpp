@@ -17,7 +17,6 @@ namespace rwkv::cuda {
 
 namespace {
 
-constexpr const char* kPluginFile = "librwkv_cuda.so";
 constexpr int kMaxDevices = 16;
 
 // The plugin's entry points, or why there are none.
@@ -28,6 +27,8 @@ struct Plugin {
 };
 
 #ifndef RWKV_CUDA_MISSING
+constexpr const char* kPluginFile = "librwkv_cuda.so";
+
 // Where the plugin may be: $RWKV_CUDA_PLUGIN, else lib/ beside the program's bin/ (the build
 // and install trees), else the program's own folder.
 std::vector<std::filesystem::path> candidates()

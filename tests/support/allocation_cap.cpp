@@ -11,8 +11,9 @@ std::atomic<size_t> g_refused{0};
 
 } // namespace
 
-// libstdc++'s array and nothrow forms call these two, so replacing them covers every
-// container allocation (over-aligned forms excepted, which no reader under test uses).
+// Every form but the over-aligned ones (which no reader under test uses) is replaced: libstdc++'s
+// array and nothrow forms would call the plain two, but ASan replaces them all with its own, whose
+// blocks our free() must not receive (the sanitizer build, docs/fuzzing.md).
 void* operator new(size_t size)
 {
     const size_t cap = g_cap.load(std::memory_order_relaxed);
@@ -24,8 +25,25 @@ void* operator new(size_t size)
     throw std::bad_alloc();
 }
 
+void* operator new[](size_t size) { return operator new(size); }
+
+void* operator new(size_t size, const std::nothrow_t&) noexcept
+{
+    try {
+        return operator new(size);
+    } catch (const std::bad_alloc&) {
+        return nullptr;
+    }
+}
+
+void* operator new[](size_t size, const std::nothrow_t& tag) noexcept { return operator new(size, tag); }
+
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete(void* p, size_t) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete[](void* p, size_t) noexcept { std::free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
 
 namespace rwkv::test {
 

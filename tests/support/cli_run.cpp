@@ -5,6 +5,8 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
+
 namespace rwkv::test {
 
 namespace {
@@ -30,6 +32,15 @@ CliRun runCli(const QString& program, const QStringList& args, const QByteArray&
 CliRun runCliWithMemoryCap(const QString& program, const QStringList& args, unsigned long long maxBytes, MemoryCap cap)
 {
     QProcess p;
+    if (kAddressSanitizer) {
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        const QString options = env.value("ASAN_OPTIONS");
+        env.insert("ASAN_OPTIONS", (options.isEmpty() ? "" : options + ":") + "allocator_may_return_null=1:max_allocation_size_mb=" +
+                                       QString::number(std::max(1ull, maxBytes >> 20)));
+        p.setProcessEnvironment(env);
+        p.start(program, args);
+        return finish(p, program, {});
+    }
     const int resource = cap == MemoryCap::Data ? RLIMIT_DATA : RLIMIT_AS;
     p.setChildProcessModifier([maxBytes, resource] {
         const rlimit limit{maxBytes, maxBytes};

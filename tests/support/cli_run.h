@@ -5,6 +5,8 @@
 #include <QString>
 #include <QStringList>
 
+#include "support/sanitizer.h"
+
 namespace rwkv::test {
 
 struct CliRun {
@@ -20,7 +22,9 @@ CliRun runCli(const QString& program, const QStringList& args, const QByteArray&
 enum class MemoryCap { Data, AddressSpace };
 
 // runCli with the process's memory capped at `maxBytes`, so a run on hostile input fails fast
-// instead of exhausting the machine, or a test can run out of memory on purpose.
+// instead of exhausting the machine, or a test can run out of memory on purpose. In the
+// sanitizer build the cap is ASan's instead, on each allocation rather than the total (an
+// allocation above it fails as out of memory).
 CliRun runCliWithMemoryCap(const QString& program, const QStringList& args, unsigned long long maxBytes,
                            MemoryCap cap = MemoryCap::Data);
 
