@@ -53,7 +53,7 @@ public:
     Q_INVOKABLE void download(const QString& name);
     // Stops the active download; its .part is kept for the next download() to continue.
     Q_INVOKABLE void cancel();
-    // Bytes of `parameters` weights at `precision` (fp32, bf16, fp16, int8); 0 for another name.
+    // Bytes of `parameters` weights at `precision` (fp32, bf16, fp16, int8, q4); 0 for another name.
     Q_INVOKABLE double weightBytes(double parameters, const QString& precision) const;
     // Whether weights of `bytes` fit this machine: at most kFitShare of its installed memory.
     Q_INVOKABLE bool fits(double bytes) const;

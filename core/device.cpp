@@ -6,7 +6,7 @@ namespace rwkv {
 
 DTensor DTensor::rowRange(int64_t first, int64_t count) const
 {
-    assert(first >= 0 && first + count <= rows && dtype != DType::Q8);
+    assert(first >= 0 && first + count <= rows && !isQuantized(dtype));
     DTensor t = *this;
     t.data = static_cast<char*>(data) + size_t(first * cols) * dtypeSize(dtype);
     t.rows = count;

@@ -3,7 +3,7 @@
 // files in core/models/ are written against this interface only; core/ never includes a
 // backend header. Activations are fp32 row-major matrices [rows × cols]; weights may be
 // fp32, fp16 or bf16. A tensor with rows == 1 broadcasts over the rows of the others where
-// a kernel says so. Q8 weights (core/quantize.h) only where Device::supportsWeights says so.
+// a kernel says so. Q8 and Q4 weights (core/quantize.h) only where Device::supportsWeights says so.
 // The recurrent kernels (tokenShift, wkv4/5/7) run B independent sequences of T tokens each:
 // their activations hold B·T rows, sequence after sequence, and their state tensor holds the B
 // sequences' states one after another (B is read from the state's rows; B = 1 is one sequence).
@@ -28,7 +28,7 @@ struct DTensor {
     int64_t numel() const { return rows * cols; }
     size_t bytes() const { return storageBytes(dtype, size_t(numel())); }
     float* f32() const { return static_cast<float*>(data); }
-    // Rows [first, first + count) of this tensor (not of Q8 weights, whose scales follow all rows).
+    // Rows [first, first + count) of this tensor (not of Q8 / Q4 weights, whose scales follow all rows).
     DTensor rowRange(int64_t first, int64_t count) const;
 };
 

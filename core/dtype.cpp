@@ -11,7 +11,7 @@ size_t dtypeSize(DType t)
     case DType::F32: case DType::I32: return 4;
     case DType::F16: case DType::BF16: return 2;
     case DType::F64: case DType::I64: return 8;
-    case DType::U8: case DType::Q8: case DType::I8: return 1;
+    case DType::U8: case DType::Q8: case DType::I8: case DType::Q4: return 1;
     }
     return 0;
 }
@@ -28,13 +28,16 @@ std::string_view dtypeName(DType t)
     case DType::U8: return "u8";
     case DType::Q8: return "int8";
     case DType::I8: return "i8";
+    case DType::Q4: return "q4";
     }
     return "?";
 }
 
 size_t storageBytes(DType t, size_t numel)
 {
-    return t == DType::Q8 ? numel + numel / kQ8Block * 2 : numel * dtypeSize(t);
+    if (t == DType::Q8) return numel + numel / kQ8Block * 2;
+    if (t == DType::Q4) return numel / 2 + numel / kQ4Block * 2;
+    return numel * dtypeSize(t);
 }
 
 float f16ToFloat(uint16_t h)

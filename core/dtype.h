@@ -9,13 +9,19 @@
 
 namespace rwkv {
 
-// Q8: int8 weights in blocks of kQ8Block along a row, one fp16 scale per block; only for
-// device matrices, never a checkpoint's type (core/quantize.h holds the layout). I8: the int8
-// values of a quantized checkpoint's matrix, beside its fp16 scales (core/quantized_file.h).
-enum class DType : uint8_t { F32, F16, BF16, F64, I64, I32, U8, Q8, I8 };
+// Q8 / Q4: int8 / 4-bit weights in blocks of 32 along a row, one fp16 scale per block; only for
+// device matrices, never a checkpoint's type (core/quantize.h holds the layouts). I8 / U8: the
+// int8 values / packed 4-bit pairs of a quantized checkpoint's matrix, beside its fp16 scales
+// (core/quantized_file.h).
+enum class DType : uint8_t { F32, F16, BF16, F64, I64, I32, U8, Q8, I8, Q4 };
 inline constexpr size_t kQ8Block = 32;
+inline constexpr size_t kQ4Block = 32;
 
-// Bytes per element (Q8: of its int8 values; storageBytes adds the scales).
+// The block-quantized device types (Q8, Q4).
+inline bool isQuantized(DType t) { return t == DType::Q8 || t == DType::Q4; }
+
+// Bytes per element (Q8: of its int8 values; Q4: 1 for two values, so use storageBytes,
+// which also adds the scales).
 size_t dtypeSize(DType t);
 // Bytes of numel elements of type t, block scales included.
 size_t storageBytes(DType t, size_t numel);

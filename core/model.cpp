@@ -44,7 +44,7 @@ Error loadOutOfMemory(const Checkpoint& checkpoint, const StagePlan& first, cons
     return Error(ErrorCode::OutOfMemory, "cannot load the model: " + what + "; its weights as "
                                              + std::string(dtypeName(first.matrixType)) + " take about "
                                              + std::to_string(bytes >> 20)
-                                             + " MiB. Close other programs, or choose a smaller precision (bf16, int8)");
+                                             + " MiB. Close other programs, or choose a smaller precision (bf16, int8, q4)");
 }
 
 } // namespace
@@ -61,8 +61,8 @@ std::unique_ptr<Model> Model::load(const Checkpoint& checkpoint, std::span<const
 {
     for (const StagePlan& s : stages) {
         if (s.matrixType != DType::F32 && s.matrixType != DType::F16 && s.matrixType != DType::BF16
-            && s.matrixType != DType::Q8)
-            throw Error(ErrorCode::InvalidArgument, "weights can be stored as fp32, fp16, bf16 or int8 only");
+            && !isQuantized(s.matrixType))
+            throw Error(ErrorCode::InvalidArgument, "weights can be stored as fp32, fp16, bf16, int8 or q4 only");
         if (!s.device->supportsWeights(s.matrixType))
             throw Error(ErrorCode::Unsupported, s.device->name() + " cannot run " + std::string(dtypeName(s.matrixType))
                                                     + " weights yet (only the CPU can, issue 18): use fp16 or bf16 there");

@@ -118,11 +118,12 @@ void expectShape(const Checkpoint& ck, const std::string& name, const Shape& exp
 {
     const TensorView* t = ck.find(name);
     if (!t) throw Error(ErrorCode::BadFile, fileName(ck) + ": missing tensor " + name);
-    const bool quantized = t->dtype == DType::I8 && isLinearWeight(name); // core/quantized_file.h
+    const bool quantized = (t->dtype == DType::I8 || t->dtype == DType::U8) && isLinearWeight(name); // core/quantized_file.h
     if (t->dtype != DType::F32 && t->dtype != DType::F16 && t->dtype != DType::BF16 && !quantized)
         throw Error(ErrorCode::Unsupported, fileName(ck) + ": tensor " + name + " has dtype "
                                                 + std::string(dtypeName(t->dtype)) + "; only fp32, fp16 and bf16 are supported");
     Shape got = t->shape;
+    if (quantized && got.size() == 2) got[1] = logicalColumns(*t); // q4: two values per byte
     if (expected.size() == 1 && got.size() == 3 && got[0] == 1 && got[1] == 1) got = {got[2]};
     if (got != expected)
         throw Error(ErrorCode::BadFile, fileName(ck) + ": tensor " + name + " has shape " + shapeText(t->shape)

@@ -46,4 +46,48 @@ std::vector<float> dequantizeQ8(const void* data, size_t numel)
     return out;
 }
 
+std::vector<std::byte> quantizeQ4(std::span<const float> values, int64_t cols)
+{
+    assert(cols > 0 && size_t(cols) % kQ4Block == 0 && values.size() % size_t(cols) == 0);
+    (void)cols;
+    constexpr size_t kHalf = kQ4Block / 2;
+    const size_t n = values.size(), blocks = n / kQ4Block;
+    std::vector<std::byte> out(storageBytes(DType::Q4, n));
+    auto* packed = reinterpret_cast<uint8_t*>(out.data());
+    std::byte* scales = out.data() + n / 2;
+    for (size_t b = 0; b < blocks; ++b) {
+        const float* w = values.data() + b * kQ4Block;
+        float peak = 0.0f; // the value of largest magnitude, with its sign
+        for (size_t i = 0; i < kQ4Block; ++i)
+            if (std::fabs(w[i]) > std::fabs(peak)) peak = w[i];
+        // Mapping the peak to -8 (not ±7) uses the grid's longer side for the value that sets
+        // the range, as Q4_0 does; the other side then reaches only 7·|d|. The scale is rounded
+        // to fp16 first, so q is the nearest stored grid point (Q8's reasoning).
+        const uint16_t dBits = floatToF16(peak / -8.0f);
+        const float d = f16ToFloat(dBits);
+        const float inv = d != 0.0f ? 1.0f / d : 0.0f;
+        auto code = [&](float v) { return uint8_t(std::clamp(std::nearbyint(v * inv) + 8.0f, 0.0f, 15.0f)); };
+        for (size_t j = 0; j < kHalf; ++j)
+            packed[b * kHalf + j] = uint8_t(code(w[j]) | code(w[j + kHalf]) << 4);
+        std::memcpy(scales + 2 * b, &dBits, 2);
+    }
+    return out;
+}
+
+std::vector<float> dequantizeQ4(const void* data, size_t numel)
+{
+    constexpr size_t kHalf = kQ4Block / 2;
+    const auto* packed = static_cast<const uint8_t*>(data);
+    const auto* scales = static_cast<const std::byte*>(data) + numel / 2;
+    std::vector<float> out(numel);
+    for (size_t e = 0; e < numel; ++e) {
+        const size_t j = e % kQ4Block;
+        const uint8_t byte = packed[e / kQ4Block * kHalf + j % kHalf];
+        uint16_t dBits;
+        std::memcpy(&dBits, scales + 2 * (e / kQ4Block), 2);
+        out[e] = float(int(j < kHalf ? byte & 15 : byte >> 4) - 8) * f16ToFloat(dBits);
+    }
+    return out;
+}
+
 } // namespace rwkv

@@ -42,8 +42,9 @@ DType parsePrecision(std::string_view s, std::string_view stage)
     if (s == "fp16") return DType::F16;
     if (s == "bf16") return DType::BF16;
     if (s == "int8") return DType::Q8;
+    if (s == "q4") return DType::Q4;
     throw Error(ErrorCode::InvalidArgument, "strategy stage '" + std::string(stage) + "': unknown precision '"
-                                                + std::string(s) + "' (fp32, fp16, bf16, int8)");
+                                                + std::string(s) + "' (fp32, fp16, bf16, int8, q4)");
 }
 
 DType defaultPrecision(std::string_view device) { return device.starts_with("cpu") ? DType::F32 : DType::F16; }

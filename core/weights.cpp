@@ -39,6 +39,7 @@ DTensor DeviceWeights::store(std::vector<float> values, int64_t rows, int64_t co
     const DTensor t{nullptr, type, rows, cols};
     if (type == DType::F32) return put(t, values.data());
     if (type == DType::Q8) return put(t, quantizeQ8(values, cols).data());
+    if (type == DType::Q4) return put(t, quantizeQ4(values, cols).data());
     return put(t, toHalfBits(values, type).data());
 }
 
@@ -53,7 +54,7 @@ DTensor DeviceWeights::put(DTensor t, const void* bytes)
 
 DTensor DeviceWeights::asStored(std::span<const std::byte> bytes, DTensor t)
 {
-    const size_t alignment = t.dtype == DType::Q8 ? 2 : dtypeSize(t.dtype); // Q8: its fp16 scales
+    const size_t alignment = isQuantized(t.dtype) ? 2 : dtypeSize(t.dtype); // Q8, Q4: their fp16 scales
     if (!m_device.hostMemory() || uintptr_t(bytes.data()) % alignment != 0) {
         const DTensor d = put(t, bytes.data());
         m_checkpoint.releasePages(bytes);
@@ -85,24 +86,28 @@ DTensor DeviceWeights::vector(const std::string& name)
 DTensor DeviceWeights::linear(const std::string& name)
 {
     const TensorView& t = m_checkpoint.at(name);
-    const int64_t rows = t.shape.at(0), cols = t.shape.at(1);
+    const int64_t rows = t.shape.at(0), cols = logicalColumns(t);
+    static_assert(kQ8Block == kQ4Block);
     const DType type = cols % int64_t(kQ8Block) == 0 ? m_matrixType : smallMatrixType();
-    if (t.dtype == DType::I8) return quantized(t, rows, cols);
+    if (t.dtype == DType::I8 || t.dtype == DType::U8) return quantized(t, rows, cols);
     if (t.dtype == type) return asStored(t.bytes, {nullptr, type, rows, cols});
     return store(toFloats(t), rows, cols, type);
 }
 
 DTensor DeviceWeights::quantized(const TensorView& values, int64_t rows, int64_t cols)
 {
-    const TensorView& scales = checkQ8Scales(m_checkpoint, values);
+    const TensorView& scales = checkScales(m_checkpoint, values);
+    const DType fileType = quantizedDeviceType(values.dtype);
     const std::byte* q = values.bytes.data();
-    if (m_matrixType == DType::Q8 && scales.bytes.data() == q + values.bytes.size()) // planar in the file
-        return asStored({q, values.bytes.size() + scales.bytes.size()}, {nullptr, DType::Q8, rows, cols});
-    const std::vector<std::byte> planar = planarQ8(values, scales);
+    if (m_matrixType == fileType && scales.bytes.data() == q + values.bytes.size()) // planar in the file
+        return asStored({q, values.bytes.size() + scales.bytes.size()}, {nullptr, fileType, rows, cols});
+    const std::vector<std::byte> planar = planarQuantized(values, scales);
     m_checkpoint.releasePages(values.bytes);
     m_checkpoint.releasePages(scales.bytes);
-    if (m_matrixType == DType::Q8) return put({nullptr, DType::Q8, rows, cols}, planar.data());
-    return store(dequantizeQ8(planar.data(), size_t(values.numel())), rows, cols, m_matrixType);
+    if (m_matrixType == fileType) return put({nullptr, fileType, rows, cols}, planar.data());
+    const size_t numel = size_t(rows * cols);
+    return store(fileType == DType::Q4 ? dequantizeQ4(planar.data(), numel) : dequantizeQ8(planar.data(), numel), rows,
+                 cols, m_matrixType);
 }
 
 DTensor DeviceWeights::factor(const std::string& name)

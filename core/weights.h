@@ -16,13 +16,13 @@ namespace rwkv {
 
 class DeviceWeights {
 public:
-    // Matrices are stored in matrixType (fp32, fp16, bf16 or Q8, see linear and factor);
+    // Matrices are stored in matrixType (fp32, fp16, bf16, Q8 or Q4, see linear and factor);
     // vectors always in fp32.
     DeviceWeights(const Checkpoint& checkpoint, Device& device, DType matrixType);
 
     // A 1×n fp32 vector (squeezes (1,1,n) and flattens (H,N)).
     DTensor vector(const std::string& name);
-    // An nn.Linear weight [out, in], as stored; in smallMatrixType() when Q8 is asked for
+    // An nn.Linear weight [out, in], as stored; in smallMatrixType() when Q8 or Q4 is asked for
     // and `in` is not a whole number of blocks.
     DTensor linear(const std::string& name);
     // A raw `x @ M` factor stored (in, out), transposed to [out, in] so matmul serves both;
@@ -35,8 +35,8 @@ public:
 
     Device& device() const { return m_device; }
     DType matrixType() const { return m_matrixType; }
-    // The type of the small LoRA factors: matrixType, but fp16 under Q8 (design.md "int8 weights").
-    DType smallMatrixType() const { return m_matrixType == DType::Q8 ? DType::F16 : m_matrixType; }
+    // The type of the small LoRA factors: matrixType, but fp16 under Q8 and Q4 (design.md "int8 weights").
+    DType smallMatrixType() const { return isQuantized(m_matrixType) ? DType::F16 : m_matrixType; }
     // Device bytes of all weights uploaded so far.
     size_t bytes() const { return m_bytes; }
     // Bytes of matrices (what a decoded token streams through).
@@ -54,7 +54,8 @@ private:
     DTensor put(DTensor t, const void* bytes);
     // `bytes` already in t's type: in place on host memory where aligned for it, else put.
     DTensor asStored(std::span<const std::byte> bytes, DTensor t);
-    // A quantized checkpoint's matrix (core/quantized_file.h): as stored under Q8, else decoded.
+    // A quantized checkpoint's matrix (core/quantized_file.h): as stored under its own type
+    // (I8 → Q8, U8 → Q4), else decoded.
     DTensor quantized(const TensorView& values, int64_t rows, int64_t cols);
     void count(const DTensor& t);
 

@@ -93,7 +93,7 @@ private slots:
         m_quantized = m_dir.filePath("demo-int8.safetensors").toStdString();
         const Checkpoint ck = Checkpoint::open(test::demoModelPath());
         size_t calls = 0;
-        const QuantizeReport r = writeQuantizedCheckpoint(ck, m_quantized, [&](uint64_t, uint64_t) { ++calls; });
+        const QuantizeReport r = writeQuantizedCheckpoint(ck, m_quantized, DType::Q8, [&](uint64_t, uint64_t) { ++calls; });
         QCOMPARE(calls, ck.tensors().size());
         QCOMPARE(r.tensors, ck.tensors().size());
         // RWKV-7: receptance, key, value, output and the two ffn matrices per layer, and the head.

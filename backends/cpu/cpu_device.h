@@ -1,6 +1,6 @@
 #pragma once
 // The CPU backend: the reference every other backend is tested against. fp32 math on
-// fp32, fp16, bf16 or int8 (Q8) weights; all cores through a ThreadPool.
+// fp32, fp16, bf16, int8 (Q8) or 4-bit (Q4) weights; all cores through a ThreadPool.
 #include "backends/cpu/thread_pool.h"
 #include "core/device.h"
 
@@ -21,7 +21,7 @@ public:
 
     std::string name() const override;
     bool hostMemory() const override { return true; }
-    bool supportsWeights(DType t) const override { return t == DType::Q8 || Device::supportsWeights(t); }
+    bool supportsWeights(DType t) const override { return isQuantized(t) || Device::supportsWeights(t); }
     int threads() const { return m_pool.size(); }
     // The SIMD target in use and the kernels' main choices, for `rwkv-cli info` and `bench`:
     // "AVX3 target; bf16 prefill: AVX512-BF16 dot products, …; decode prefetch: …".

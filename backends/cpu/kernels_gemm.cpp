@@ -1,8 +1,8 @@
 // Prefill matmul, out[T,O] = in[T,I] · Wᵀ for more input rows than the streaming loops of
 // kernels_matmul.cpp take; bound by FMA throughput. Weights are widened to fp32 once per
 // call into an L2-sized scratch buffer and reused by every tile of input rows, so the inner
-// loops are pure fp32 FMA. int8 weights are dequantized (times their block scale) in that
-// same widening step.
+// loops are pure fp32 FMA. int8 and 4-bit weights are dequantized (times their block scale)
+// in that same widening step.
 //  * I > kSmallI: dot-product tiles of kTileRows input rows × 4 weight rows, vectorised
 //    along I; the 4 sums of a tile row are reduced together and stored as one 4-float row.
 //    Columns are blocked so a tile's operands stay in L1.
@@ -119,7 +119,7 @@ void dotRange(ThreadPool& pool, const float* x, size_t xStride, W w, size_t I, s
             const size_t nextO = ob + oLen < o1 ? ob + oLen : o0, nextK = ob + oLen < o1 ? kb : kb + kc;
             const size_t nextRows = nextK < I ? std::min(oc, o1 - nextO) : 0;
             prefetcher.reset(static_cast<const char*>(weightAddress(w + nextO * I + std::min(nextK, I))),
-                             I * kWeightBytes<W>, std::min(kc, I - std::min(nextK, I)) * kWeightBytes<W>, nextRows,
+                             weightBytes<W>(I), weightBytes<W>(std::min(kc, I - std::min(nextK, I))), nextRows,
                              tTiles * (oLen4 / 4));
             for (size_t t = t0; t < t1; t += kTileRows) {
                 const DotTileFn tile = kTiles[std::min(kTileRows, t1 - t) - 1];
@@ -251,6 +251,7 @@ template void gemm<const hwy::float16_t*>(ThreadPool&, float*, const float*, con
 template void gemm<const hwy::bfloat16_t*>(ThreadPool&, float*, const float*, const hwy::bfloat16_t*, size_t, size_t,
                                            size_t);
 template void gemm<Q8Ptr>(ThreadPool&, float*, const float*, Q8Ptr, size_t, size_t, size_t);
+template void gemm<Q4Ptr>(ThreadPool&, float*, const float*, Q4Ptr, size_t, size_t, size_t);
 
 } // namespace rwkv::cpu::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();

@@ -1,6 +1,6 @@
-// out[T,O] = in[T,I] · Wᵀ with W stored [O,I] in fp32, fp16, bf16 or int8; fp32 accumulation.
+// out[T,O] = in[T,I] · Wᵀ with W stored [O,I] in fp32, fp16, bf16, int8 or 4-bit; fp32 accumulation.
 // Decode (small T) is bound by memory bandwidth: every weight row is streamed exactly once and
-// widened to fp32 in registers (int8: times its block's scale, weight_ptr.h). Prefill is
+// widened to fp32 in registers (int8, 4-bit: times its block's scale, weight_ptr.h). Prefill is
 // bound by FMA throughput: kernels_gemm.cpp.
 // Both are data-parallel over output rows (prefill also over T when O is small). Prefill of
 // bf16 weights on AVX-512 targets may take the AVX512-BF16 dot products (opt-in, gemm_bf16.h).
@@ -46,8 +46,8 @@ constexpr bool kBf16DotTarget = HWY_ARCH_X86_64 && HWY_TARGET <= HWY_AVX3;
 
 // T = 1 with 16-bit weights: one row at a time, so each thread reads one sequential stream
 // (measured 5-30% above four interleaved rows). fp32 weights measured the other way round
-// (~60% better grouped), so they take the grouped loop. int8 weights follow the 16-bit ones
-// (not measured yet, issue 18). Four accumulators cover FMA latency.
+// (~60% better grouped), so they take the grouped loop. int8 and 4-bit weights follow the
+// 16-bit ones (not measured yet, issue 18). Four accumulators cover FMA latency.
 template <PrefetchHint H, typename W>
 HWY_NOINLINE void streamRows(const float* x, size_t I, W w, float* out, size_t o0, size_t o1)
 {
@@ -59,7 +59,7 @@ HWY_NOINLINE void streamRows(const float* x, size_t I, W w, float* out, size_t o
         size_t k = 0;
         for (; k + 4 * N <= I; k += 4 * N) {
             const char* ahead = static_cast<const char*>(weightAddress(row + k)) + kRowPrefetchBytes;
-            for (size_t line = 0; line < 4 * N * kWeightBytes<W>; line += 64) prefetchOnce<H>(ahead + line);
+            for (size_t line = 0; line < weightBytes<W>(4 * N); line += 64) prefetchOnce<H>(ahead + line);
             a0 = hn::MulAdd(hn::LoadU(df, x + k), loadWidened(df, row + k), a0);
             a1 = hn::MulAdd(hn::LoadU(df, x + k + N), loadWidened(df, row + k + N), a1);
             a2 = hn::MulAdd(hn::LoadU(df, x + k + 2 * N), loadWidened(df, row + k + 2 * N), a2);
@@ -90,7 +90,7 @@ HWY_NOINLINE void streamGroup(const float* x, size_t I, W w, size_t O, size_t o,
         VF xv[TT];
         for (size_t t = 0; t < TT; ++t) xv[t] = hn::LoadU(df, x + t * I + k);
         // One prefetch per 64 bytes of each row: more only cost load slots (measured).
-        const bool lineStart = ((k * kWeightBytes<W>) & 63) == 0;
+        const bool lineStart = (weightBytes<W>(k) & 63) == 0;
         for (size_t r = 0; r < 4; ++r) {
             if (lineStart) prefetchOnce<H>(weightAddress(rows[r] + prefetch + k));
             const VF wv = loadWidened(df, rows[r] + k);
@@ -116,7 +116,7 @@ HWY_NOINLINE void streamGroup(const float* x, size_t I, W w, size_t O, size_t o,
 template <PrefetchHint H, size_t TT, typename W>
 void streamGroups(const float* x, size_t I, W w, size_t O, float* out, size_t g0, size_t g1)
 {
-    const size_t rowBytes = I * kWeightBytes<W>;
+    const size_t rowBytes = weightBytes<W>(I);
     const size_t prefetch = std::clamp<size_t>(kPrefetchBytes / rowBytes / 4, 1, 16) * 4 * I;
     for (size_t g = g0; g < g1; ++g) streamGroup<H, TT>(x, I, w, O, g * 4, out, prefetch);
 }
@@ -127,12 +127,12 @@ void streamDecode(ThreadPool& pool, float* out, const float* in, W w, size_t T, 
     const size_t groups = (O + 3) / 4;
     // Chunks of at least kMinChunkBytes of weights, so a small matrix is not cut into
     // pieces whose hand-out and prefetch ramp-up cost more than they read.
-    const size_t grain = std::max<size_t>(1, kMinChunkBytes / (4 * I * kWeightBytes<W>));
+    const size_t grain = std::max<size_t>(1, kMinChunkBytes / weightBytes<W>(4 * I));
     pool.parallelFor(int64_t(groups), int64_t(grain), [&](int64_t g0, int64_t g1) {
         const size_t a = size_t(g0), b = size_t(g1);
         switch (T) {
         case 1:
-            if (I >= kMinRowStreamColumns && kWeightBytes<W> < 4)
+            if (I >= kMinRowStreamColumns && !std::is_same_v<W, const float*>)
                 streamRows<H>(in, I, w, out, a * 4, std::min(O, b * 4));
             else
                 streamGroups<H, 1>(in, I, w, O, out, a, b);
@@ -185,7 +185,13 @@ void matmulImpl(ThreadPool& pool, const DTensor& out, const DTensor& in, const D
         matmulTyped(pool, out.f32(), in.f32(), Q8Ptr{q, reinterpret_cast<const uint16_t*>(q + weight.numel())}, T, I, O);
         break;
     }
-    default: assert(false && "matmul weights must be f32, f16, bf16 or int8");
+    case DType::Q4: {
+        const auto* packed = static_cast<const uint8_t*>(weight.data);
+        const auto* scales = reinterpret_cast<const uint16_t*>(packed + weight.numel() / 2);
+        matmulTyped(pool, out.f32(), in.f32(), Q4Ptr{packed, scales}, T, I, O);
+        break;
+    }
+    default: assert(false && "matmul weights must be f32, f16, bf16, int8 or q4");
     }
 }
 

@@ -31,7 +31,7 @@ using DF = hn::ScalableTag<float>;
 using VF = hn::Vec<DF>;
 
 // Loads Lanes(df) weights of type W (float, hwy::bfloat16_t, hwy::float16_t) widened to fp32.
-// The Q8Ptr overloads below do the same for int8 weights (weight_ptr.h).
+// The Q8Ptr / Q4Ptr overloads below do the same for int8 / 4-bit weights (weight_ptr.h).
 template <typename W>
 HWY_INLINE VF loadWidened(DF df, const W* p)
 {
@@ -79,6 +79,33 @@ HWY_INLINE VF loadWidened(DF df, Q8Ptr p)
 }
 
 HWY_INLINE float scalarWidened(Q8Ptr p) { return float(p.q[p.e]) * f16ToFloat(p.scaleBits()); }
+
+HWY_INLINE float scalarWidened(Q4Ptr p)
+{
+    return float(((*p.byte() >> p.shift()) & 15) - 8) * f16ToFloat(p.scaleBits());
+}
+
+// Lanes(df) 4-bit weights as fp32 times their block's scale. As for Q8, a vector starts at a
+// multiple of Lanes(df) in rows of whole blocks; with at most 16 lanes it then lies in one
+// half of a block, whose values are the low (or high) nibbles of 16 consecutive bytes: one
+// byte load, one shift, one mask. Wider targets take the values per lane.
+HWY_INLINE VF loadWidened(DF df, Q4Ptr p)
+{
+    if constexpr (hn::MaxLanes(DF()) <= Q4Ptr::kHalf) {
+        const hn::Rebind<uint8_t, DF> d8;
+        const hn::Rebind<int32_t, DF> d32;
+        const hn::Rebind<uint16_t, DF> d16;
+        const hn::Rebind<hwy::float16_t, DF> dh;
+        const auto bytes = hn::PromoteTo(d32, hn::LoadU(d8, p.byte()));
+        const auto q = hn::And(hn::ShiftRightSame(bytes, p.shift()), hn::Set(d32, 15));
+        const VF v = hn::ConvertTo(df, hn::Sub(q, hn::Set(d32, 8)));
+        return hn::Mul(v, hn::PromoteTo(df, hn::BitCast(dh, hn::Set(d16, p.scaleBits()))));
+    } else {
+        HWY_ALIGN float s[hn::MaxLanes(DF())];
+        for (size_t i = 0; i < hn::Lanes(df); ++i) s[i] = scalarWidened(p + i);
+        return hn::Load(df, s);
+    }
+}
 
 #if HWY_TARGET == HWY_SCALAR
 // dst[0..3] = {Σa, Σb, Σc, Σd} (+= when accumulate); one lane each on the scalar target.

@@ -1,7 +1,7 @@
 #pragma once
 // The weight pointers the matmul templates take: const float*, const hwy::float16_t*,
-// const hwy::bfloat16_t* (the elements themselves) or Q8Ptr, a position in an int8 matrix
-// (core/quantize.h) that indexes like a pointer, so one loop serves every weight type.
+// const hwy::bfloat16_t* (the elements themselves), Q8Ptr or Q4Ptr, a position in an int8 or
+// 4-bit matrix (core/quantize.h) that indexes like a pointer, so one loop serves every weight type.
 #include "core/dtype.h"
 
 #include <cstddef>
@@ -19,15 +19,33 @@ struct Q8Ptr {
     uint16_t scaleBits() const { return scales[e / kQ8Block]; }
 };
 
-// Bytes of one weight as the loops stream it (Q8: the value; its scale adds 1/16).
+struct Q4Ptr {
+    static constexpr size_t kHalf = kQ4Block / 2;
+    const uint8_t* packed;   // the matrix's first byte
+    const uint16_t* scales;  // its first fp16 scale
+    size_t e = 0;            // element index this pointer is at
+
+    Q4Ptr operator+(size_t n) const { return {packed, scales, e + n}; }
+    uint16_t scaleBits() const { return scales[e / kQ4Block]; }
+    // The byte holding element e: value j and j + 16 of a block share its byte j.
+    const uint8_t* byte() const { return packed + e / kQ4Block * kHalf + e % kHalf; }
+    // Where in that byte: the low nibble for the first half of a block, the high one after.
+    int shift() const { return e % kQ4Block < kHalf ? 0 : 4; }
+};
+
+// Bytes of n consecutive weights as the loops stream them (Q8: the values, Q4: n / 2; the
+// scales add 1/16 of a byte per weight).
 template <typename P>
-inline constexpr size_t kWeightBytes = sizeof(std::remove_pointer_t<P>);
+constexpr size_t weightBytes(size_t n) { return n * sizeof(std::remove_pointer_t<P>); }
 template <>
-inline constexpr size_t kWeightBytes<Q8Ptr> = 1;
+constexpr size_t weightBytes<Q8Ptr>(size_t n) { return n; }
+template <>
+constexpr size_t weightBytes<Q4Ptr>(size_t n) { return n / 2; }
 
 // The address of the weight's value, for prefetching.
 template <typename T>
 const void* weightAddress(const T* p) { return p; }
 inline const void* weightAddress(Q8Ptr p) { return p.q + p.e; }
+inline const void* weightAddress(Q4Ptr p) { return p.packed + p.e / 2; }
 
 } // namespace rwkv::cpu

@@ -53,6 +53,7 @@ bool parseDType(const std::string& s, DType& out)
     else if (s == "BF16") out = DType::BF16;
     else if (s == "F64") out = DType::F64;
     else if (s == "I8") out = DType::I8; // a quantized checkpoint's matrices (core/quantized_file.h)
+    else if (s == "U8") out = DType::U8; // a q4 checkpoint's packed matrices (core/quantized_file.h)
     else return false;
     return true;
 }

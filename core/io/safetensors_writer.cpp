@@ -27,7 +27,7 @@ const char* safetensorsDType(DType t)
     case DType::I32: return "I32";
     case DType::U8: return "U8";
     case DType::I8: return "I8";
-    case DType::Q8: break; // a device type only; files store I8 values and F16 scales (core/quantized_file.h)
+    case DType::Q8: case DType::Q4: break; // device types only; files store I8 / U8 values and F16 scales (core/quantized_file.h)
     }
     return "?";
 }

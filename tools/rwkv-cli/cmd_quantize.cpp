@@ -1,5 +1,5 @@
-// rwkv-cli quantize IN OUT: a checkpoint with its linear weights stored as int8
-// (core/quantized_file.h), which loads as `cpu int8` without quantizing again.
+// rwkv-cli quantize IN OUT [--type int8|q4]: a checkpoint with its linear weights stored as
+// int8 or q4 (core/quantized_file.h), which loads as `cpu int8` / `cpu q4` without quantizing again.
 #include "core/checkpoint.h"
 #include "core/error.h"
 #include "core/format_bytes.h"
@@ -16,7 +16,8 @@ int runQuantize(Invocation& call)
 {
     Args& args = call.options;
     const std::string type = args.value("type").value_or("int8");
-    if (type != "int8") throw Error(ErrorCode::InvalidArgument, "--type must be int8 (4-bit weights are not done yet, issue 18)");
+    if (type != "int8" && type != "q4") throw Error(ErrorCode::InvalidArgument, "--type must be int8 or q4");
+    const DType deviceType = type == "q4" ? DType::Q4 : DType::Q8;
     args.finish();
     const std::filesystem::path in = pathFromUtf8(call.positionals[0]), out = pathFromUtf8(call.positionals[1]);
     std::error_code ec;
@@ -24,12 +25,12 @@ int runQuantize(Invocation& call)
         throw Error(ErrorCode::InvalidArgument, "quantize: IN and OUT are the same file; write to another one");
     const Checkpoint checkpoint = Checkpoint::open(in);
     ProgressLine progressLine(stderr);
-    const QuantizeReport r = writeQuantizedCheckpoint(checkpoint, out, [&](uint64_t done, uint64_t total) {
+    const QuantizeReport r = writeQuantizedCheckpoint(checkpoint, out, deviceType, [&](uint64_t done, uint64_t total) {
         progressLine.show("quantizing: tensor " + std::to_string(done) + " of " + std::to_string(total));
     });
     progressLine.clear();
-    std::printf("wrote %s: %zu of %zu tensors as int8, %s of tensor data (was %s)\n", pathToUtf8(out).c_str(), r.quantized,
-                r.tensors, formatBytes(int64_t(r.bytesOut)).c_str(), formatBytes(int64_t(r.bytesIn)).c_str());
+    std::printf("wrote %s: %zu of %zu tensors as %s, %s of tensor data (was %s)\n", pathToUtf8(out).c_str(), r.quantized,
+                r.tensors, type.c_str(), formatBytes(int64_t(r.bytesOut)).c_str(), formatBytes(int64_t(r.bytesIn)).c_str());
     return 0;
 }
 

@@ -104,10 +104,10 @@ std::vector<CommandSpec> makeSpecs()
                   {"seed", "S", "random seed (default 1)"},
                   {"out", "F", "the file to write (.safetensors)"}})},
         {C::Quantize, "quantize", "", "IN OUT",
-         "write a checkpoint with its linear weights and head as int8 (blocks of 32, fp16 scales)\n"
+         "write a checkpoint with its linear weights and head as int8 or q4 (blocks of 32, fp16 scales)\n"
          "A safetensors file (format in core/quantized_file.h) that loads as --strategy \"cpu int8\"\n"
-         "without quantizing again, or as any other precision from its int8 values.",
-         options({{"type", "T", "int8 (the only type so far)"}})},
+         "(or \"cpu q4\") without quantizing again, or as any other precision from its values.",
+         options({{"type", "T", "int8 | q4 (default int8)"}})},
         {C::Devices, "devices", "", "", "compute devices of this build, available or not, with the reason", {}},
         {C::Serve, "serve", "", "",
          "an OpenAI-compatible local API on the loaded model\n"

@@ -34,7 +34,7 @@ int runStore(Invocation& call);
 int runPull(Invocation& call);
 // perplexity FILE [--against S2].
 int runPerplexity(Invocation& call);
-// quantize IN OUT --type int8: a quantized checkpoint (core/quantized_file.h).
+// quantize IN OUT --type int8|q4: a quantized checkpoint (core/quantized_file.h).
 int runQuantize(Invocation& call);
 
 } // namespace rwkv::cli

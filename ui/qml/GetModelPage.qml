@@ -32,7 +32,7 @@ ColumnLayout {
         ComboBox {
             id: precisionBox
             objectName: "downloadPrecisionBox"
-            model: page.deviceId === "cpu" ? ["fp32", "bf16", "fp16", "int8"] : ["fp32", "bf16", "fp16"]
+            model: page.deviceId === "cpu" ? ["fp32", "bf16", "fp16", "int8", "q4"] : ["fp32", "bf16", "fp16"]
             currentIndex: Math.max(0, model.indexOf(page.precision))
             onActivated: index => page.precision = model[index]
             Accessible.name: qsTr("Precision for the memory estimate and for loading")
