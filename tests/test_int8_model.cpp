@@ -6,10 +6,10 @@
 #include "core/strategy.h"
 #include "core/checkpoint.h"
 #include "core/dtype.h"
-#include "core/io/safetensors_writer.h"
 #include "core/model.h"
 #include "core/quantize.h"
 #include "core/tokenizer/world_tokenizer.h"
+#include "support/quantized_model.h"
 #include "support/reference_case.h"
 #include "support/test_support.h"
 #include "support/weight_decode.h"
@@ -19,78 +19,18 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <random>
 
 using namespace rwkv;
-using rwkv::test::decodeF16;
 using rwkv::test::q8Scale;
+
+using rwkv::test::Agreement;
+using rwkv::test::allLogits;
+using rwkv::test::compareLogits;
 
 namespace {
 
-// Logits comparison of two runs over the same positions.
-struct Agreement {
-    double maxRelative = 0; // max|a - b| / max|b| over all positions
-    double top1 = 0;        // share of positions whose argmax agrees
-    size_t positions = 0;
-};
-
-Agreement compare(const std::vector<float>& got, const std::vector<float>& ref, size_t vocab)
-{
-    Agreement a;
-    a.positions = ref.size() / vocab;
-    double maxAbs = 0, maxErr = 0;
-    size_t same = 0;
-    for (size_t p = 0; p < a.positions; ++p) {
-        const float* g = got.data() + p * vocab;
-        const float* r = ref.data() + p * vocab;
-        for (size_t i = 0; i < vocab; ++i) {
-            maxAbs = std::max(maxAbs, double(std::fabs(r[i])));
-            maxErr = std::max(maxErr, double(std::fabs(g[i] - r[i])));
-        }
-        same += std::max_element(g, g + vocab) - g == std::max_element(r, r + vocab) - r;
-    }
-    a.maxRelative = maxErr / maxAbs;
-    a.top1 = double(same) / double(a.positions);
-    return a;
-}
-
-// The logits bound for a checkpoint under int8, from the quantization error measured on its
-// own matrices. To first order, a matmul whose weights carry a relative rms error ε moves its
-// outputs by about ε of their size; along the path to the logits these moves add at most
-// linearly, and the norms between layers keep activations at unit scale, so they are not
-// amplified. Every quantized matrix (nn.Linear weights of whole 32-blocks, head included,
-// not the embedding: weights.h) is on every token's path, so the bound is their count times
-// the largest ε. It is loose (measured errors are 2.5-14× below it) but not vacuous: int8
-// weights whose scales were lost or misplaced miss it by orders of magnitude.
-double logitsBound(const Checkpoint& ck)
-{
-    size_t quantized = 0;
-    double worst = 0;
-    for (const TensorView& t : ck.tensors()) {
-        if (t.shape.size() != 2 || !t.name.ends_with(".weight") || t.name == "emb.weight" || t.shape[1] % 32 != 0)
-            continue;
-        std::vector<float> w(size_t(t.numel()));
-        convertToFloat(t.bytes.data(), t.dtype, w.size(), w.data());
-        const std::vector<std::byte> q = quantizeQ8(w, t.shape[1]);
-        double err = 0, norm = 0;
-        for (size_t i = 0; i < w.size(); ++i) {
-            const double e = double(w[i]) - double(int8_t(q[i])) * q8Scale(q, w.size(), i / 32);
-            err += e * e;
-            norm += double(w[i]) * double(w[i]);
-        }
-        worst = std::max(worst, std::sqrt(err / norm));
-        ++quantized;
-    }
-    return double(quantized) * worst;
-}
-
-std::vector<float> allLogits(const Checkpoint& ck, Device& device, DType type, std::span<const int32_t> tokens)
-{
-    auto model = Model::load(ck, device, type);
-    State state = model->newState();
-    return model->forward(tokens, state, true);
-}
+double logitsBound(const Checkpoint& ck) { return rwkv::test::logitsBound(ck, DType::Q8); }
 
 } // namespace
 
@@ -153,7 +93,7 @@ private slots:
         auto model = Model::load(ck, *m_cpu, DType::Q8);
         const test::ReferenceRun run = test::runReferenceCase(*model, ref);
         const size_t vocab = ref.logitsLast.size();
-        const Agreement a = compare(run.logits, allLogits(ck, *m_cpu, DType::F32, ref.tokens), vocab);
+        const Agreement a = compareLogits(run.logits, allLogits(ck, *m_cpu, DType::F32, ref.tokens), vocab);
         const double bound = logitsBound(ck);
         qInfo("int8 vs fp32: max|Δ|/max|ref| %.2e (bound %.2e) over %zu positions, top-1 %.1f %%; vs package: last %.2e",
               a.maxRelative, bound, a.positions, 100 * a.top1, run.lastError);
@@ -166,24 +106,7 @@ private slots:
     void demoModel()
     {
         const Checkpoint ck = Checkpoint::open(test::demoModelPath());
-        const auto tokenizer = WorldTokenizer::load(test::worldVocabPath());
-        const char* texts[] = {
-            "The quick brown fox jumps over the lazy dog. Pack my box with five dozen liquor jugs.",
-            "In 1854 the cholera outbreak near Broad Street in London was traced to a single water pump.",
-            "def fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\n",
-            "User: What is the tallest mountain in the world?\n\nAssistant:",
-            "Document: Photosynthesis turns light, water and carbon dioxide into sugar and oxygen.\n\n",
-        };
-        size_t positions = 0, agreeing = 0;
-        double worst = 0;
-        for (const char* text : texts) {
-            const std::vector<int32_t> tokens = tokenizer->encode(text);
-            const std::vector<float> ref = allLogits(ck, *m_cpu, DType::F32, tokens);
-            const Agreement a = compare(allLogits(ck, *m_cpu, DType::Q8, tokens), ref, 65536);
-            positions += a.positions;
-            agreeing += size_t(std::lround(a.top1 * double(a.positions)));
-            worst = std::max(worst, a.maxRelative);
-        }
+        const auto [positions, agreeing, worst] = test::demoModelAgreement(*m_cpu, DType::Q8);
         const double bound = logitsBound(ck);
         qInfo("demo model int8 vs fp32: max|Δ|/max|ref| %.2e (bound %.2e), top-1 %zu/%zu", worst, bound, agreeing,
               positions);
@@ -200,40 +123,14 @@ private slots:
     void equalsDequantizedModel()
     {
         const Checkpoint ck = Checkpoint::open(test::demoModelPath());
-        std::vector<NamedTensor> tensors;
-        for (const TensorView& t : ck.tensors()) {
-            NamedTensor n{t.name, t.dtype, t.shape, {t.bytes.begin(), t.bytes.end()}};
-            const std::string leaf = t.name.substr(t.name.rfind('.') + 1);
-            const bool quantized = t.shape.size() == 2 && t.name.ends_with(".weight") && t.name != "emb.weight";
-            const bool factor = t.shape.size() == 2 && leaf.size() == 2 && std::string("wavg").find(leaf[0]) != std::string::npos
-                && (leaf[1] == '1' || leaf[1] == '2');
-            if (quantized || factor) {
-                std::vector<float> w(size_t(t.numel()));
-                convertToFloat(t.bytes.data(), t.dtype, w.size(), w.data());
-                const std::vector<std::byte> q = quantized ? quantizeQ8(w, t.shape[1]) : std::vector<std::byte>();
-                for (size_t i = 0; i < w.size(); ++i)
-                    w[i] = quantized ? float(double(int8_t(q[i])) * q8Scale(q, w.size(), i / 32))
-                                     : float(decodeF16(floatToF16(w[i])));
-                n.dtype = DType::F32;
-                n.bytes.resize(w.size() * 4);
-                std::memcpy(n.bytes.data(), w.data(), n.bytes.size());
-            }
-            tensors.push_back(std::move(n));
-        }
         QTemporaryDir dir;
         const std::string file = dir.filePath("dequantized.safetensors").toStdString();
-        writeSafetensors(file, tensors);
+        test::writeDequantizedModel(ck, DType::Q8, file);
         const std::vector<int32_t> tokens = WorldTokenizer::load(test::worldVocabPath())->encode("Hello there, how are you?");
         const std::vector<float> want = allLogits(Checkpoint::open(file), *m_cpu, DType::F32, tokens);
         for (size_t n : {size_t(1), tokens.size()}) { // decode token by token, and prefill
-            auto model = Model::load(ck, *m_cpu, DType::Q8);
-            State state = model->newState();
-            std::vector<float> got;
-            for (size_t i = 0; i < tokens.size(); i += n) {
-                const std::vector<float> part = model->forward(std::span(tokens).subspan(i, n), state, true);
-                got.insert(got.end(), part.begin(), part.end());
-            }
-            const double error = compare(got, want, 65536).maxRelative;
+            const std::vector<float> got = allLogits(ck, *m_cpu, DType::Q8, tokens, n);
+            const double error = compareLogits(got, want, 65536).maxRelative;
             qInfo("chunks of %zu: max|Δ|/max|ref| %.2e", n, error);
             QVERIFY(n == 1 ? error < 1e-5 : error == 0);
         }
@@ -260,7 +157,7 @@ private slots:
                  placement.c_str());
         const std::vector<float> fp32 = run("cpu fp32"), int8 = run("cpu int8");
         QVERIFY(mixed != fp32 && mixed != int8);
-        QVERIFY(compare(mixed, fp32, 65536).maxRelative <= logitsBound(ck));
+        QVERIFY(compareLogits(mixed, fp32, 65536).maxRelative <= logitsBound(ck));
         QCOMPARE(run("cpu int8 *3 -> cpu int8"), int8);
     }
 };

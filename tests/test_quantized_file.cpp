@@ -1,6 +1,7 @@
-// Quantized checkpoints (core/quantized_file.h, `rwkv-cli quantize`): the file holds what
-// `cpu int8` computes from the original, loads to the same logits bit for bit, loads under
-// other types from its own values, and a damaged or forged one is refused naming the tensor.
+// Quantized checkpoints (core/quantized_file.h, `rwkv-cli quantize`), int8 and q4: the file holds
+// what `cpu int8` / `cpu q4` computes from the original, loads to the same logits bit for bit,
+// loads under other types from its own values, and a damaged or forged one is refused naming
+// the tensor.
 #include "backends/registry.h"
 #include "core/checkpoint.h"
 #include "core/dtype.h"
@@ -11,6 +12,7 @@
 #include "core/quantized_file.h"
 #include "core/tokenizer/world_tokenizer.h"
 #include "support/cli_run.h"
+#include "support/quantized_model.h"
 #include "support/test_support.h"
 #include "support/weight_decode.h"
 
@@ -61,24 +63,26 @@ class TestQuantizedFile : public QObject {
 private:
     std::unique_ptr<Device> m_cpu = createDevice("cpu");
     QTemporaryDir m_dir;
-    std::string m_quantized; // the demo model, quantized once
+    std::string m_quantized;   // the demo model, quantized once
+    std::string m_quantizedQ4; // the same as q4
 
     std::vector<int32_t> sampleTokens() const
     {
         return WorldTokenizer::load(test::worldVocabPath())->encode("User: Where do rivers begin?\n\nAssistant: In the hills.");
     }
 
-    // Writes the quantized demo model with one change and expects `open` (then a cpu int8
-    // load) to refuse it with BadFile mentioning `mention`.
-    void expectRefused(const std::function<void(std::vector<NamedTensor>&)>& change, const char* mention)
+    // Writes the quantized demo model (of `type`) with one change and expects `open` (then a
+    // load as that type) to refuse it with BadFile mentioning `mention`.
+    void expectRefused(const std::function<void(std::vector<NamedTensor>&)>& change, const char* mention,
+                       DType type = DType::Q8)
     {
-        std::vector<NamedTensor> tensors = copyTensors(Checkpoint::open(m_quantized));
+        std::vector<NamedTensor> tensors = copyTensors(Checkpoint::open(type == DType::Q4 ? m_quantizedQ4 : m_quantized));
         change(tensors);
         const std::string file = m_dir.filePath("forged.safetensors").toStdString();
         writeSafetensors(file, tensors);
         try {
             const Checkpoint ck = Checkpoint::open(file);
-            Model::load(ck, *m_cpu, DType::Q8);
+            Model::load(ck, *m_cpu, type);
             QFAIL(qPrintable(QString("accepted; expected an error about %1").arg(mention)));
         } catch (const Error& e) {
             QCOMPARE(e.code(), ErrorCode::BadFile);
@@ -99,6 +103,10 @@ private slots:
         // RWKV-7: receptance, key, value, output and the two ffn matrices per layer, and the head.
         QCOMPARE(r.quantized, size_t(detectModelConfig(ck).nLayer * 6 + 1));
         QVERIFY(r.bytesOut < r.bytesIn);
+        m_quantizedQ4 = m_dir.filePath("demo-q4.safetensors").toStdString();
+        const QuantizeReport r4 = writeQuantizedCheckpoint(ck, m_quantizedQ4, DType::Q4);
+        QCOMPARE(r4.quantized, r.quantized);
+        QVERIFY(r4.bytesOut < r.bytesOut);
     }
 
     // The stored values are the int8 format's (core/quantize.h), checked independently here:
@@ -176,14 +184,112 @@ private slots:
         }
     }
 
+    // The q4 file holds the device's Q4 bytes (core/quantize.h): U8 [rows, cols / 2] packed
+    // values and F16 [rows, cols / 32] scales. Checked independently here: each element decodes
+    // (tests/support/weight_decode.h) to the 4-bit grid point of its block nearest to the
+    // original value, and the block's extreme value is the grid's end, code 0.
+    void storesTheQ4Format()
+    {
+        const Checkpoint original = Checkpoint::open(test::demoModelPath());
+        const Checkpoint quantized = Checkpoint::open(m_quantizedQ4);
+        for (const char* name : {"blocks.0.att.key.weight", "head.weight"}) {
+            const TensorView& w = original.at(name);
+            const TensorView& q = quantized.at(name);
+            const TensorView& d = quantized.at(q4ScaleName(name));
+            QCOMPARE(q.dtype, DType::U8);
+            QCOMPARE(q.shape, (std::vector<int64_t>{w.shape[0], w.shape[1] / 2}));
+            QCOMPARE(d.dtype, DType::F16);
+            QCOMPARE(d.shape, (std::vector<int64_t>{w.shape[0], w.shape[1] / 32}));
+            std::vector<std::byte> planar(q.bytes.begin(), q.bytes.end());
+            planar.insert(planar.end(), d.bytes.begin(), d.bytes.end());
+            const size_t numel = size_t(w.numel());
+            for (size_t b : {size_t(0), size_t(d.numel() / 2), size_t(d.numel() - 1)}) {
+                const double scale = test::q4Scale(planar, numel, b);
+                size_t peak = b * 32;
+                for (size_t i = b * 32; i < b * 32 + 32; ++i)
+                    if (std::fabs(w.at(i)) > std::fabs(w.at(peak))) peak = i;
+                QCOMPARE(test::q4Code(planar, peak), 0);
+                for (size_t i = b * 32; i < b * 32 + 32; ++i) {
+                    const double err = std::fabs(double(w.at(i)) - test::decodeQ4(planar, numel, i));
+                    for (int c = 0; c < 16; ++c)
+                        QVERIFY(err <= std::fabs(double(w.at(i)) - (c - 8) * scale) * (1 + 1e-6) + 1e-12);
+                }
+            }
+        }
+    }
+
+    // cpu q4 on the q4 file computes exactly what cpu q4 computes on the original (decode and
+    // prefill); cpu int8 and fp32 decode its values.
+    void q4LoadsLikeTheOriginal()
+    {
+        const Checkpoint original = Checkpoint::open(test::demoModelPath());
+        const Checkpoint quantized = Checkpoint::open(m_quantizedQ4);
+        const std::vector<int32_t> tokens = sampleTokens();
+        for (size_t chunk : {size_t(1), tokens.size()})
+            QVERIFY(logits(quantized, *m_cpu, DType::Q4, tokens, chunk) == logits(original, *m_cpu, DType::Q4, tokens, chunk));
+        const std::vector<float> q4 = logits(original, *m_cpu, DType::Q4, tokens, tokens.size());
+        const std::vector<float> fp32 = logits(quantized, *m_cpu, DType::F32, tokens, tokens.size());
+        double maxAbs = 0, maxErr = 0;
+        for (size_t i = 0; i < q4.size(); ++i) {
+            maxAbs = std::max(maxAbs, double(std::fabs(q4[i])));
+            maxErr = std::max(maxErr, double(std::fabs(fp32[i] - q4[i])));
+        }
+        qInfo("q4 file as fp32 vs original as q4: max|Δ|/max|ref| %.2e", maxErr / maxAbs);
+        QVERIFY(maxErr / maxAbs < 1e-5);
+        // int8 re-quantizes the decoded q4 values: within int8's own bound of them.
+        const std::vector<float> int8 = logits(quantized, *m_cpu, DType::Q8, tokens, tokens.size());
+        QVERIFY(test::compareLogits(int8, fp32, 65536).maxRelative <= test::logitsBound(original, DType::Q8));
+    }
+
+    void refusesForgedQ4Files()
+    {
+        const std::string key = "blocks.0.att.key.weight";
+        expectRefused([&](auto& t) { std::erase_if(t, [&](const NamedTensor& n) { return n.name == q4ScaleName(key); }); },
+                      "needs its scales 'blocks.0.att.key.weight.q4_scale'", DType::Q4);
+        expectRefused([&](auto& t) { tensorNamed(t, q4ScaleName(key)).dtype = DType::BF16; }, "as fp16", DType::Q4);
+        expectRefused([&](auto& t) {
+            NamedTensor& s = tensorNamed(t, q4ScaleName(key));
+            s.shape = {s.shape[1], s.shape[0]};
+        }, "needs its scales", DType::Q4);
+        expectRefused([&](auto& t) { // values of int8's shape: twice the scales' blocks
+            NamedTensor& v = tensorNamed(t, key);
+            v.shape[1] *= 2;
+            v.bytes.resize(v.bytes.size() * 2);
+        }, "needs its scales", DType::Q4);
+        expectRefused([&](auto& t) { std::erase_if(t, [&](const NamedTensor& n) { return n.name == key; }); },
+                      "scales no q4 tensor", DType::Q4);
+        expectRefused([&](auto& t) {
+            NamedTensor& v = tensorNamed(t, key);
+            v.dtype = DType::BF16;
+            v.bytes.resize(v.bytes.size() * 2);
+        }, "scales no q4 tensor", DType::Q4);
+        expectRefused([&](auto& t) {
+            NamedTensor& e = tensorNamed(t, "emb.weight");
+            e.dtype = DType::U8;
+            e.bytes.resize(e.bytes.size() / dtypeSize(DType::BF16));
+        }, "'emb.weight' is q4 (u8) but not a linear weight", DType::Q4);
+        expectRefused([&](auto& t) { // a row of 8 bytes: half a 32-value block
+            NamedTensor& v = tensorNamed(t, key);
+            v.shape = {v.shape[0] * v.shape[1] / 8, 8};
+        }, "rows of whole 32-value blocks", DType::Q4);
+        for (float bad : {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity()}) {
+            expectRefused([&](auto& t) {
+                const uint16_t bits = floatToF16(bad);
+                std::memcpy(tensorNamed(t, q4ScaleName("head.weight")).bytes.data() + 6, &bits, 2);
+            }, "'head.weight.q4_scale' holds a scale that is not a finite number", DType::Q4);
+        }
+    }
+
     void refusesToQuantizeTwice()
     {
-        try {
-            writeQuantizedCheckpoint(Checkpoint::open(m_quantized), m_dir.filePath("twice.safetensors").toStdString());
-            QFAIL("quantized a quantized file");
-        } catch (const Error& e) {
-            QCOMPARE(e.code(), ErrorCode::InvalidArgument);
-            QVERIFY2(std::string(e.what()).find("already quantized") != std::string::npos, e.what());
+        for (const std::string& file : {m_quantized, m_quantizedQ4}) {
+            try {
+                writeQuantizedCheckpoint(Checkpoint::open(file), m_dir.filePath("twice.safetensors").toStdString(), DType::Q4);
+                QFAIL("quantized a quantized file");
+            } catch (const Error& e) {
+                QCOMPARE(e.code(), ErrorCode::InvalidArgument);
+                QVERIFY2(std::string(e.what()).find("already quantized") != std::string::npos, e.what());
+            }
         }
         QVERIFY(!QFile::exists(m_dir.filePath("twice.safetensors")));
     }
@@ -205,8 +311,17 @@ private slots:
         QVERIFY2(a.exitCode == 0 && b.exitCode == 0, (a.err + b.err).constData());
         QVERIFY(!a.out.isEmpty());
         QCOMPARE(b.out, a.out);
-        test::verifyCleanError(test::runCli(cliPath(), {"quantize", demo, m_dir.filePath("q4"), "--type", "q4"}), 2,
-                               "--type must be int8");
+        const QString out4 = m_dir.filePath("cli-q4.safetensors");
+        const test::CliRun q4 = test::runCli(cliPath(), {"quantize", demo, out4, "--type", "q4"});
+        QVERIFY2(q4.exitCode == 0 && q4.out.contains("tensors as q4"), (q4.out + q4.err).constData());
+        QStringList gen4 = gen;
+        gen4[1] = "cpu q4";
+        const test::CliRun c4 = test::runCli(cliPath(), QStringList{"generate", "--model", demo} + gen4);
+        const test::CliRun d4 = test::runCli(cliPath(), QStringList{"generate", "--model", out4} + gen4);
+        QVERIFY2(c4.exitCode == 0 && d4.exitCode == 0, (c4.err + d4.err).constData());
+        QCOMPARE(d4.out, c4.out);
+        test::verifyCleanError(test::runCli(cliPath(), {"quantize", demo, m_dir.filePath("q5"), "--type", "q5"}), 2,
+                               "--type must be int8 or q4");
         test::verifyCleanError(test::runCli(cliPath(), {"quantize", out, out}), 2, "the same file");
     }
 };

@@ -35,6 +35,7 @@ size_t linearBytes(const Checkpoint& ck, DType type)
         if (!isLinearWeight(t.name)) continue;
         if (t.dtype == type) n += t.bytes.size();
         if (t.dtype == DType::I8 && type == DType::Q8) n += t.bytes.size() + ck.at(q8ScaleName(t.name)).bytes.size();
+        if (t.dtype == DType::U8 && type == DType::Q4) n += t.bytes.size() + ck.at(q4ScaleName(t.name)).bytes.size();
     }
     return n;
 }
@@ -81,17 +82,26 @@ private slots:
         QVERIFY(allLogits(*model, tokens()) == want);
     }
 
-    // A quantized file under cpu int8: values and their scales follow each other in the file,
-    // which is the device's planar Q8 layout, so they are used in place too.
-    void int8FileInPlace()
+    // A quantized file under cpu int8 (or q4): values and their scales follow each other in the
+    // file, which is the device's planar Q8 (Q4) layout, so they are used in place too.
+    void quantizedFileInPlace_data()
     {
-        const std::string file = m_dir.filePath("demo-int8.safetensors").toStdString();
-        writeQuantizedCheckpoint(Checkpoint::open(test::demoModelPath()), file);
+        QTest::addColumn<int>("type");
+        QTest::newRow("int8") << int(DType::Q8);
+        QTest::newRow("q4") << int(DType::Q4);
+    }
+
+    void quantizedFileInPlace()
+    {
+        QFETCH(int, type);
+        const DType t = DType(type);
+        const std::string file = m_dir.filePath("demo-quantized.safetensors").toStdString();
+        writeQuantizedCheckpoint(Checkpoint::open(test::demoModelPath()), file, t);
         const Checkpoint ck = Checkpoint::open(file);
-        auto model = Model::load(ck, *m_cpu, DType::Q8);
-        QVERIFY(linearBytes(ck, DType::Q8) > 0);
-        QCOMPARE(model->mappedWeightBytes(), linearBytes(ck, DType::Q8));
-        auto fromOriginal = Model::load(Checkpoint::open(test::demoModelPath()), *m_cpu, DType::Q8);
+        auto model = Model::load(ck, *m_cpu, t);
+        QVERIFY(linearBytes(ck, t) > 0);
+        QCOMPARE(model->mappedWeightBytes(), linearBytes(ck, t));
+        auto fromOriginal = Model::load(Checkpoint::open(test::demoModelPath()), *m_cpu, t);
         QCOMPARE(fromOriginal->mappedWeightBytes(), size_t(0)); // quantized on load: copies
         QVERIFY(allLogits(*model, tokens()) == allLogits(*fromOriginal, tokens()));
     }

@@ -33,4 +33,33 @@ inline double decodeQ8(const std::vector<std::byte>& bytes, size_t numel, size_t
     return double(int8_t(bytes[e])) * q8Scale(bytes, numel, e / 32);
 }
 
+// The fp16 scale of block `block` of a 4-bit (q4) matrix of `numel` elements, from the layout
+// written in core/quantize.h: numel / 2 packed bytes, then one little-endian fp16 scale per block.
+inline double q4Scale(const std::vector<std::byte>& bytes, size_t numel, size_t block)
+{
+    const size_t s = numel / 2 + 2 * block;
+    return decodeF16(uint16_t(uint16_t(bytes[s]) | uint16_t(bytes[s + 1]) << 8));
+}
+
+// The 4-bit code (0..15) of element e: a block's 16 bytes hold its values 0-15 in their low
+// nibbles and 16-31 in their high nibbles.
+inline int q4Code(const std::vector<std::byte>& bytes, size_t e)
+{
+    const size_t block = e / 32, j = e % 32;
+    const unsigned byte = unsigned(bytes[block * 16 + j % 16]);
+    return int(j < 16 ? byte % 16 : byte / 16);
+}
+
+// Element e of such a matrix: (code - 8) · scale.
+inline double decodeQ4(const std::vector<std::byte>& bytes, size_t numel, size_t e)
+{
+    return double(q4Code(bytes, e) - 8) * q4Scale(bytes, numel, e / 32);
+}
+
+// Element e of a Q8 (isQ4 false) or Q4 matrix.
+inline double decodeQuantized(bool isQ4, const std::vector<std::byte>& bytes, size_t numel, size_t e)
+{
+    return isQ4 ? decodeQ4(bytes, numel, e) : decodeQ8(bytes, numel, e);
+}
+
 } // namespace rwkv::test

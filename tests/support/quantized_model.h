@@ -1,0 +1,47 @@
+#pragma once
+// What test_int8_model and test_q4_model share: whole models under a quantized weight type
+// (DType::Q8, DType::Q4) compared with fp32 — logits agreement, the first-order logits bound,
+// the demo model on text it was not trained on, and the "dequantized model" a quantized run must
+// equal.
+#include "core/checkpoint.h"
+#include "core/device.h"
+#include "core/dtype.h"
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace rwkv::test {
+
+// Logits comparison of two runs over the same positions.
+struct Agreement {
+    double maxRelative = 0; // max|a - b| / max|b| over all positions
+    double top1 = 0;        // share of positions whose argmax agrees
+    size_t positions = 0;
+};
+
+Agreement compareLogits(const std::vector<float>& got, const std::vector<float>& ref, size_t vocab);
+
+// The logits after every token of `tokens`, fed `chunk` tokens a call (0: all at once).
+std::vector<float> allLogits(const Checkpoint& ck, Device& device, DType type, std::span<const int32_t> tokens,
+                             size_t chunk = 0);
+
+// The first-order bound on max|Δlogit| / max|logit| of a checkpoint under `type`: the number of
+// quantized matrices times the largest relative rms error quantizing one of them (measured here
+// with core's quantizer and the tests' own decoder). See quantized_model.cpp for why.
+double logitsBound(const Checkpoint& ck, DType type);
+
+// The demo model on five short texts it was not trained on, under `type` against fp32.
+struct DemoAgreement {
+    size_t positions = 0, agreeing = 0;
+    double worst = 0; // the largest maxRelative of a text
+};
+DemoAgreement demoModelAgreement(Device& cpu, DType type);
+
+// Writes `ck` with every matrix `type` quantizes (nn.Linear weights, head included, embedding
+// not) replaced by its decoded values in fp32, and the LoRA factors (RWKV-7 w1 … g2) rounded
+// to fp16, as `type` stores them: the fp32 model a `type` run must equal up to summation order.
+void writeDequantizedModel(const Checkpoint& ck, DType type, const std::string& file);
+
+} // namespace rwkv::test
