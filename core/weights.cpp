@@ -97,16 +97,16 @@ DTensor DeviceWeights::linear(const std::string& name)
 DTensor DeviceWeights::quantized(const TensorView& values, int64_t rows, int64_t cols)
 {
     const TensorView& scales = checkScales(m_checkpoint, values);
-    const DType fileType = quantizedDeviceType(values.dtype);
+    const DType storedType = quantizedDeviceType(values.dtype);
     const std::byte* q = values.bytes.data();
-    if (m_matrixType == fileType && scales.bytes.data() == q + values.bytes.size()) // planar in the file
-        return asStored({q, values.bytes.size() + scales.bytes.size()}, {nullptr, fileType, rows, cols});
+    if (m_matrixType == storedType && scales.bytes.data() == q + values.bytes.size()) // planar in the file
+        return asStored({q, values.bytes.size() + scales.bytes.size()}, {nullptr, storedType, rows, cols});
     const std::vector<std::byte> planar = planarQuantized(values, scales);
     m_checkpoint.releasePages(values.bytes);
     m_checkpoint.releasePages(scales.bytes);
-    if (m_matrixType == fileType) return put({nullptr, fileType, rows, cols}, planar.data());
+    if (m_matrixType == storedType) return put({nullptr, storedType, rows, cols}, planar.data());
     const size_t numel = size_t(rows * cols);
-    return store(fileType == DType::Q4 ? dequantizeQ4(planar.data(), numel) : dequantizeQ8(planar.data(), numel), rows,
+    return store(storedType == DType::Q4 ? dequantizeQ4(planar.data(), numel) : dequantizeQ8(planar.data(), numel), rows,
                  cols, m_matrixType);
 }
 
