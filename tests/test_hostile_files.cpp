@@ -136,6 +136,19 @@ void TestHostileFiles::rejectsHostileTensorLayouts_data()
     row("safetensors bytes overflow",
         safetensorsFile(R"({"a":{"dtype":"F32","shape":[4611686018427387904],"data_offsets":[0,0]}})"),
         "tensor 'a' has a shape whose element count overflows");
+    // q4 files (core/quantized_file.h): packed U8 values whose element count overflows, values
+    // whose scales have the wrong shape, and U8 bytes posing as a tensor that is no linear weight.
+    row("safetensors q4 values overflow",
+        safetensorsFile(R"({"head.weight":{"dtype":"U8","shape":[4611686018427387904,8],"data_offsets":[0,0]}})"),
+        "tensor 'head.weight' has a shape whose element count overflows");
+    row("safetensors q4 scales of the wrong shape",
+        safetensorsFile(R"({"head.weight":{"dtype":"U8","shape":[2,16],"data_offsets":[0,32]},)"
+                        R"("head.weight.q4_scale":{"dtype":"F16","shape":[2,2],"data_offsets":[32,40]}})",
+                        std::string(40, '\0')),
+        "'head.weight' needs its scales 'head.weight.q4_scale' as fp16 [2, 1]");
+    row("safetensors u8 that is not a linear weight",
+        safetensorsFile(R"({"emb.weight":{"dtype":"U8","shape":[2,16],"data_offsets":[0,32]}})", std::string(32, '\0')),
+        "'emb.weight' is q4 (u8) but not a linear weight");
     std::string dims = "[1";
     for (int i = 0; i < 64; ++i) dims += ",1";
     row("safetensors 65 dims", safetensorsFile(R"({"a":{"dtype":"F32","shape":)" + dims + R"(],"data_offsets":[0,4]}})",
