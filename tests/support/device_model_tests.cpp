@@ -220,22 +220,25 @@ void DeviceModelTests::memoryMeter()
     RWKV_CHECK(!m_cpu->memoryInfo().has_value());
 }
 
-// A GPU stage with int8 weights is refused with the core error before anything is uploaded,
-// alone or after a CPU int8 stage, naming the device and the type.
+// A GPU stage with int8 (or q4) weights is refused with the core error before anything is
+// uploaded, alone or after a CPU stage of that type, naming the device and the type.
 void DeviceModelTests::int8Refused()
 {
     const Checkpoint ck = Checkpoint::open(loadReferenceCase("x070_c128_l2_v1000").safetensors);
-    const StagePlan alone[] = {{&m_gpu, DType::Q8, -1}};
-    const StagePlan split[] = {{m_cpu.get(), DType::Q8, 1}, {&m_gpu, DType::Q8, -1}};
-    for (std::span<const StagePlan> plans : {std::span<const StagePlan>(alone), std::span<const StagePlan>(split)}) {
-        try {
-            (void)Model::load(ck, plans);
-            RWKV_FAIL("int8 weights were loaded on " + m_gpu.name());
-        } catch (const Error& e) {
-            RWKV_COMPARE(e.code(), ErrorCode::Unsupported);
-            const std::string message = e.what();
-            RWKV_CHECK2(message.find(m_gpu.name()) != std::string::npos && message.find("int8") != std::string::npos,
-                        message);
+    for (DType type : {DType::Q8, DType::Q4}) {
+        const std::string name(dtypeName(type));
+        const StagePlan alone[] = {{&m_gpu, type, -1}};
+        const StagePlan split[] = {{m_cpu.get(), type, 1}, {&m_gpu, type, -1}};
+        for (std::span<const StagePlan> plans : {std::span<const StagePlan>(alone), std::span<const StagePlan>(split)}) {
+            try {
+                (void)Model::load(ck, plans);
+                RWKV_FAIL(name + " weights were loaded on " + m_gpu.name());
+            } catch (const Error& e) {
+                RWKV_COMPARE(e.code(), ErrorCode::Unsupported);
+                const std::string message = e.what();
+                RWKV_CHECK2(message.find(m_gpu.name()) != std::string::npos && message.find(name) != std::string::npos,
+                            message);
+            }
         }
     }
 }
