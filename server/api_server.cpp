@@ -108,7 +108,10 @@ void ApiServer::Impl::logCompletion(const ResponseMeta& meta, const Completion& 
     } else {
         line += std::to_string(c.usage.completionTokens) + " generated, ";
         if (c.choices.size() > 1) line += std::to_string(c.choices.size()) + " choices: ";
-        for (size_t i = 0; i < c.choices.size(); ++i) line += (i ? "/" : "") + std::string(reasonName(c.choices[i].reason));
+        for (size_t i = 0; i < c.choices.size(); ++i) {
+            if (i) line += '/';
+            line += reasonName(c.choices[i].reason);
+        }
     }
     options.log(line + ", " + std::to_string(ms) + " ms");
 }
