@@ -2,12 +2,11 @@
 
 #include "core/error.h"
 #include "core/generation_checks.h"
-#include "core/stop_matcher.h"
-#include "core/tokenizer/utf8_stream_decoder.h"
+#include "core/reply_stream.h"
 
 #include <algorithm>
-#include <limits>
 #include <chrono>
+#include <limits>
 
 namespace rwkv {
 
@@ -48,18 +47,6 @@ GenerationResult generate(Model& model, const Tokenizer* tokenizer, std::span<co
     // Every front end checks first, naming the settings its own way; this covers any caller.
     throwIfProblem(checkGenerationOptions(options, std::numeric_limits<int>::max()));
     GenerationResult result;
-    bool leading = options.dropLeadingSpace;
-    auto emit = [&](const std::string& piece) {
-        std::string_view text = piece;
-        if (leading && !text.empty()) {
-            if (text[0] == ' ') text.remove_prefix(1);
-            leading = false;
-        }
-        if (text.empty()) return;
-        result.text += text;
-        if (onText) onText(text);
-    };
-
     const int64_t t0 = nowNs();
     std::vector<float> logits = prefill(model, prompt, state, modelLock, cancel);
     result.prefillNs = nowNs() - t0;
@@ -69,37 +56,24 @@ GenerationResult generate(Model& model, const Tokenizer* tokenizer, std::span<co
         return result;
     }
 
-    Sampler sampler(options.sampling);
-    Utf8StreamDecoder decoder;
-    StopMatcher matcher(tokenizer ? options.stopStrings : std::vector<std::string>{});
+    ReplyStream reply(tokenizer, options, onText);
     const int64_t t1 = nowNs();
-    for (int i = 0; i < options.maxTokens; ++i) {
+    while (!reply.ended()) {
         if (cancel.stop_requested()) {
-            result.reason = StopReason::Cancelled;
+            reply.cancel();
             break;
         }
-        const int32_t token = sampler.sample(logits);
-        if (std::find(options.stopTokens.begin(), options.stopTokens.end(), token) != options.stopTokens.end()) {
-            result.reason = StopReason::StopToken;
-            break;
-        }
-        result.tokens.push_back(token);
-        const std::string_view bytes = tokenizer ? tokenizer->tokenBytes(token) : std::string_view{};
-        sampler.accept(token, options.exemptWhitespaceDigits ? occurrenceWeight(bytes) : 1.0f);
-        emit(matcher.push(decoder.push(bytes)));
+        const std::optional<int32_t> token = reply.next(logits);
+        if (!token) break;
         // Feed every emitted token, so the state always matches the text shown.
-        logits = forwardLocked(model, std::span(&token, 1), state, modelLock);
+        logits = forwardLocked(model, std::span(&*token, 1), state, modelLock);
         ++result.decodeTokens;
-        if (matcher.stopped()) {
-            result.reason = StopReason::StopString;
-            break;
-        }
     }
     result.decodeNs = nowNs() - t1;
-    if (!matcher.stopped()) {
-        emit(matcher.push(decoder.flush()));
-        emit(matcher.flush());
-    }
+    reply.finish();
+    result.tokens = reply.tokens();
+    result.text = reply.text();
+    result.reason = reply.reason();
     return result;
 }
 

@@ -214,6 +214,13 @@ int32_t Sampler::sample(std::span<float> logits)
         for (Candidate& c : candidates)
             c.p = std::exp((logits[static_cast<size_t>(c.id)] - maxLogit) / temperature);
     }
+    // Drawn in token-id order, as the official multinomial over the vocabulary is. The order the
+    // selection above leaves depends on near-ties between probabilities, so logits differing in
+    // their last bits (a batched step's other summation order) would map the same random number
+    // to another token; in id order they move the boundaries only by as much as they differ.
+    const auto byId = [](const Candidate& a, const Candidate& b) { return a.id < b.id; };
+    if (!std::is_sorted(candidates.begin(), candidates.end(), byId))
+        std::sort(candidates.begin(), candidates.end(), byId);
     double total = 0.0;
     for (const Candidate& c : candidates)
         total += static_cast<double>(c.p);

@@ -28,6 +28,8 @@ float occurrenceWeight(std::string_view tokenText);
 // One generation's sampler. Random draws use std::mt19937_64 seeded with params.seed and our
 // own [0,1) conversion, so a seed reproduces the same tokens on every platform, but the random
 // stream is not Python's: the same seed does not give the tokens the official code gives.
+// The draw walks the surviving tokens in id order, so logits that differ only in their last
+// bits (a batched step) give the same token unless the draw falls within that difference.
 class Sampler {
 public:
     explicit Sampler(SamplingParams params);

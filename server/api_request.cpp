@@ -165,7 +165,7 @@ CompletionRequest parse(Endpoint endpoint, const json& body, const RequestLimits
         r.messages = messages(body);
     else
         r.prompt = prompt(body);
-    if (const auto n = integer(body, "n", 1, 1 << 20); n && *n != 1) refuse("n", "'n' must be 1: one choice per request");
+    r.choices = int(integer(body, "n", 1, limits.maxChoices).value_or(1));
     const char* limitKey = field(body, "max_completion_tokens").is_null() ? "max_tokens" : "max_completion_tokens";
     r.options.maxTokens = clampToInt(integer(body, limitKey, INT64_MIN, INT64_MAX).value_or(limits.defaultMaxTokens));
     r.options.sampling = sampling(body);

@@ -29,6 +29,7 @@ struct CompletionRequest {
     std::vector<ChatMessage> messages;  // Endpoint::Chat
     std::string prompt;                 // Endpoint::Completion
     GenerationOptions options;          // max tokens, sampling, the client's stop strings
+    int choices = 1;                    // n: replies to the same prompt (choice i: seed + i)
     bool stream = false;
     bool includeUsage = false;          // stream_options.include_usage
 };
@@ -37,12 +38,13 @@ struct RequestLimits {
     std::string modelId;          // the one model served
     int defaultMaxTokens = 1024;  // when the request gives none
     int maxTokens = 65536;        // larger requests are refused
+    int maxChoices = 16;          // n above this is refused
 };
 
 // Parses and checks a request body (ranges by checkGenerationOptions; a missing 'model' is the
 // one served). Sampling defaults are OpenAI's (temperature 1, top_p 1,
 // no penalties) with the official penalty decay; top_k and penalty_decay are accepted as
-// extensions. n > 1 is refused.
+// extensions. n is 1…limits.maxChoices.
 std::variant<CompletionRequest, ApiError> parseRequest(Endpoint endpoint, std::string_view body, const RequestLimits& limits);
 
 } // namespace rwkv::server

@@ -37,10 +37,11 @@ json envelope(const ResponseMeta& meta, bool chunk)
 }
 
 // One choice of a chunk: chat carries a delta, completions the text.
-json chunkChoice(const ResponseMeta& meta, const json& delta, std::string_view text, const json& finish)
+json chunkChoice(const ResponseMeta& meta, int index, const json& delta, std::string_view text, const json& finish)
 {
-    if (meta.endpoint == Endpoint::Chat) return {{"index", 0}, {"delta", delta}, {"logprobs", nullptr}, {"finish_reason", finish}};
-    return {{"index", 0}, {"text", text}, {"logprobs", nullptr}, {"finish_reason", finish}};
+    if (meta.endpoint == Endpoint::Chat)
+        return {{"index", index}, {"delta", delta}, {"logprobs", nullptr}, {"finish_reason", finish}};
+    return {{"index", index}, {"text", text}, {"logprobs", nullptr}, {"finish_reason", finish}};
 }
 
 std::string event(const json& j) { return "data: " + dump(j) + "\n\n"; }
@@ -65,35 +66,40 @@ std::string modelsBody(const std::string& modelId, int64_t created)
 std::string completionBody(const ResponseMeta& meta, const Completion& c)
 {
     json j = envelope(meta, false);
-    if (meta.endpoint == Endpoint::Chat)
-        j["choices"] = json::array({{{"index", 0},
-                                     {"message", {{"role", "assistant"}, {"content", c.text}, {"refusal", nullptr}}},
-                                     {"logprobs", nullptr},
-                                     {"finish_reason", finishReason(c.reason)}}});
-    else
-        j["choices"] = json::array({{{"index", 0}, {"text", c.text}, {"logprobs", nullptr}, {"finish_reason", finishReason(c.reason)}}});
+    j["choices"] = json::array();
+    for (size_t i = 0; i < c.choices.size(); ++i) {
+        const Choice& choice = c.choices[i];
+        if (meta.endpoint == Endpoint::Chat)
+            j["choices"].push_back({{"index", i},
+                                    {"message", {{"role", "assistant"}, {"content", choice.text}, {"refusal", nullptr}}},
+                                    {"logprobs", nullptr},
+                                    {"finish_reason", finishReason(choice.reason)}});
+        else
+            j["choices"].push_back(
+                {{"index", i}, {"text", choice.text}, {"logprobs", nullptr}, {"finish_reason", finishReason(choice.reason)}});
+    }
     j["usage"] = usageJson(c.usage);
     return dump(j);
 }
 
-std::string firstChunkEvent(const ResponseMeta& meta)
+std::string firstChunkEvent(const ResponseMeta& meta, int choice)
 {
     json j = envelope(meta, true);
-    j["choices"] = json::array({chunkChoice(meta, {{"role", "assistant"}, {"content", ""}}, "", nullptr)});
+    j["choices"] = json::array({chunkChoice(meta, choice, {{"role", "assistant"}, {"content", ""}}, "", nullptr)});
     return event(j);
 }
 
-std::string textChunkEvent(const ResponseMeta& meta, std::string_view text)
+std::string textChunkEvent(const ResponseMeta& meta, int choice, std::string_view text)
 {
     json j = envelope(meta, true);
-    j["choices"] = json::array({chunkChoice(meta, {{"content", text}}, text, nullptr)});
+    j["choices"] = json::array({chunkChoice(meta, choice, {{"content", text}}, text, nullptr)});
     return event(j);
 }
 
-std::string finishChunkEvent(const ResponseMeta& meta, StopReason reason)
+std::string finishChunkEvent(const ResponseMeta& meta, int choice, StopReason reason)
 {
     json j = envelope(meta, true);
-    j["choices"] = json::array({chunkChoice(meta, json::object(), "", finishReason(reason))});
+    j["choices"] = json::array({chunkChoice(meta, choice, json::object(), "", finishReason(reason))});
     return event(j);
 }
 

@@ -21,13 +21,13 @@ struct ResponseMeta {
 std::string errorBody(const ApiError& error);
 std::string modelsBody(const std::string& modelId, int64_t created);
 std::string modelBody(const std::string& modelId, int64_t created);
-// A whole (non-streamed) completion with its usage.
+// A whole (non-streamed) completion, every choice, with its usage.
 std::string completionBody(const ResponseMeta& meta, const Completion& completion);
 
-// One server-sent event "data: {...}\n\n".
-std::string firstChunkEvent(const ResponseMeta& meta);   // chat: the assistant role, empty text
-std::string textChunkEvent(const ResponseMeta& meta, std::string_view text);
-std::string finishChunkEvent(const ResponseMeta& meta, StopReason reason);
+// One server-sent event "data: {...}\n\n"; `choice` is the choice's index.
+std::string firstChunkEvent(const ResponseMeta& meta, int choice);  // chat: the assistant role, empty text
+std::string textChunkEvent(const ResponseMeta& meta, int choice, std::string_view text);
+std::string finishChunkEvent(const ResponseMeta& meta, int choice, StopReason reason);
 std::string usageChunkEvent(const ResponseMeta& meta, const Usage& usage);
 std::string errorEvent(const ApiError& error);
 inline constexpr std::string_view kDoneEvent = "data: [DONE]\n\n";

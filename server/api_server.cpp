@@ -2,14 +2,18 @@
 
 #include "core/error.h"
 #include "server/api_responses.h"
+#include "server/client_watch.h"
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <stop_token>
 #include <thread>
+
+#include <sys/socket.h>
 
 namespace rwkv::server {
 
@@ -35,6 +39,28 @@ ApiError engineError(const Error& e)
     return {500, e.what(), "server_error", {}, errorCodeName(e.code())};
 }
 
+bool anyCancelled(const Completion& c)
+{
+    return std::ranges::any_of(c.choices, [](const Choice& choice) { return choice.reason == StopReason::Cancelled; });
+}
+
+const char* reasonName(StopReason reason)
+{
+    return reason == StopReason::MaxTokens ? "length" : reason == StopReason::Cancelled ? "cancelled" : "stop";
+}
+
+// httplib 0.11 listens with a backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG, compiled into the shared
+// library). When more clients connect at once, Linux drops the last ACK of the handshakes that
+// overflow the accept queue: those clients think they are connected and send their request,
+// which arrives only after the handshake is retried, sometimes later than the one second httplib
+// waits for a new connection's first request (keep_alive_timeout below), and the connection was
+// closed without a reply. Listening again on the bound socket sets the backlog (Linux and the
+// BSDs take a second listen() as a new backlog).
+class HttpServer : public httplib::Server {
+public:
+    bool widenBacklog() { return ::listen(svr_sock_, SOMAXCONN) == 0; }
+};
+
 } // namespace
 
 bool isLoopbackHost(const std::string& host)
@@ -46,7 +72,7 @@ struct ApiServer::Impl {
     CompletionEngine& engine;
     RequestLimits limits;
     ServerOptions options;
-    httplib::Server http;
+    HttpServer http;
     std::stop_source stopping;         // ends every generation in progress
     std::atomic<bool> stopRequested{false};
     std::atomic<bool> serving{false};  // inside serve()
@@ -58,7 +84,7 @@ struct ApiServer::Impl {
     void routes();
     bool authorized(const httplib::Request& req, httplib::Response& res) const;
     void complete(Endpoint endpoint, const httplib::Request& req, httplib::Response& res);
-    void stream(const CompletionRequest& request, const ResponseMeta& meta, httplib::Response& res);
+    void stream(const CompletionRequest& request, const ResponseMeta& meta, const ClientWatch& client, httplib::Response& res);
     void logCompletion(const ResponseMeta& meta, const Completion& c, std::chrono::steady_clock::time_point start,
                        bool clientLeft) const;
     ResponseMeta metaFor(const CompletionRequest& request)
@@ -77,11 +103,16 @@ void ApiServer::Impl::logCompletion(const ResponseMeta& meta, const Completion& 
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
     std::string line = meta.id + ": prompt " + std::to_string(c.usage.promptTokens) + " tokens (" + std::to_string(c.usage.cachedTokens)
                        + " cached), ";
-    if (clientLeft)
+    if (clientLeft) {
         line += "client left after " + std::to_string(c.usage.completionTokens) + " tokens";
-    else
-        line += std::to_string(c.usage.completionTokens) + " generated, "
-                + (c.reason == StopReason::MaxTokens ? "length" : c.reason == StopReason::Cancelled ? "cancelled" : "stop");
+    } else {
+        line += std::to_string(c.usage.completionTokens) + " generated, ";
+        if (c.choices.size() > 1) line += std::to_string(c.choices.size()) + " choices: ";
+        for (size_t i = 0; i < c.choices.size(); ++i) {
+            if (i) line += '/';
+            line += reasonName(c.choices[i].reason);
+        }
+    }
     options.log(line + ", " + std::to_string(ms) + " ms");
 }
 
@@ -153,38 +184,42 @@ void ApiServer::Impl::complete(Endpoint endpoint, const httplib::Request& req, h
     if (const ApiError* error = std::get_if<ApiError>(&parsed)) return sendError(res, *error);
     const CompletionRequest request = std::move(std::get<CompletionRequest>(parsed));
     const ResponseMeta meta = metaFor(request);
-    if (request.stream) return stream(request, meta, res);
-    // A whole reply: a client that leaves is noticed only when the reply is sent.
+    const ClientWatch client(req.local_addr, req.local_port, req.remote_addr, req.remote_port);
+    if (request.stream) return stream(request, meta, client, res);
     std::stop_source cancel;
     const std::stop_callback onStop(stopping.get_token(), [&] { cancel.request_stop(); });
     const auto start = std::chrono::steady_clock::now();
-    const Completion completion = engine.run(request, {}, cancel.get_token());
-    logCompletion(meta, completion, start, false);
-    if (completion.reason == StopReason::Cancelled)
-        return sendError(res, {503, "The server is shutting down", "server_error", {}, {}});
+    const Completion completion = engine.run(request, {{}, {}, [&] { return client.gone(); }}, cancel.get_token());
+    const bool cancelled = anyCancelled(completion);
+    logCompletion(meta, completion, start, cancelled && !stopping.stop_requested());
+    if (cancelled) // shutting down, or the client left (then nobody reads this)
+        return sendError(res, {503, stopping.stop_requested() ? "The server is shutting down" : "The request was cancelled",
+                               "server_error", {}, {}});
     res.set_content(completionBody(meta, completion), kJson);
 }
 
-void ApiServer::Impl::stream(const CompletionRequest& request, const ResponseMeta& meta, httplib::Response& res)
+void ApiServer::Impl::stream(const CompletionRequest& request, const ResponseMeta& meta, const ClientWatch& client,
+                             httplib::Response& res)
 {
     res.set_header("Cache-Control", "no-cache");
-    res.set_chunked_content_provider("text/event-stream", [this, request, meta](size_t, httplib::DataSink& sink) {
+    res.set_chunked_content_provider("text/event-stream", [this, request, meta, client](size_t, httplib::DataSink& sink) {
         // Every event is written at once; a failed write means the client left, which stops
-        // the generation before its next token.
+        // the generation at the next step.
         std::stop_source cancel;
         const std::stop_callback onStop(stopping.get_token(), [&] { cancel.request_stop(); });
         auto send = [&](std::string_view event) {
             if (!cancel.stop_requested() && !sink.write(event.data(), event.size())) cancel.request_stop();
         };
-        send(firstChunkEvent(meta));
+        for (int i = 0; i < request.choices; ++i) send(firstChunkEvent(meta, i));
         const auto start = std::chrono::steady_clock::now();
         try {
-            const Completion c = engine.run(request, [&](std::string_view text) { send(textChunkEvent(meta, text)); },
-                                            cancel.get_token());
-            const bool left = c.reason == StopReason::Cancelled || cancel.stop_requested();
+            const ReplySink replies{[&](int i, std::string_view text) { send(textChunkEvent(meta, i, text)); },
+                                    [&](int i, StopReason reason) { send(finishChunkEvent(meta, i, reason)); },
+                                    [&] { return client.gone(); }};
+            const Completion c = engine.run(request, replies, cancel.get_token());
+            const bool left = anyCancelled(c) || cancel.stop_requested();
             logCompletion(meta, c, start, left && !stopping.stop_requested());
             if (left) return false;
-            send(finishChunkEvent(meta, c.reason));
             if (request.includeUsage) send(usageChunkEvent(meta, c.usage));
         } catch (const Error& e) {
             send(errorEvent(engineError(e)));
@@ -200,6 +235,7 @@ ApiServer::ApiServer(CompletionEngine& engine, RequestLimits limits, ServerOptio
     if (options.apiKey.empty() && !isLoopbackHost(options.host))
         throw Error(ErrorCode::InvalidArgument, "serving on " + options.host
                                                     + " (not a loopback address) needs an API key (--api-key KEY)");
+    limits.maxChoices = std::min(limits.maxChoices, engine.maxBatch()); // all of a request's choices run at once
     m_impl = std::make_unique<Impl>(engine, std::move(limits), std::move(options));
     const int threads = m_impl->options.threads;
     m_impl->http.new_task_queue = [threads] { return new httplib::ThreadPool(size_t(threads)); };
@@ -227,6 +263,7 @@ int ApiServer::bind()
     if (port <= 0)
         throw Error(ErrorCode::Io, "cannot listen on " + o.host + ":" + std::to_string(o.port)
                                        + " (is another program using the port, or is the address not this machine's?)");
+    if (!m_impl->http.widenBacklog()) throw Error(ErrorCode::Io, "cannot set the listen backlog of " + o.host + ":" + std::to_string(port));
     return port;
 }
 

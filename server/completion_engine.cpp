@@ -4,6 +4,7 @@
 #include "core/prompt_format.h"
 
 #include <algorithm>
+#include <chrono>
 
 namespace rwkv::server {
 
@@ -11,65 +12,83 @@ namespace {
 
 // Token 0 ends a text in the World and NeoX vocabularies: the reply is complete.
 constexpr int32_t kEndOfText = 0;
+// How often a request that hears nothing from the batch checks on its client.
+constexpr std::chrono::milliseconds kPollInterval{50};
 
 } // namespace
 
-CompletionEngine::CompletionEngine(Model& model, const Tokenizer& tokenizer, FairMutex& modelLock, PrefixCache& cache)
-    : m_model(model), m_tokenizer(tokenizer), m_modelLock(modelLock), m_cache(cache)
+CompletionEngine::CompletionEngine(Model& model, const Tokenizer& tokenizer, FairMutex& modelLock, PrefixCache& cache, int maxBatch)
+    : m_model(model), m_tokenizer(tokenizer), m_cache(cache), m_scheduler(model, modelLock, &tokenizer, maxBatch)
 {
 }
 
-Completion CompletionEngine::run(const CompletionRequest& request, const std::function<void(std::string_view)>& onText,
-                                 std::stop_token cancel)
+BatchRequest CompletionEngine::prepare(const CompletionRequest& request, size_t& boundary) const
 {
     GenerationOptions options = request.options;
     options.stopTokens = {kEndOfText};
-    std::vector<int32_t> tokens;
+    BatchRequest r;
     // Where the last message starts: a stable place to keep a state, since the next turn
     // of this conversation will re-tokenize everything before it the same way.
-    size_t boundary = 0;
+    boundary = 0;
     if (request.endpoint == Endpoint::Chat) {
         options.stopStrings.emplace_back(kTurnEnd);
         options.exemptWhitespaceDigits = false; // as the official chat loop
         options.dropLeadingSpace = true;        // the content a client sends back re-tokenizes the same
-        tokens = m_tokenizer.encode(chatTranscript(request.messages));
+        r.tokens = m_tokenizer.encode(chatTranscript(request.messages));
         std::string before;
         for (size_t i = 0; i + 1 < request.messages.size(); ++i) before += chatTurn(request.messages[i]);
         const std::vector<int32_t> head = m_tokenizer.encode(before);
-        if (head.size() < tokens.size() && std::equal(head.begin(), head.end(), tokens.begin())) boundary = head.size();
+        if (head.size() < r.tokens.size() && std::equal(head.begin(), head.end(), r.tokens.begin())) boundary = head.size();
     } else {
-        tokens = m_tokenizer.encode(request.prompt);
+        r.tokens = m_tokenizer.encode(request.prompt);
     }
+    // Choice i of a seeded request draws as the same request with seed + i would alone.
+    for (int i = 0; i < request.choices; ++i) {
+        r.choices.push_back(options);
+        if (options.sampling.seed) r.choices.back().sampling.seed = *options.sampling.seed + uint64_t(i);
+    }
+    return r;
+}
 
-    if (tokens.empty()) throw Error(ErrorCode::InvalidArgument, "the prompt is empty");
+Completion CompletionEngine::run(const CompletionRequest& request, const ReplySink& sink, std::stop_token cancel)
+{
+    size_t boundary = 0;
+    BatchRequest batch = prepare(request, boundary);
+    if (batch.tokens.empty()) throw Error(ErrorCode::InvalidArgument, "the prompt is empty");
     Completion out;
-    out.usage.promptTokens = int64_t(tokens.size());
-    std::optional<CachedPrefix> hit = m_cache.longestPrefix(tokens);
-    State state = hit ? std::move(hit->state) : m_model.newState();
-    size_t fed = hit ? size_t(hit->tokens) : 0;
-    out.usage.cachedTokens = int64_t(fed);
+    out.choices.resize(batch.choices.size());
+    out.usage.promptTokens = int64_t(batch.tokens.size());
+    std::optional<CachedPrefix> hit = m_cache.longestPrefix(batch.tokens);
+    batch.state = hit ? std::move(hit->state) : m_model.newState();
+    batch.fed = hit ? size_t(hit->tokens) : 0;
+    out.usage.cachedTokens = int64_t(batch.fed);
+    // States are kept at the boundary and before the last prompt token (so even the same
+    // prompt asked again resumes), then after each reply.
+    for (const size_t at : {boundary, batch.tokens.size() - 1})
+        if (at > batch.fed && (batch.checkpoints.empty() || batch.checkpoints.back() < at)) batch.checkpoints.push_back(at);
 
-    // Prefill up to the boundary, then all but the last prompt token (so even the same prompt
-    // asked again resumes), keeping the state at each point.
-    for (const size_t until : {boundary, tokens.size() - 1}) {
-        if (until <= fed) continue;
-        if (prefill(m_model, std::span(tokens).subspan(fed, until - fed), state, &m_modelLock, cancel).empty()) {
-            out.reason = StopReason::Cancelled;
-            return out;
+    const std::shared_ptr<BatchJob> job = m_scheduler.submit(std::move(batch));
+    for (;;) {
+        BatchJob::News news = job->take(kPollInterval);
+        for (const BatchJob::PrefixState& s : news.states) m_cache.put(s.tokens, s.state);
+        for (const BatchJob::Event& e : news.events) {
+            Choice& choice = out.choices[size_t(e.choice)];
+            if (e.ended) {
+                choice.reason = *e.ended;
+                choice.tokens = e.tokens;
+                if (sink.ended) sink.ended(e.choice, *e.ended);
+            } else {
+                choice.text += e.text;
+                if (sink.text) sink.text(e.choice, e.text);
+            }
         }
-        m_cache.put(std::span(tokens).first(until), state);
-        fed = until;
-    }
-    const GenerationResult result =
-        generate(m_model, &m_tokenizer, std::span(tokens).subspan(fed), state, options, onText, cancel, &m_modelLock);
-    out.text = result.text;
-    out.reason = result.reason;
-    out.usage.completionTokens = int64_t(result.tokens.size());
-    if (result.reason != StopReason::Cancelled) {
-        // The state after the reply: the next turn resumes here if its prompt re-tokenizes the
-        // reply into the tokens that were sampled.
-        tokens.insert(tokens.end(), result.tokens.begin(), result.tokens.end());
-        m_cache.put(tokens, state);
+        if (news.error) std::rethrow_exception(news.error);
+        out.usage.completionTokens = news.sampled;
+        if (news.done) break;
+        if (cancel.stop_requested() || (sink.clientGone && sink.clientGone())) {
+            job->cancel(); // unfinished choices stay Cancelled
+            break;
+        }
     }
     return out;
 }

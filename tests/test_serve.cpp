@@ -1,9 +1,9 @@
 // rwkv-cli serve as clients use it: the real server on a free loopback port, driven by the
 // official openai npm package (tests/serve/scenarios.mjs) and raw fetch for bad input.
 // The package is installed once into the build folder (npm reaches its registry).
+#include "support/serve_process.h"
 #include "support/test_support.h"
 
-#include <QDeadlineTimer>
 #include <QElapsedTimer>
 #include <QProcess>
 #include <QRegularExpression>
@@ -41,57 +41,8 @@ std::string installedOpenAiVersion()
     return package.is_object() ? package.value("version", std::string()) : std::string();
 }
 
-QString cliPath() { return QString::fromStdString((rwkv::test::binDir() / "rwkv-cli").string()); }
-
-// A running `rwkv-cli serve --port 0 ...`; stopped with SIGTERM when destroyed.
-class Server {
-public:
-    explicit Server(const QStringList& extra)
-    {
-        m_process.start(cliPath(), QStringList{"serve", "--port", "0"} + extra);
-        const QRegularExpression url("http://[^ ]+:(\\d+)/v1");
-        QByteArray out;
-        // The first line names the URL once the model is loaded and the port bound.
-        for (QDeadlineTimer deadline(120000); !deadline.hasExpired();) {
-            m_process.waitForReadyRead(500);
-            out += m_process.readAllStandardOutput();
-            const auto match = url.match(QString::fromUtf8(out));
-            if (match.hasMatch()) {
-                m_baseUrl = "http://127.0.0.1:" + match.captured(1) + "/v1";
-                return;
-            }
-            if (m_process.state() == QProcess::NotRunning) break;
-        }
-        m_error = out + m_process.readAllStandardError();
-    }
-    ~Server()
-    {
-        m_process.terminate();
-        if (!m_process.waitForFinished(30000)) m_process.kill();
-    }
-    bool ok() const { return !m_baseUrl.isEmpty(); }
-    const QString& baseUrl() const { return m_baseUrl; }
-    const QByteArray& error() const { return m_error; }
-    // Everything the server wrote on stderr so far (a line per completion).
-    const QByteArray& log()
-    {
-        m_log += m_process.readAllStandardError();
-        return m_log;
-    }
-    // Exit code after SIGTERM (0 = a clean shutdown).
-    int stop()
-    {
-        m_process.terminate();
-        m_process.waitForFinished(30000);
-        return m_process.exitStatus() == QProcess::NormalExit ? m_process.exitCode() : -1;
-    }
-
-private:
-    QProcess m_process;
-    QString m_baseUrl;
-    QByteArray m_error;
-    QByteArray m_log;
-};
+using rwkv::test::cliPath;
+using Server = rwkv::test::ServeProcess;
 
 struct NodeRun {
     json result;
@@ -284,7 +235,7 @@ private slots:
             {"wrongType", 400, "temperature"},  {"badTopP", 400, "top_p"},
             {"badContent", 400, "messages[0].content"}, {"badRole", 400, "messages[0].role"},
             {"unknownModel", 404, "model"},     {"negativeMax", 400, "max_tokens"},
-            {"hugeMax", 400, "max_tokens"},     {"severalChoices", 400, "n"},
+            {"hugeMax", 400, "max_tokens"},     {"tooManyChoices", 400, "n"},
             {"tooLarge", 413, nullptr},         {"unknownRoute", 404, nullptr}};
         QCOMPARE(cases.size(), expected.size());
         for (const auto& [name, status, param] : expected) {

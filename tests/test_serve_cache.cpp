@@ -126,25 +126,25 @@ private slots:
         CompletionEngine warm(*m_model, *m_tokenizer, lock, warmCache);
         const Completion first = warm.run(chatRequest({{ChatRole::User, "Hello!"}}), {}, {});
         // The reply as shown, without the space after "Assistant:" (its token stays in the state).
-        QCOMPARE(first.text, std::string("Hello! How can I help you today?"));
+        QCOMPARE(first.choices.at(0).text, std::string("Hello! How can I help you today?"));
         QCOMPARE(first.usage.cachedTokens, int64_t(0));
 
         const auto followUp = [&](const std::string& reply) {
             return chatRequest({{ChatRole::User, "Hello!"}, {ChatRole::Assistant, reply}, {ChatRole::User, "What is 7 + 5?"}});
         };
         // The reply sent back as returned resumes after the whole first exchange.
-        const Completion resumed = warm.run(followUp(first.text), {}, {});
+        const Completion resumed = warm.run(followUp(first.choices.at(0).text), {}, {});
         QCOMPARE(resumed.usage.cachedTokens, first.usage.promptTokens + first.usage.completionTokens);
         const Completion edited = warm.run(followUp(" Hi there!"), {}, {});
         QVERIFY(edited.usage.cachedTokens > 0);
         QVERIFY(edited.usage.cachedTokens <= first.usage.promptTokens); // not past the edited reply
 
-        for (const auto& [reply, answer] : {std::pair{first.text, resumed}, std::pair{std::string(" Hi there!"), edited}}) {
+        for (const auto& [reply, answer] : {std::pair{first.choices.at(0).text, resumed}, std::pair{std::string(" Hi there!"), edited}}) {
             PrefixCache coldCache(*m_model, int64_t(1) << 30, nullptr);
             CompletionEngine cold(*m_model, *m_tokenizer, lock, coldCache);
             const Completion c = cold.run(followUp(reply), {}, {});
             QCOMPARE(c.usage.cachedTokens, int64_t(0));
-            QCOMPARE(answer.text, c.text);
+            QCOMPARE(answer.choices.at(0).text, c.choices.at(0).text);
             QCOMPARE(answer.usage.promptTokens, c.usage.promptTokens);
         }
     }

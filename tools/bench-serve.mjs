@@ -4,12 +4,18 @@
 //     reports time to first token and total time of the last turn with its cached_tokens.
 //   node tools/bench-serve.mjs throughput URL MODEL [--clients 1] [--requests 40] [--reply-tokens 16]
 //     short distinct prompts from N concurrent clients: requests per second.
+//   node tools/bench-serve.mjs scaling URL MODEL [--clients 1,2,4,8] [--requests 4] [--reply-tokens 64]
+//     for each client count N, N clients each send --requests requests one after another:
+//     aggregate completion tokens/s and the mean time to first token (the batch's gain); then
+//     the time to first token of one newcomer on the idle server and while the largest N run.
+//     Start the server with --max-batch at least the largest N.
 // URL is the server's base, e.g. http://127.0.0.1:8000/v1. Prints one JSON object.
 const [mode, url, model, ...rest] = process.argv.slice(2);
-const option = (name, fallback) => {
+const text = (name, fallback) => {
   const i = rest.indexOf('--' + name);
-  return i < 0 ? fallback : Number(rest[i + 1]);
+  return i < 0 ? fallback : rest[i + 1];
 };
+const option = (name, fallback) => Number(text(name, fallback));
 
 // One streamed chat request: time to the first text and to the end, the reply and the usage.
 async function timedChat(messages, maxTokens) {
@@ -80,5 +86,40 @@ async function throughput() {
     completionTokensPerSecond: +(tokens / seconds).toFixed(1) };
 }
 
-const result = mode === 'conversation' ? await conversation() : await throughput();
+// N clients, each sending `requests` distinct prompts one after another.
+async function load(clients, requests, replyTokens, tag) {
+  let tokens = 0, firstMs = 0, replies = 0;
+  const client = async (c) => {
+    for (let i = 0; i < requests; ++i) {
+      const r = await timedChat([{ role: 'user', content: `Tell me a long story about ${tag} ${c}.${i}.` }], replyTokens);
+      tokens += r.usage.completion_tokens;
+      firstMs += r.firstMs ?? r.totalMs;
+      ++replies;
+    }
+  };
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: clients }, (_, c) => client(c)));
+  const seconds = (performance.now() - t0) / 1000;
+  return { clients, requests: replies, seconds: +seconds.toFixed(2), completionTokens: tokens,
+    completionTokensPerSecond: +(tokens / seconds).toFixed(1), meanFirstTokenMs: Math.round(firstMs / replies) };
+}
+
+async function scaling() {
+  const counts = text('clients', '1,2,4,8').split(',').map(Number);
+  const requests = option('requests', 4), replyTokens = option('reply-tokens', 64);
+  const rows = [];
+  for (const n of counts) rows.push(await load(n, requests, replyTokens, `run ${n}`));
+  for (const row of rows) row.speedup = +(row.completionTokensPerSecond / rows[0].completionTokensPerSecond).toFixed(2);
+  const newcomer = async () => Math.round((await timedChat([{ role: 'user', content: 'Hello! I just arrived.' }], 8)).firstMs);
+  const idleFirstTokenMs = await newcomer();
+  const busy = load(Math.max(...counts), requests, replyTokens, 'background');
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const loadedFirstTokenMs = await newcomer();
+  await busy;
+  return { rows, newcomer: { idleFirstTokenMs, loadedFirstTokenMs, whileClients: Math.max(...counts) } };
+}
+
+const modes = { conversation, throughput, scaling };
+if (!modes[mode]) throw new Error(`unknown mode '${mode}' (conversation, throughput, scaling)`);
+const result = await modes[mode]();
 process.stdout.write(JSON.stringify(result) + '\n');

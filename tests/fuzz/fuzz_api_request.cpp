@@ -22,6 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     fuzz::require(request.endpoint == endpoint, "the request is for another endpoint");
     fuzz::require(!checkGenerationOptions(request.options, limits.maxTokens), "an accepted request fails the generation checks");
     fuzz::require(request.model == limits.modelId, "an accepted request names another model");
+    fuzz::require(request.choices >= 1 && request.choices <= limits.maxChoices, "an accepted request asks for too many choices");
     if (endpoint == Endpoint::Chat) {
         fuzz::require(!request.messages.empty(), "an accepted chat has no messages");
         for (const ChatMessage& m : request.messages) fuzz::require(fuzz::isValidUtf8(m.text), "a message is not UTF-8");

@@ -113,7 +113,7 @@ const scenarios = {
       unknownModel: await raw('/chat/completions', post(JSON.stringify({ model: 'gpt-4o', messages: hello }))),
       negativeMax: await raw('/chat/completions', post(chatBody({ max_tokens: -1 }))),
       hugeMax: await raw('/chat/completions', post(chatBody({ max_tokens: 1e12 }))),
-      severalChoices: await raw('/chat/completions', post(chatBody({ n: 2 }))),
+      tooManyChoices: await raw('/chat/completions', post(chatBody({ n: 17 }))),
       tooLarge: await raw('/chat/completions', post(chatBody({ padding: 'x'.repeat(9 * 1024 * 1024) }))),
       unknownRoute: await raw('/engines', { method: 'GET' }),
     };

@@ -114,13 +114,16 @@ std::vector<CommandSpec> makeSpecs()
          "/v1/models, /v1/chat/completions, /v1/completions. Another host than loopback needs\n"
          "--api-key; states of recent prompt prefixes are kept in --cache-mb of\n"
          "memory (and in --db across restarts); max_tokens defaults to 1024 (at most 65536), request\n"
-         "bodies to 8 MiB; a line per completion on stderr",
+         "bodies to 8 MiB; a line per completion on stderr. Concurrent requests are decoded together\n"
+         "(continuous batching): each step advances up to --max-batch replies by one token, reading\n"
+         "the weights once for all; n > 1 asks for several replies to one prompt (at most 16)",
          options({{"host", "H", "address to listen on (default 127.0.0.1)"},
                   {"port", "P", "port (default 8000; 0 = any free port)"},
                   {"api-key", "KEY", "require \"Authorization: Bearer KEY\""},
                   {"cors", "ORIGIN", "allow browser pages from ORIGIN (or *) to call the API"},
                   kDb,
                   {"cache-mb", "N", "memory for prefix states (default 512)"},
+                  {"max-batch", "N", "replies decoded at once, 1…128 (default 8 on the CPU, 32 on GPUs)"},
                   {"quiet", "", "no line per completion"}},
                  true)},
         {C::Pull, "pull", "", "NAME|URL",
