@@ -25,6 +25,13 @@ inline constexpr size_t kWeightBytes = sizeof(std::remove_pointer_t<P>);
 template <>
 inline constexpr size_t kWeightBytes<Q8Ptr> = 1;
 
+// Block-quantized pointers (a scale per kQ8Block values): decode sums each block unscaled,
+// then multiplies the sum by its scale once (simd_inl.h blockDot).
+template <typename P>
+inline constexpr bool kBlockQuantized = false;
+template <>
+inline constexpr bool kBlockQuantized<Q8Ptr> = true;
+
 // The address of the weight's value, for prefetching.
 template <typename T>
 const void* weightAddress(const T* p) { return p; }
