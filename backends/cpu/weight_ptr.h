@@ -42,6 +42,15 @@ constexpr size_t weightBytes<Q8Ptr>(size_t n) { return n; }
 template <>
 constexpr size_t weightBytes<Q4Ptr>(size_t n) { return n / 2; }
 
+// Block-quantized pointers (a scale per 32 values): decode sums each block unscaled,
+// then multiplies the sum by its scale once (simd_inl.h blockDot).
+template <typename P>
+inline constexpr bool kBlockQuantized = false;
+template <>
+inline constexpr bool kBlockQuantized<Q8Ptr> = true;
+template <>
+inline constexpr bool kBlockQuantized<Q4Ptr> = true;
+
 // The address of the weight's value, for prefetching.
 template <typename T>
 const void* weightAddress(const T* p) { return p; }
