@@ -12,6 +12,7 @@
 //    independent δ_i, E[Σ(ỹ − y)²] ≤ 2^-16/3 · Σ_o Σ_i (x_i w_i)². NMSE = Σ(ỹ − y)² / Σ y² may be
 //    at most twice that prediction (the sums hold thousands of terms or more).
 #include "backends/cpu/cpu_device.h"
+#include "backends/cpu/gemm_amx.h"
 #include "backends/cpu/gemm_bf16.h"
 #include "backends/cpu/simd_dispatch.h"
 #include "backends/cpu/thread_pool.h"
@@ -37,12 +38,16 @@ namespace {
 
 double decodeBf16(uint16_t h) { return double(std::bit_cast<float>(uint32_t(h) << 16)); }
 
-// Leaves the path switched as it found it, and best-target dispatch, also on failure.
+// Leaves the path switched as it found it, and best-target dispatch, also on failure. AMX,
+// where present, is switched off meanwhile: it comes before this path (test_cpu_amx).
 struct Restore {
     bool wasOn = rwkv::cpu::bf16DotEnabled();
+    bool amxWasOn = rwkv::cpu::amxEnabled();
+    Restore() { rwkv::cpu::setAmxEnabled(false); }
     ~Restore()
     {
         rwkv::cpu::setBf16DotEnabled(wasOn);
+        rwkv::cpu::setAmxEnabled(amxWasOn);
         rwkv::cpu::forceSimdTarget("");
     }
 };

@@ -119,7 +119,9 @@ private slots:
                 logits = model->forward(std::span(tokens).subspan(pos, size_t(n)), s);
                 pos += size_t(n);
                 const std::vector<float> row(all.begin() + long((pos - 1) * V), all.begin() + long(pos * V));
-                QVERIFY2(test::relativeMaxError(logits, row) < 1e-5, "chunked logits differ from the full sequence");
+                const double error = test::relativeMaxError(logits, row);
+                QVERIFY2(error < 1e-5, qPrintable(QStringLiteral("chunked logits differ from the full sequence by %1 after %2 tokens")
+                                                      .arg(error).arg(pos)));
             }
             QCOMPARE(pos, tokens.size());
             const std::vector<float> a(whole.data().begin(), whole.data().end()), b(s.data().begin(), s.data().end());

@@ -1,9 +1,11 @@
 // out[T,O] = in[T,I] · Wᵀ with W stored [O,I] in fp32, fp16, bf16, int8 or 4-bit; fp32 accumulation.
 // Decode (small T) is bound by memory bandwidth: every weight row is streamed exactly once and
 // widened to fp32 in registers (int8, 4-bit: times its block's scale, weight_ptr.h). Prefill is
-// bound by FMA throughput: kernels_gemm.cpp.
+// bound by FMA throughput: kernels_gemm.cpp, or AMX tiles for bf16 weights (gemm_amx.h).
 // Both are data-parallel over output rows (prefill also over T when O is small). Prefill of
-// bf16 weights on AVX-512 targets may take the AVX512-BF16 dot products (opt-in, gemm_bf16.h).
+// bf16 weights on AVX-512 targets takes AMX tiles where the CPU has them (gemm_amx.h), else
+// may take the AVX512-BF16 dot products (opt-in, gemm_bf16.h).
+#include "backends/cpu/gemm_amx.h"
 #include "backends/cpu/gemm_bf16.h"
 #include "backends/cpu/kernels.h"
 
@@ -38,7 +40,7 @@ constexpr size_t kRowPrefetchBytes = 8 * 1024;
 constexpr size_t kMinRowStreamColumns = 256;
 // Smallest share of a decode matmul handed to one thread.
 constexpr size_t kMinChunkBytes = 32 * 1024;
-// vdpbf16ps is an AVX-512 instruction: narrower targets, also when forced on an AVX-512 CPU
+// vdpbf16ps and AMX come with AVX-512: narrower targets, also when forced on an AVX-512 CPU
 // (tests), keep their fp32 FMA prefill.
 constexpr bool kBf16DotTarget = HWY_ARCH_X86_64 && HWY_TARGET <= HWY_AVX3;
 
@@ -194,6 +196,10 @@ void matmulTyped(ThreadPool& pool, float* out, const float* in, W w, size_t T, s
         }
     }
     if constexpr (std::is_same_v<W, const hwy::bfloat16_t*> && kBf16DotTarget) {
+        if (amxEnabled()) {
+            gemmAmx(pool, out, in, reinterpret_cast<const uint16_t*>(w), T, I, O);
+            return;
+        }
         // Not the narrow second LoRA matrices: the outer-product form needs no horizontal sums.
         if (I > kSmallI && bf16DotEnabled()) {
             gemmBf16Dot(pool, out, in, reinterpret_cast<const uint16_t*>(w), T, I, O);

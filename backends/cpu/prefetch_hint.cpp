@@ -24,15 +24,17 @@ const char* hintName(PrefetchHint h)
 }
 
 // Measured on three x86 hosts (BENCHMARKS.md): the non-temporal hint, once best on an AMD
-// Zen 5, cost up to 2.6x on an Intel Xeon (where none and t0 were best) and up to 2x on an
-// AMD EPYC (Zen 4 class, where t1 was best for fp32 and 16-bit weights alike).
-Choice vendorDefault()
+// Zen 5, cost up to 2.6x on an Intel Xeon and up to 2x on an AMD EPYC (Zen 4 class). t1 (into
+// L2) was the best or within 3 % of it for fp32, fp16 and bf16 rows on both of the latter, 1 and
+// 2 threads; none was up to 1.4x slower on the Xeon for 16-bit weights. Elsewhere (ARM) the
+// hardware prefetchers alone, as no other hint has been measured there.
+Choice platformDefault()
 {
 #if defined(__x86_64__) || defined(__i386__)
-    if (__builtin_cpu_is("amd")) return {PrefetchHint::T1, "the default on AMD"};
-    if (__builtin_cpu_is("intel")) return {PrefetchHint::None, "the default on Intel"};
-#endif
+    return {PrefetchHint::T1, "the default on x86"};
+#else
     return {PrefetchHint::None, "the default"};
+#endif
 }
 
 Choice choose()
@@ -44,7 +46,7 @@ Choice choose()
     if (v == "t0") return {PrefetchHint::T0, why};
     if (v == "t1") return {PrefetchHint::T1, why};
     if (v == "nta") return {PrefetchHint::Nta, why};
-    Choice c = vendorDefault();
+    Choice c = platformDefault();
     if (!v.empty()) c.description += " (RWKV_CPU_PREFETCH='" + v + "' is not none, t0, t1 or nta)";
     return c;
 }

@@ -1,13 +1,13 @@
 #pragma once
 // The locality hint of decode's software prefetch of weight rows, chosen once per process
-// from the CPU's vendor; RWKV_CPU_PREFETCH=none|t0|t1|nta overrides it (for measuring).
+// from the CPU's architecture; RWKV_CPU_PREFETCH=none|t0|t1|nta overrides it (for measuring).
 // Why the defaults: BENCHMARKS.md, "Decode prefetch hint" (issue 17).
 namespace rwkv::cpu {
 
 enum class PrefetchHint { None, T0, T1, Nta };
 
 PrefetchHint decodePrefetchHint();
-// E.g. "t1 (into L2), the default on AMD", for rwkv-cli info and bench.
+// E.g. "t1 (into L2), the default on x86", for rwkv-cli info and bench.
 const char* decodePrefetchDescription();
 
 } // namespace rwkv::cpu
