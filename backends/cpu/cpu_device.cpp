@@ -89,7 +89,7 @@ std::string CpuDevice::kernelSummary()
     case AmxState::NoOs: bf16 += ", AMX refused by the OS"; break;
     case AmxState::Off: bf16 += ", AMX off (RWKV_CPU_AMX=0)"; break;
     case AmxState::On:
-        bf16 = k.bf16DotTarget ? "AMX tiles, activations split into two bf16 (RWKV_CPU_AMX=0 turns it off)"
+        bf16 = k.bf16DotTarget ? "AMX tiles, activations split into three bf16 (RWKV_CPU_AMX=0 turns it off)"
                                : bf16 + ", AMX needs an AVX-512 target";
         break;
     }
