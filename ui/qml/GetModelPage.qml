@@ -55,15 +55,23 @@ ColumnLayout {
         onDismissed: page.downloads.refresh()
     }
 
-    Repeater {
-        model: page.downloads.models
-        delegate: CatalogModelRow {
-            required property var modelData
-            Layout.fillWidth: true
-            app: page.app
-            entry: modelData
-            precision: page.precision
-            deviceId: page.deviceId
+    // In a Column, not the layout: Qt 6.4's layout engine can read a delegate the Repeater is
+    // rebuilding (the list changes as downloads progress) and crash (MessageDelegate.qml).
+    Column {
+        id: catalogRows
+        Layout.fillWidth: true
+        spacing: page.spacing
+
+        Repeater {
+            model: page.downloads.models
+            delegate: CatalogModelRow {
+                required property var modelData
+                width: catalogRows.width
+                app: page.app
+                entry: modelData
+                precision: page.precision
+                deviceId: page.deviceId
+            }
         }
     }
 

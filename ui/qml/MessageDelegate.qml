@@ -61,49 +61,68 @@ Item {
                 spacing: 6
                 visible: !message.editing
 
-                Repeater {
-                    model: message.segments
-                    delegate: Loader {
-                        required property var modelData
-                        Layout.fillWidth: true
-                        Layout.preferredWidth: item ? item.naturalWidth : 0
-                        sourceComponent: modelData.kind === "code" ? codeComponent : textComponent
+                // A Column, not the layout itself, holds the Repeater: Qt 6.4's layout engine can
+                // read a delegate the Repeater is rebuilding (segments change with every streamed
+                // token) while the layout rearranges, and crash.
+                Column {
+                    id: segmentColumn
+                    // The widest segment laid out on one line, for the bubble's width.
+                    readonly property real naturalWidth: {
+                        let widest = 0
+                        for (let i = 0; i < segmentRepeater.count; ++i) {
+                            const loader = segmentRepeater.itemAt(i)
+                            if (loader && loader.item) widest = Math.max(widest, loader.item.naturalWidth)
+                        }
+                        return widest
+                    }
+                    Layout.fillWidth: true
+                    Layout.preferredWidth: naturalWidth
+                    spacing: 6
 
-                        Component {
-                            id: textComponent
-                            TextEdit {
-                                id: prose
-                                // The width of the text laid out on one line per paragraph: a
-                                // wrapped TextEdit reports only the width it was given.
-                                readonly property real naturalWidth: measure.implicitWidth + 2
-                                text: modelData.text
-                                textFormat: TextEdit.MarkdownText
-                                readOnly: true
-                                selectByMouse: true
-                                wrapMode: TextEdit.Wrap
-                                color: sys.text
-                                selectionColor: sys.highlight
-                                selectedTextColor: sys.highlightedText
-                                font.pixelSize: Theme.px(14)
-                                onLinkActivated: link => Qt.openUrlExternally(link)
-                                Accessible.role: Accessible.StaticText
-                                Accessible.name: modelData.text
+                    Repeater {
+                        id: segmentRepeater
+                        model: message.segments
+                        delegate: Loader {
+                            required property var modelData
+                            width: segmentColumn.width
+                            sourceComponent: modelData.kind === "code" ? codeComponent : textComponent
 
-                                Text {
-                                    id: measure
-                                    visible: false
-                                    text: prose.text
-                                    textFormat: Text.MarkdownText
-                                    font: prose.font
+                            Component {
+                                id: textComponent
+                                TextEdit {
+                                    id: prose
+                                    // The width of the text laid out on one line per paragraph: a
+                                    // wrapped TextEdit reports only the width it was given.
+                                    readonly property real naturalWidth: measure.implicitWidth + 2
+                                    text: modelData.text
+                                    textFormat: TextEdit.MarkdownText
+                                    readOnly: true
+                                    selectByMouse: true
+                                    wrapMode: TextEdit.Wrap
+                                    color: sys.text
+                                    selectionColor: sys.highlight
+                                    selectedTextColor: sys.highlightedText
+                                    font.pixelSize: Theme.px(14)
+                                    onLinkActivated: link => Qt.openUrlExternally(link)
+                                    Accessible.role: Accessible.StaticText
+                                    Accessible.name: modelData.text
+
+                                    Text {
+                                        id: measure
+                                        visible: false
+                                        text: prose.text
+                                        textFormat: Text.MarkdownText
+                                        font: prose.font
+                                    }
                                 }
                             }
-                        }
-                        Component {
-                            id: codeComponent
-                            CodeBlock {
-                                app: message.app
-                                code: modelData.text
-                                language: modelData.language
+                            Component {
+                                id: codeComponent
+                                CodeBlock {
+                                    app: message.app
+                                    code: modelData.text
+                                    language: modelData.language
+                                }
                             }
                         }
                     }

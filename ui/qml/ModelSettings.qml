@@ -115,23 +115,30 @@ ColumnLayout {
     ButtonGroup {
         id: deviceGroup
     }
-    Repeater {
-        model: page.app.devices
-        delegate: RadioButton {
-            required property string deviceId
-            required property string description
-            required property bool available
-            Layout.fillWidth: true
-            ButtonGroup.group: deviceGroup
-            enabled: available
-            checked: deviceId === page.deviceId
-            text: description.startsWith(deviceId) ? description : deviceId + " — " + description
-            onToggled: if (checked) {
-                page.deviceId = deviceId
-                page.precision = deviceId === "cpu" ? "fp32" : "fp16"
+    // In a Column, not the layout (see MessageDelegate.qml: Qt 6.4 layouts and Repeaters).
+    Column {
+        id: deviceRows
+        spacing: page.spacing
+        Layout.fillWidth: true
+
+        Repeater {
+            model: page.app.devices
+            delegate: RadioButton {
+                required property string deviceId
+                required property string description
+                required property bool available
+                width: deviceRows.width
+                ButtonGroup.group: deviceGroup
+                enabled: available
+                checked: deviceId === page.deviceId
+                text: description.startsWith(deviceId) ? description : deviceId + " — " + description
+                onToggled: if (checked) {
+                    page.deviceId = deviceId
+                    page.precision = deviceId === "cpu" ? "fp32" : "fp16"
+                }
+                Accessible.name: available ? qsTr("Device %1, %2").arg(deviceId).arg(description)
+                                           : qsTr("Device %1, unavailable: %2").arg(deviceId).arg(description)
             }
-            Accessible.name: available ? qsTr("Device %1, %2").arg(deviceId).arg(description)
-                                       : qsTr("Device %1, unavailable: %2").arg(deviceId).arg(description)
         }
     }
 
