@@ -4,6 +4,15 @@
 # RWKV_FUZZ: also libFuzzer's coverage instrumentation (clang only) and the targets of tests/fuzz.
 option(RWKV_SANITIZE "Build everything with AddressSanitizer and UndefinedBehaviorSanitizer" OFF)
 option(RWKV_FUZZ "Build the libFuzzer targets of tests/fuzz (clang; implies RWKV_SANITIZE)" OFF)
+# RWKV_TSAN: ThreadSanitizer instead (it cannot be combined with ASan), for the concurrency test.
+option(RWKV_TSAN "Build everything with ThreadSanitizer" OFF)
+if(RWKV_TSAN AND RWKV_SANITIZE)
+  message(FATAL_ERROR "RWKV_TSAN and RWKV_SANITIZE (or RWKV_FUZZ) exclude each other")
+endif()
+if(RWKV_TSAN)
+  add_compile_options($<$<COMPILE_LANGUAGE:C,CXX>:-fsanitize=thread> $<$<COMPILE_LANGUAGE:C,CXX>:-fno-omit-frame-pointer>)
+  add_link_options(-fsanitize=thread)
+endif()
 if(RWKV_FUZZ)
   if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
     message(FATAL_ERROR "RWKV_FUZZ needs clang (libFuzzer): use the fuzz preset")
