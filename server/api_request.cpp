@@ -46,7 +46,12 @@ std::optional<int64_t> integer(const json& body, const char* key, int64_t min, i
     const json& v = field(body, key);
     if (v.is_null()) return std::nullopt;
     if (!v.is_number_integer()) refuse(key, std::string("'") + key + "' must be an integer");
-    if (v.is_number_unsigned() ? v.get<uint64_t>() > uint64_t(max) : (v.get<int64_t>() < min || v.get<int64_t>() > max))
+    // The JSON parser keeps every non-negative integer unsigned (0 too), so both bounds are
+    // checked on that side as well.
+    const bool inRange = v.is_number_unsigned()
+        ? max >= 0 && v.get<uint64_t>() <= uint64_t(max) && (min <= 0 || v.get<uint64_t>() >= uint64_t(min))
+        : v.get<int64_t>() >= min && v.get<int64_t>() <= max;
+    if (!inRange)
         refuse(key, std::string("'") + key + "' must be between " + std::to_string(min) + " and " + std::to_string(max));
     return v.is_number_unsigned() ? int64_t(v.get<uint64_t>()) : v.get<int64_t>();
 }

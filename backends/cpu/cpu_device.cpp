@@ -4,6 +4,7 @@
 #include "backends/cpu/gemm_amx.h"
 #include "backends/cpu/gemm_bf16.h"
 #include "backends/cpu/kernels.h"
+#include "backends/cpu/simd_dispatch.h"
 #include "core/error.h"
 
 #include <algorithm>
@@ -103,7 +104,19 @@ std::string cpuDeviceName(int threads)
     return "cpu (" + std::string(kernelChoices().target) + ", " + std::to_string(threads) + (threads == 1 ? " thread)" : " threads)");
 }
 
-CpuDevice::CpuDevice(int threads) : m_pool(effectiveThreads(threads)) {}
+// RWKV_CPU_TARGET=AVX2 (or another name of availableSimdTargets()) runs every kernel on that
+// target, so a narrower CPU's path can be measured on this one (BENCHMARKS.md); applied when
+// the first CPU device is made. An unknown name is ignored: info and bench print the target used.
+static void applySimdTargetFromEnvironment()
+{
+    static const bool applied = [] {
+        const char* name = std::getenv("RWKV_CPU_TARGET");
+        return name && forceSimdTarget(name);
+    }();
+    (void)applied;
+}
+
+CpuDevice::CpuDevice(int threads) : m_pool(effectiveThreads(threads)) { applySimdTargetFromEnvironment(); }
 
 std::string CpuDevice::name() const { return cpuDeviceName(m_pool.size()); }
 
