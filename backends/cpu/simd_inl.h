@@ -30,16 +30,16 @@ namespace hn = hwy::HWY_NAMESPACE;
 using DF = hn::ScalableTag<float>;
 using VF = hn::Vec<DF>;
 
-// Loads Lanes(df) weights of type W (float, hwy::bfloat16_t, hwy::float16_t) widened to fp32.
+// Loads Lanes(d) weights of type W (float, hwy::bfloat16_t, hwy::float16_t) widened to fp32.
 // The Q8Ptr / Q4Ptr overloads below do the same for int8 / 4-bit weights (weight_ptr.h).
-template <typename W>
-HWY_INLINE VF loadWidened(DF df, const W* p)
+template <class D, typename W>
+HWY_INLINE hn::Vec<D> loadWidened(D d, const W* p)
 {
     if constexpr (std::is_same_v<W, float>) {
-        return hn::LoadU(df, p);
+        return hn::LoadU(d, p);
     } else {
-        const hn::Rebind<W, DF> dw;
-        return hn::PromoteTo(df, hn::LoadU(dw, p));
+        const hn::Rebind<W, D> dw;
+        return hn::PromoteTo(d, hn::LoadU(dw, p));
     }
 }
 
