@@ -15,11 +15,11 @@
 #include "backends/cpu/simd_dispatch.h"
 #include "backends/cpu/thread_pool.h"
 #include "core/dtype.h"
+#include "support/bf16_matmul_problem.h"
 #include "support/device_compare.h"
 
 #include <QtTest>
 
-#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -29,7 +29,8 @@
 using rwkv::DTensor;
 using rwkv::DType;
 using rwkv::cpu::AmxState;
-using rwkv::test::normals;
+using rwkv::test::Bf16MatmulProblem;
+using rwkv::test::makeBf16MatmulProblem;
 using rwkv::test::view;
 
 namespace {
@@ -40,8 +41,6 @@ double allowedError(int I)
     const double u = std::ldexp(1.0, -24), m = 3.0 * ((I + 31) / 32) + 5.0; // + the pairs inside a tile
     return u + 2.0 * std::sqrt(m) * u;
 }
-
-double decodeBf16(uint16_t h) { return double(std::bit_cast<float>(uint32_t(h) << 16)); }
 
 // Leaves the path switched as it found it, and best-target dispatch, also on failure.
 struct Restore {
@@ -57,36 +56,6 @@ bool available()
 {
     const AmxState s = rwkv::cpu::amxState();
     return s == AmxState::On || s == AmxState::Off;
-}
-
-struct Problem {
-    int T, I, O;
-    std::vector<float> x;
-    std::vector<uint16_t> w;
-    std::vector<double> want, scale; // Σ x w and Σ|x w| per output, in double
-};
-
-Problem makeProblem(int T, int I, int O)
-{
-    Problem p{T, I, O, normals(size_t(T) * I, uint32_t(T * 7919 + I * 31 + O)), {}, {}, {}};
-    const std::vector<float> wf = normals(size_t(O) * I, uint32_t(O * 131 + I), 0.0f, 0.2f);
-    p.w.resize(wf.size());
-    std::vector<double> wd(wf.size());
-    for (size_t i = 0; i < wf.size(); ++i) wd[i] = decodeBf16(p.w[i] = rwkv::floatToBf16(wf[i]));
-    p.want.resize(size_t(T) * O);
-    p.scale.resize(size_t(T) * O);
-    for (int t = 0; t < T; ++t)
-        for (int o = 0; o < O; ++o) {
-            double acc = 0, mag = 0;
-            for (int i = 0; i < I; ++i) {
-                const double term = double(p.x[size_t(t) * I + i]) * wd[size_t(o) * I + i];
-                acc += term;
-                mag += std::fabs(term);
-            }
-            p.want[size_t(t) * O + o] = acc;
-            p.scale[size_t(t) * O + o] = mag;
-        }
-    return p;
 }
 
 } // namespace
@@ -119,7 +88,7 @@ private slots:
         QFETCH(int, T);
         QFETCH(int, I);
         QFETCH(int, O);
-        const Problem p = makeProblem(T, I, O);
+        const Bf16MatmulProblem p = makeBf16MatmulProblem(T, I, O);
         for (int threads : {1, 2}) {
             rwkv::cpu::ThreadPool pool(threads);
             std::vector<float> y(size_t(T) * O, std::nanf(""));
@@ -142,20 +111,14 @@ private slots:
     {
         if (!available()) QSKIP("this build, CPU or OS has no AMX");
         const int T = 20, I = 200, O = 40;
-        Problem p = makeProblem(T, I, O);
+        Bf16MatmulProblem p = makeBf16MatmulProblem(T, I, O);
         p.x[size_t(2) * I + 5] = INFINITY;
         p.x[size_t(17) * I + 199] = std::nanf("");
         rwkv::cpu::ThreadPool pool(2);
         std::vector<float> y(size_t(T) * O);
         rwkv::cpu::gemmAmx(pool, y.data(), p.x.data(), p.w.data(), T, I, O);
-        for (int t = 0; t < T; ++t)
-            for (int o = 0; o < O; ++o) {
-                const float v = y[size_t(t) * O + o];
-                if (t == 2 || t == 17)
-                    QVERIFY(!std::isfinite(v));
-                else
-                    QVERIFY2(std::isfinite(v), qPrintable(QStringLiteral("row %1 output %2").arg(t).arg(o)));
-            }
+        const std::string problem = rwkv::test::nonFiniteRowsProblem(y, T, O, {2, 17});
+        QVERIFY2(problem.empty(), problem.c_str());
     }
 
     // device.matmul takes the tiles exactly where the rule says, bit for bit the same result
@@ -173,7 +136,7 @@ private slots:
         for (const std::string& target : rwkv::cpu::availableSimdTargets())
             for (const Shape s : {Shape{33, 768}, Shape{7, 200}, Shape{6, 768}, Shape{40, 64}}) {
                 const int O = 70;
-                Problem p = makeProblem(s.T, s.I, O);
+                Bf16MatmulProblem p = makeBf16MatmulProblem(s.T, s.I, O);
                 const DTensor weight{p.w.data(), DType::BF16, O, s.I};
                 QVERIFY(rwkv::cpu::forceSimdTarget(target));
                 std::vector<float> fp32(size_t(s.T) * O), chosen(fp32.size()), amx(fp32.size());

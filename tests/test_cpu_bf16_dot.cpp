@@ -17,11 +17,11 @@
 #include "backends/cpu/simd_dispatch.h"
 #include "backends/cpu/thread_pool.h"
 #include "core/dtype.h"
+#include "support/bf16_matmul_problem.h"
 #include "support/device_compare.h"
 
 #include <QtTest>
 
-#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -31,12 +31,11 @@
 using rwkv::DTensor;
 using rwkv::DType;
 using rwkv::cpu::Bf16DotState;
-using rwkv::test::normals;
+using rwkv::test::Bf16MatmulProblem;
+using rwkv::test::makeBf16MatmulProblem;
 using rwkv::test::view;
 
 namespace {
-
-double decodeBf16(uint16_t h) { return double(std::bit_cast<float>(uint32_t(h) << 16)); }
 
 // Leaves the path switched as it found it, and best-target dispatch, also on failure. AMX,
 // where present, is switched off meanwhile: it comes before this path (test_cpu_amx).
@@ -56,38 +55,6 @@ bool available()
 {
     const Bf16DotState s = rwkv::cpu::bf16DotState();
     return s == Bf16DotState::On || s == Bf16DotState::Off;
-}
-
-struct Problem {
-    int T, I, O;
-    std::vector<float> x;
-    std::vector<uint16_t> w;
-    std::vector<double> want, scale; // Σ x w and Σ|x w| per output, in double
-    double sumSquaredTerms = 0;      // Σ_o Σ_i (x_i w_i)²
-};
-
-Problem makeProblem(int T, int I, int O)
-{
-    Problem p{T, I, O, normals(size_t(T) * I, uint32_t(T * 7919 + I * 31 + O)), {}, {}, {}, 0};
-    const std::vector<float> wf = normals(size_t(O) * I, uint32_t(O * 131 + I), 0.0f, 0.2f);
-    p.w.resize(wf.size());
-    std::vector<double> wd(wf.size());
-    for (size_t i = 0; i < wf.size(); ++i) wd[i] = decodeBf16(p.w[i] = rwkv::floatToBf16(wf[i]));
-    p.want.resize(size_t(T) * O);
-    p.scale.resize(size_t(T) * O);
-    for (int t = 0; t < T; ++t)
-        for (int o = 0; o < O; ++o) {
-            double acc = 0, mag = 0;
-            for (int i = 0; i < I; ++i) {
-                const double term = double(p.x[size_t(t) * I + i]) * wd[size_t(o) * I + i];
-                acc += term;
-                mag += std::fabs(term);
-                p.sumSquaredTerms += term * term;
-            }
-            p.want[size_t(t) * O + o] = acc;
-            p.scale[size_t(t) * O + o] = mag;
-        }
-    return p;
 }
 
 } // namespace
@@ -122,7 +89,7 @@ private slots:
         QFETCH(int, T);
         QFETCH(int, I);
         QFETCH(int, O);
-        const Problem p = makeProblem(T, I, O);
+        const Bf16MatmulProblem p = makeBf16MatmulProblem(T, I, O);
         double sumWant2 = 0;
         for (double v : p.want) sumWant2 += v * v;
         const double allowedNmse = 2.0 * (std::ldexp(1.0, -16) / 3.0) * p.sumSquaredTerms / sumWant2;
@@ -153,20 +120,14 @@ private slots:
     {
         if (!available()) QSKIP("this build or CPU has no AVX512-BF16");
         const int T = 8, I = 200, O = 9;
-        Problem p = makeProblem(T, I, O);
+        Bf16MatmulProblem p = makeBf16MatmulProblem(T, I, O);
         p.x[size_t(2) * I + 5] = INFINITY;
         p.x[size_t(4) * I + 199] = std::nanf("");
         rwkv::cpu::ThreadPool pool(2);
         std::vector<float> y(size_t(T) * O);
         rwkv::cpu::gemmBf16Dot(pool, y.data(), p.x.data(), p.w.data(), T, I, O);
-        for (int t = 0; t < T; ++t)
-            for (int o = 0; o < O; ++o) {
-                const float v = y[size_t(t) * O + o];
-                if (t == 2 || t == 4)
-                    QVERIFY(!std::isfinite(v));
-                else
-                    QVERIFY2(std::isfinite(v), qPrintable(QStringLiteral("row %1 output %2").arg(t).arg(o)));
-            }
+        const std::string problem = rwkv::test::nonFiniteRowsProblem(y, T, O, {2, 4});
+        QVERIFY2(problem.empty(), problem.c_str());
     }
 
     // device.matmul takes the dot products exactly where the rule says, bit for bit the same
@@ -183,7 +144,7 @@ private slots:
         for (const std::string& target : rwkv::cpu::availableSimdTargets())
             for (const Shape s : {Shape{33, 768}, Shape{7, 200}, Shape{6, 768}, Shape{33, 128}}) {
                 const int O = 70;
-                Problem p = makeProblem(s.T, s.I, O);
+                Bf16MatmulProblem p = makeBf16MatmulProblem(s.T, s.I, O);
                 const DTensor weight{p.w.data(), DType::BF16, O, s.I};
                 QVERIFY(rwkv::cpu::forceSimdTarget(target));
                 std::vector<float> fp32(size_t(s.T) * O), chosen(fp32.size()), dot(fp32.size());

@@ -10,21 +10,15 @@
 // weight block (≤ 32 × I bf16) is reused from L2 by every pair of row tiles of that block.
 #include "backends/cpu/gemm_amx.h"
 
+#include "backends/cpu/x86_intrinsics.h"
+
 #include <algorithm>
 #include <atomic>
 #include <cassert>
 #include <cstdlib>
-#include <cstring>
 
 #if RWKV_CPU_AMX
-#if defined(__GNUC__) && !defined(__clang__)
-// GCC 12's own headers trip -Wuninitialized through _mm*_undefined_*() once inlined
-// (GCC bug 105593, fixed in 13).
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
 #include <cpuid.h>
-#include <immintrin.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #endif
@@ -35,10 +29,7 @@ namespace {
 
 std::atomic<bool>& switchedOn()
 {
-    static std::atomic<bool> on{[] {
-        const char* value = std::getenv("RWKV_CPU_AMX");
-        return !(value && std::strcmp(value, "0") == 0);
-    }()};
+    static std::atomic<bool> on{environmentSwitch("RWKV_CPU_AMX", true)};
     return on;
 }
 

@@ -8,24 +8,14 @@
 #include "backends/cpu/gemm_bf16.h"
 
 #include "backends/cpu/block_prefetcher.h"
+#include "backends/cpu/x86_intrinsics.h"
 
 #include <algorithm>
 #include <array>
 #include <atomic>
 #include <cassert>
 #include <cstdlib>
-#include <cstring>
 #include <utility>
-
-#if RWKV_CPU_BF16_DOT
-#if defined(__GNUC__) && !defined(__clang__)
-// GCC 12's own headers trip -Wuninitialized through _mm*_undefined_*() once inlined
-// (GCC bug 105593, fixed in 13).
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include <immintrin.h>
-#endif
 
 namespace rwkv::cpu {
 
@@ -33,10 +23,7 @@ namespace {
 
 std::atomic<bool>& switchedOn()
 {
-    static std::atomic<bool> on{[] {
-        const char* value = std::getenv("RWKV_CPU_BF16_DOT");
-        return value && std::strcmp(value, "1") == 0;
-    }()};
+    static std::atomic<bool> on{environmentSwitch("RWKV_CPU_BF16_DOT", false)};
     return on;
 }
 
