@@ -19,7 +19,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <random>
 
 using namespace rwkv;
 using rwkv::test::q8Scale;
@@ -47,14 +46,7 @@ private slots:
     void roundTripBound()
     {
         const size_t cols = 96, rows = 40;
-        std::mt19937 rng(7);
-        std::normal_distribution<float> normal(0.0f, 1.0f);
-        std::vector<float> w(rows * cols);
-        for (size_t r = 0; r < rows; ++r)
-            for (size_t c = 0; c < cols; ++c) {
-                const float magnitude = std::ldexp(1.0f, int(r % 20) - 12); // 2^-12 … 2^7
-                w[r * cols + c] = r == 5 ? 0.0f : normal(rng) * magnitude * (c % 32 == 3 ? 30.0f : 1.0f);
-            }
+        const std::vector<float> w = test::variedBlocks(rows, cols);
         const std::vector<std::byte> q = quantizeQ8(w, int64_t(cols));
         QCOMPARE(q.size(), w.size() + w.size() / 32 * 2);
         const std::vector<float> deq = dequantizeQ8(q.data(), w.size());

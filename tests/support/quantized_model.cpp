@@ -10,9 +10,23 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
+#include <random>
 #include <cstring>
 
 namespace rwkv::test {
+
+std::vector<float> variedBlocks(size_t rows, size_t cols)
+{
+    std::mt19937 rng(7);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    std::vector<float> w(rows * cols);
+    for (size_t r = 0; r < rows; ++r)
+        for (size_t c = 0; c < cols; ++c) {
+            const float magnitude = std::ldexp(1.0f, int(r % 20) - 12); // 2^-12 … 2^7
+            w[r * cols + c] = r == 5 ? 0.0f : normal(rng) * magnitude * (c % 32 == 3 ? 30.0f : 1.0f);
+        }
+    return w;
+}
 
 namespace {
 

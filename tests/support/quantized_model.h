@@ -14,6 +14,11 @@
 
 namespace rwkv::test {
 
+// A rows × cols matrix for the quantizers' per-block bounds: row r's magnitude is 2^(r % 20 - 12)
+// (down to fp16-subnormal block scales), row 5 is all zero, and column 3 of every 32-block is a
+// 30× outlier. Seeded, the same every call.
+std::vector<float> variedBlocks(size_t rows, size_t cols);
+
 // Logits comparison of two runs over the same positions.
 struct Agreement {
     double maxRelative = 0; // max|a - b| / max|b| over all positions
