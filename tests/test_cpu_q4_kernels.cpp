@@ -9,6 +9,7 @@
 #include "core/dtype.h"
 #include "core/quantize.h"
 #include "support/device_compare.h"
+#include "support/int16_rounding.h"
 #include "support/weight_decode.h"
 
 #include <QtTest>
@@ -91,6 +92,9 @@ private slots:
                 scale[size_t(t) * O + o] = mag;
             }
 
+        // Decode (T = 1) rounds the input row to int16 blocks (support/int16_rounding.h).
+        const std::vector<double> rounding =
+            T == 1 ? rwkv::test::int16RoundingBound(x, wd, size_t(I), size_t(O)) : std::vector<double>(size_t(O), 0.0);
         TargetGuard guard;
         for (const std::string& target : m_targets) {
             QVERIFY(rwkv::cpu::forceSimdTarget(target));
@@ -98,9 +102,9 @@ private slots:
                 std::vector<float> y(size_t(T) * O, std::nanf(""));
                 device->matmul(rwkv::test::view(y, T, O), rwkv::test::view(x, T, I), weight);
                 // Each weight is exact in fp32 ((code - 8) · d), so only the fp32 sums differ,
-                // by at most a few ulps of Σ|x·w| (test_cpu_kernels' bound).
+                // by at most a few ulps of Σ|x·w| (test_cpu_kernels' bound), and the rounding.
                 for (size_t i = 0; i < y.size(); ++i)
-                    if (!(std::fabs(double(y[i]) - want[i]) <= 1e-5 * scale[i] + 1e-30))
+                    if (!(std::fabs(double(y[i]) - want[i]) <= 1e-5 * scale[i] + rounding[i % size_t(O)] + 1e-30))
                         QFAIL(qPrintable(QStringLiteral("%1, %2 threads: element %3 is %4, expected %5")
                                              .arg(QString::fromStdString(target))
                                              .arg(device->threads())

@@ -110,8 +110,10 @@ private slots:
     // int8 equals, up to fp32 rounding order, an fp32 model whose nn.Linear matrices (head
     // included, embedding not) were replaced by their decoded int8 values and whose LoRA
     // factors (RWKV-7: w1 … g2) were rounded to fp16. q·d is exact in fp32, so prefill (both
-    // widen into the same GEMM) is bit for bit equal; decode differs only in the order of the
-    // sums (int8 rows stream one at a time, fp32 rows in groups of four).
+    // widen into the same GEMM) is bit for bit equal. Decode rounds each matmul's input row to
+    // int16 blocks (backends/cpu/int_dot_inl.h, at most 1/65534 of a block's largest value):
+    // 1.9e-5 of the largest logit measured here, against 2.7e-2 for int8 itself
+    // (demoModel), so a tensor quantized or kept by mistake still shows 100× over the bound.
     void equalsDequantizedModel()
     {
         const Checkpoint ck = Checkpoint::open(test::demoModelPath());
@@ -124,7 +126,7 @@ private slots:
             const std::vector<float> got = allLogits(ck, *m_cpu, DType::Q8, tokens, n);
             const double error = compareLogits(got, want, 65536).maxRelative;
             qInfo("chunks of %zu: max|Δ|/max|ref| %.2e", n, error);
-            QVERIFY(n == 1 ? error < 1e-5 : error == 0);
+            QVERIFY(n == 1 ? error < 1e-4 : error == 0);
         }
     }
 

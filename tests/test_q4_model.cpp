@@ -118,7 +118,8 @@ private slots:
     // demo model under q4 equals, up to fp32 rounding order, an fp32 model whose nn.Linear
     // matrices (head included, embedding not) were replaced by their decoded q4 values and whose
     // LoRA factors were rounded to fp16. (q - 8)·d is exact in fp32, so prefill is bit for bit
-    // equal; decode differs only in the order of the sums.
+    // equal. Decode rounds each matmul's input row to int16 blocks (test_int8_model: 2.6e-5 of
+    // the largest logit measured here, against 3.8e-1 for q4 itself).
     void equalsDequantizedModel()
     {
         const Checkpoint ck = Checkpoint::open(test::demoModelPath());
@@ -130,7 +131,7 @@ private slots:
         for (size_t n : {size_t(1), tokens.size()}) { // decode token by token, and prefill
             const double error = compareLogits(allLogits(ck, *m_cpu, DType::Q4, tokens, n), want, 65536).maxRelative;
             qInfo("chunks of %zu: max|Δ|/max|ref| %.2e", n, error);
-            QVERIFY(n == 1 ? error < 1e-5 : error == 0);
+            QVERIFY(n == 1 ? error < 1e-4 : error == 0);
         }
     }
 

@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
+#include <vector>
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "backends/cpu/kernels_matmul.cpp"
@@ -22,6 +23,7 @@
 #include <hwy/targets.h>
 
 #include "backends/cpu/gemm_inl.h"
+#include "backends/cpu/int_dot_inl.h"
 #include "backends/cpu/simd_inl.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -48,7 +50,7 @@ constexpr bool kBf16DotTarget = HWY_ARCH_X86_64 && HWY_TARGET <= HWY_AVX3;
 
 // T = 1 with 16-bit weights: one row at a time, so each thread reads one sequential stream
 // (measured 5-30% above four interleaved rows). fp32 weights measured the other way round
-// (~60% better grouped), so they take the grouped loop. int8 and 4-bit weights take streamBlockRows.
+// (~60% better grouped), so they take the grouped loop. int8 and 4-bit weights take streamIntRows.
 // Four accumulators cover FMA latency.
 template <PrefetchHint H, typename W>
 HWY_NOINLINE void streamRows(const float* x, size_t I, W w, float* out, size_t o0, size_t o1)
@@ -77,36 +79,36 @@ HWY_NOINLINE void streamRows(const float* x, size_t I, W w, float* out, size_t o
     }
 }
 
-// T = 1 with block-quantized weights: like streamRows, but each block's 32 products are summed
-// before its scale multiplies them once, so a weight vector costs a widening and an FMA, not
-// also a scale broadcast, conversion and multiply. A row's scales are widened to fp32 first,
-// kScaleChunk blocks at a time.
+// T = 1 with block-quantized weights: integer products of each block with the input row
+// rounded to int16 (int_dot_inl.h), the block sum times its two scales once. A row's scales
+// are combined kScaleChunk blocks at a time; two accumulators cover the FMA latency.
 constexpr size_t kScaleChunk = 256;
 template <PrefetchHint H, typename W>
-HWY_NOINLINE void streamBlockRows(const float* x, size_t I, W w, float* out, size_t o0, size_t o1)
+HWY_NOINLINE void streamIntRows(const IntRow& x, size_t I, W w, float* out, size_t o0, size_t o1)
 {
-    const DF df;
+    const IntTag<W> d16;
+    const hn::Repartition<float, decltype(d16)> df;
     constexpr size_t B = kQ8Block;
     HWY_ALIGN float scale[kScaleChunk];
     for (size_t o = o0; o < o1; ++o) {
-        VF a0 = hn::Zero(df), a1 = hn::Zero(df), a2 = hn::Zero(df), a3 = hn::Zero(df);
+        auto a0 = hn::Zero(df), a1 = hn::Zero(df);
+        float offset = 0.0f;
         for (size_t c = 0; c < I; c += kScaleChunk * B) {
             const W p = w + o * I + c;
-            const float* xc = x + c;
+            const int16_t* v = x.v + c;
             const size_t blocks = std::min(kScaleChunk, (I - c) / B);
-            widenScales(p.scales + p.e / B, blocks, scale);
+            offset += combineScales(p.scales + p.e / B, x.scale + c / B, x.offset + c / B, blocks, scale);
             size_t b = 0;
-            for (; b + 4 <= blocks; b += 4) {
+            for (; b + 2 <= blocks; b += 2) {
                 const char* ahead = static_cast<const char*>(weightAddress(p + b * B)) + kRowPrefetchBytes;
-                for (size_t line = 0; line < weightBytes<W>(4 * B); line += 64) prefetchOnce<H>(ahead + line);
-                a0 = hn::MulAdd(blockDot(df, xc + b * B, p + b * B), hn::Set(df, scale[b]), a0);
-                a1 = hn::MulAdd(blockDot(df, xc + (b + 1) * B, p + (b + 1) * B), hn::Set(df, scale[b + 1]), a1);
-                a2 = hn::MulAdd(blockDot(df, xc + (b + 2) * B, p + (b + 2) * B), hn::Set(df, scale[b + 2]), a2);
-                a3 = hn::MulAdd(blockDot(df, xc + (b + 3) * B, p + (b + 3) * B), hn::Set(df, scale[b + 3]), a3);
+                for (size_t line = 0; line < weightBytes<W>(2 * B); line += 64) prefetchOnce<H>(ahead + line);
+                a0 = hn::MulAdd(hn::ConvertTo(df, blockDot(d16, v + b * B, p + b * B)), hn::Set(df, scale[b]), a0);
+                a1 = hn::MulAdd(hn::ConvertTo(df, blockDot(d16, v + (b + 1) * B, p + (b + 1) * B)), hn::Set(df, scale[b + 1]), a1);
             }
-            for (; b < blocks; ++b) a0 = hn::MulAdd(blockDot(df, xc + b * B, p + b * B), hn::Set(df, scale[b]), a0);
+            if (b < blocks) a0 = hn::MulAdd(hn::ConvertTo(df, blockDot(d16, v + b * B, p + b * B)), hn::Set(df, scale[b]), a0);
         }
-        out[o] = sumLanes(hn::Add(hn::Add(a0, a1), hn::Add(a2, a3)));
+        const float sum = hn::GetLane(hn::SumOfLanes(df, hn::Add(a0, a1)));
+        out[o] = std::is_same_v<W, Q4Ptr> ? sum - offset : sum;
     }
 }
 
@@ -162,6 +164,16 @@ void streamGroups(const float* x, size_t I, W w, size_t O, float* out, size_t g0
 template <PrefetchHint H, typename W>
 void streamDecode(ThreadPool& pool, float* out, const float* in, W w, size_t T, size_t I, size_t O)
 {
+    // Block-quantized weights at T = 1: the input row rounded to int16 blocks once, here.
+    thread_local std::vector<int16_t> v;
+    thread_local std::vector<float> scales;
+    IntRow row{};
+    if (kBlockQuantized<W> && T == 1) {
+        v.resize(I);
+        scales.resize(2 * (I / kQ8Block));
+        quantizeRow(in, I, v.data(), scales.data(), scales.data() + I / kQ8Block);
+        row = {v.data(), scales.data(), scales.data() + I / kQ8Block};
+    }
     const size_t groups = (O + 3) / 4;
     // Chunks of at least kMinChunkBytes of weights, so a small matrix is not cut into
     // pieces whose hand-out and prefetch ramp-up cost more than they read.
@@ -170,8 +182,8 @@ void streamDecode(ThreadPool& pool, float* out, const float* in, W w, size_t T, 
         const size_t a = size_t(g0), b = size_t(g1);
         switch (T) {
         case 1:
-            if constexpr (kBlockQuantized<W> && hn::MaxLanes(DF()) <= kQ8Block / 2)
-                streamBlockRows<H>(in, I, w, out, a * 4, std::min(O, b * 4));
+            if constexpr (kBlockQuantized<W>)
+                streamIntRows<H>(row, I, w, out, a * 4, std::min(O, b * 4));
             else if (I >= kMinRowStreamColumns && !std::is_same_v<W, const float*>)
                 streamRows<H>(in, I, w, out, a * 4, std::min(O, b * 4));
             else

@@ -107,54 +107,6 @@ HWY_INLINE VF loadWidened(DF df, Q4Ptr p)
     }
 }
 
-// Σ x[j]·q[j] over the kQ8Block int8 values of the block p starts (not yet times its scale),
-// for targets of at most kQ8Block / 2 lanes. Two sums halve the FMA chain.
-HWY_INLINE VF blockDot(DF df, const float* x, Q8Ptr p)
-{
-    const hn::Rebind<int8_t, DF> d8;
-    const hn::Rebind<int32_t, DF> d32;
-    const size_t N = hn::Lanes(df);
-    const int8_t* q = p.q + p.e;
-    VF s0 = hn::Zero(df), s1 = hn::Zero(df);
-    for (size_t j = 0; j < kQ8Block; j += 2 * N) {
-        s0 = hn::MulAdd(hn::LoadU(df, x + j), hn::ConvertTo(df, hn::PromoteTo(d32, hn::LoadU(d8, q + j))), s0);
-        s1 = hn::MulAdd(hn::LoadU(df, x + j + N), hn::ConvertTo(df, hn::PromoteTo(d32, hn::LoadU(d8, q + j + N))), s1);
-    }
-    return hn::Add(s0, s1);
-}
-
-// The same for a 4-bit block: byte j holds value j (low nibble) and value j + 16 (high).
-HWY_INLINE VF blockDot(DF df, const float* x, Q4Ptr p)
-{
-    const hn::Rebind<uint8_t, DF> d8;
-    const hn::Rebind<int32_t, DF> d32;
-    const size_t N = hn::Lanes(df);
-    const uint8_t* q = p.byte();
-    const auto k15 = hn::Set(d32, 15), k8 = hn::Set(d32, 8);
-    VF s0 = hn::Zero(df), s1 = hn::Zero(df);
-    for (size_t j = 0; j < Q4Ptr::kHalf; j += N) {
-        const auto bytes = hn::PromoteTo(d32, hn::LoadU(d8, q + j));
-        s0 = hn::MulAdd(hn::LoadU(df, x + j), hn::ConvertTo(df, hn::Sub(hn::And(bytes, k15), k8)), s0);
-        s1 = hn::MulAdd(hn::LoadU(df, x + Q4Ptr::kHalf + j), hn::ConvertTo(df, hn::Sub(hn::ShiftRight<4>(bytes), k8)), s1);
-    }
-    return hn::Add(s0, s1);
-}
-
-// dst[0..n) = the fp16 scales bits[0..n) as fp32, whole vectors then 4-lane ones, so a
-// 768-wide row's 24 scales take no scalar conversions.
-HWY_INLINE void widenScales(const uint16_t* bits, size_t n, float* dst)
-{
-    const auto* h = reinterpret_cast<const hwy::float16_t*>(bits);
-    const DF df;
-    const hn::Rebind<hwy::float16_t, DF> dh;
-    const hn::CappedTag<float, 4> d4;
-    const hn::Rebind<hwy::float16_t, decltype(d4)> dh4;
-    size_t i = 0;
-    for (; i + hn::Lanes(df) <= n; i += hn::Lanes(df)) hn::StoreU(hn::PromoteTo(df, hn::LoadU(dh, h + i)), df, dst + i);
-    for (; i + hn::Lanes(d4) <= n; i += hn::Lanes(d4)) hn::StoreU(hn::PromoteTo(d4, hn::LoadU(dh4, h + i)), d4, dst + i);
-    for (; i < n; ++i) dst[i] = f16ToFloat(bits[i]);
-}
-
 #if HWY_TARGET == HWY_SCALAR
 // dst[0..3] = {Σa, Σb, Σc, Σd} (+= when accumulate); one lane each on the scalar target.
 HWY_INLINE void storeSum4(VF a, VF b, VF c, VF d, float* dst, bool accumulate)

@@ -42,8 +42,8 @@ constexpr size_t weightBytes<Q8Ptr>(size_t n) { return n; }
 template <>
 constexpr size_t weightBytes<Q4Ptr>(size_t n) { return n / 2; }
 
-// Block-quantized pointers (a scale per 32 values): decode sums each block unscaled,
-// then multiplies the sum by its scale once (simd_inl.h blockDot).
+// Block-quantized pointers (a scale per 32 values): decode sums each block in integers,
+// then multiplies the sum by its scales once (int_dot_inl.h).
 template <typename P>
 inline constexpr bool kBlockQuantized = false;
 template <>

@@ -1,0 +1,134 @@
+// One-row decode of int8 and 4-bit weights with integer dot products (kernels_matmul.cpp).
+// Widening every quantized weight to fp32 costs 3–5 vector operations per 8 weights, more
+// than the memory system needs to deliver them: the int8 and 4-bit decode ran compute-bound
+// at 48–87 % of the bandwidth limit. So the input row is rounded to int16 once per matmul,
+// per block of 32 with its own fp32 scale, and each block's 32 products are summed in int32
+// by multiply-add-pairs (pmaddwd on x86, 16 products an instruction on AVX2): the weights only
+// widen from 8 to 16 bits. The rounding moves each input by at most 1/65534 of its block's
+// largest magnitude, 1/256 of what bf16 activations would (tests bound it exactly).
+// Toggled guard: included once per SIMD target through hwy/foreach_target.h.
+#if defined(RWKV_CPU_INT_DOT_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef RWKV_CPU_INT_DOT_INL_H_
+#undef RWKV_CPU_INT_DOT_INL_H_
+#else
+#define RWKV_CPU_INT_DOT_INL_H_
+#endif
+
+#include "backends/cpu/weight_ptr.h"
+#include "core/dtype.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <type_traits>
+
+#include <hwy/highway.h>
+
+HWY_BEFORE_NAMESPACE();
+namespace rwkv::cpu::HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// An input row as int16 blocks: x[i] ≈ v[i] · scale[i / 32]. offset[b] = 8 · scale[b] · Σ v
+// over block b: a 4-bit weight q stands for (q − 8) · d, and Σ (q − 8)·v = Σ q·v − 8 Σ v lets
+// the kernel multiply the stored nibbles as they are.
+struct IntRow {
+    const int16_t* v;
+    const float* scale;
+    const float* offset;
+};
+
+// Rounds x[0..I) (I a multiple of 32) into v, scale and offset (I / 32 each). A block whose
+// largest magnitude is not finite gets a NaN scale, so the products stay NaN as in fp32.
+HWY_INLINE void quantizeRow(const float* x, size_t I, int16_t* v, float* scale, float* offset)
+{
+    const hn::CappedTag<float, kQ8Block> df;
+    const hn::Rebind<int32_t, decltype(df)> di;
+    const hn::Rebind<int16_t, decltype(df)> d16;
+    const size_t N = hn::Lanes(df);
+    for (size_t b = 0; b * kQ8Block < I; ++b) {
+        const float* xb = x + b * kQ8Block;
+        auto m = hn::Zero(df), nan = hn::Zero(df); // nan: x · 0 is NaN for x ±inf or NaN
+        for (size_t j = 0; j < kQ8Block; j += N) {
+            const auto xv = hn::LoadU(df, xb + j);
+            m = hn::Max(m, hn::Abs(xv));
+            nan = hn::Add(nan, hn::Mul(xv, hn::Zero(df)));
+        }
+        const float maxAbs = hn::GetLane(hn::MaxOfLanes(df, m));
+        const bool finite = hn::GetLane(hn::SumOfLanes(df, nan)) == 0.0f;
+        const float inv = finite && maxAbs > 0.0f ? 32767.0f / maxAbs : 0.0f;
+        auto sum = hn::Zero(di);
+        for (size_t j = 0; j < kQ8Block; j += N) {
+            const auto q = hn::NearestInt(hn::Mul(hn::LoadU(df, xb + j), hn::Set(df, inv)));
+            sum = hn::Add(sum, q);
+            hn::StoreU(hn::DemoteTo(d16, q), d16, v + b * kQ8Block + j);
+        }
+        scale[b] = finite ? maxAbs / 32767.0f : std::numeric_limits<float>::quiet_NaN();
+        offset[b] = 8.0f * scale[b] * float(hn::GetLane(hn::SumOfLanes(di, sum)));
+    }
+}
+
+// The int16 lanes the block products take: any width for int8 weights (a block is 32
+// values); at most 16 for 4-bit ones, so one load of 16 packed bytes holds lanes j.. of both
+// halves of a block (byte j carries value j and j + 16).
+template <typename W>
+using IntTag = hn::CappedTag<int16_t, std::is_same_v<W, Q4Ptr> ? Q4Ptr::kHalf : kQ8Block>;
+
+// Σ v[j]·q[j] over the block p starts, in int32 lanes (|sum| < 32 · 128 · 32767 < 2^31).
+template <class D16>
+HWY_INLINE hn::Vec<hn::Repartition<int32_t, D16>> blockDot(D16 d16, const int16_t* v, Q8Ptr p)
+{
+    const hn::Repartition<int32_t, D16> d32;
+    const hn::Rebind<int8_t, D16> d8;
+    const int8_t* q = p.q + p.e;
+    auto s0 = hn::Zero(d32), s1 = hn::Zero(d32);
+    for (size_t j = 0; j < kQ8Block; j += hn::Lanes(d16))
+        s0 = hn::ReorderWidenMulAccumulate(d32, hn::PromoteTo(d16, hn::LoadU(d8, q + j)), hn::LoadU(d16, v + j), s0, s1);
+    return hn::Add(s0, s1);
+}
+
+// The same for a 4-bit block, with the stored nibbles q (0..15), not q − 8 (IntRow::offset).
+template <class D16>
+HWY_INLINE hn::Vec<hn::Repartition<int32_t, D16>> blockDot(D16 d16, const int16_t* v, Q4Ptr p)
+{
+    const hn::Repartition<int32_t, D16> d32;
+    const hn::Rebind<uint8_t, D16> d8;
+    const hn::RebindToUnsigned<D16> du16;
+    const uint8_t* bytes = p.byte();
+    const auto low = hn::Set(d16, 15);
+    auto s0 = hn::Zero(d32), s1 = hn::Zero(d32);
+    for (size_t j = 0; j < Q4Ptr::kHalf; j += hn::Lanes(d16)) {
+        const auto w = hn::BitCast(d16, hn::PromoteTo(du16, hn::LoadU(d8, bytes + j)));
+        s0 = hn::ReorderWidenMulAccumulate(d32, hn::And(w, low), hn::LoadU(d16, v + j), s0, s1);
+        s0 = hn::ReorderWidenMulAccumulate(d32, hn::ShiftRight<4>(w), hn::LoadU(d16, v + Q4Ptr::kHalf + j), s0, s1);
+    }
+    return hn::Add(s0, s1);
+}
+
+// scale[0..n) = the fp16 block scales bits[0..n) times the input's block scales xs; returns
+// Σ of the weight scales times the input's offsets (IntRow::offset), which 4-bit rows subtract.
+HWY_INLINE float combineScales(const uint16_t* bits, const float* xs, const float* xo, size_t n, float* scale)
+{
+    const hn::ScalableTag<float> df;
+    const hn::Rebind<hwy::float16_t, decltype(df)> dh;
+    const size_t N = hn::Lanes(df);
+    const auto* h = reinterpret_cast<const hwy::float16_t*>(bits);
+    auto off = hn::Zero(df);
+    size_t i = 0;
+    for (; i + N <= n; i += N) {
+        const auto d = hn::PromoteTo(df, hn::LoadU(dh, h + i));
+        hn::StoreU(hn::Mul(d, hn::LoadU(df, xs + i)), df, scale + i);
+        off = hn::MulAdd(d, hn::LoadU(df, xo + i), off);
+    }
+    float o = hn::GetLane(hn::SumOfLanes(df, off));
+    for (; i < n; ++i) {
+        const float d = f16ToFloat(bits[i]);
+        scale[i] = d * xs[i];
+        o += d * xo[i];
+    }
+    return o;
+}
+
+} // namespace rwkv::cpu::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#endif
