@@ -1,9 +1,11 @@
 #include "app/model_downloads.h"
 
 #include "app/process_memory.h"
+#include "core/checkpoint.h"
 #include "core/dtype.h"
 #include "core/error.h"
 #include "core/model_catalog.h"
+#include "core/model_config.h"
 #include "core/pull/model_pull.h"
 #include "core/strategy.h"
 #include "core/utf8_path.h"
@@ -11,6 +13,7 @@
 #include <QDir>
 
 #include <chrono>
+#include <exception>
 #include <optional>
 
 namespace {
@@ -160,6 +163,21 @@ double ModelDownloads::weightBytes(double parameters, const QString& precision) 
         return double(rwkv::storageBytes(type, size_t(parameters)));
     } catch (const rwkv::Error&) {
         return 0;
+    }
+}
+
+QVariantMap ModelDownloads::fileWeightBytes(const QString& path) const
+{
+    if (path.isEmpty() || path.contains(QStringLiteral("://"))) return {};
+    try {
+        const rwkv::ModelConfig c = rwkv::detectModelConfig(rwkv::Checkpoint::open(rwkv::pathFromUtf8(path.toStdString())));
+        const double embedding = double(c.vocab) * double(c.nEmbd);
+        QVariantMap bytes;
+        for (const char* p : {"fp32", "bf16", "fp16", "int8", "q4"})
+            bytes.insert(QLatin1String(p), 4 * embedding + weightBytes(double(c.paramCount) - embedding, QLatin1String(p)));
+        return bytes;
+    } catch (const std::exception&) { // rwkv::Error, or a filesystem error
+        return {};
     }
 }
 

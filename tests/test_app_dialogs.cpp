@@ -292,6 +292,8 @@ private slots:
         QVERIFY(list);
         QTRY_VERIFY(list->property("opened").toBool());
         QVERIFY(rwkv::test::saveScreenshot(m_app, "dialog-precision-list.png"));
+        // Each precision names the chosen model's weight memory (test_app_helpers checks the numbers).
+        QVERIFY(rwkv::test::findItem(m_app, "precisionBox")->property("displayText").toString().contains(QStringLiteral("weights ≈")));
         QTest::keyClick(m_app.window, Qt::Key_Escape);
         QTRY_VERIFY(!list->property("visible").toBool());
         QVERIFY(settings->property("opened").toBool());

@@ -1,18 +1,26 @@
 // The app's helpers without a window: chat settings and their stored form, remembered
 // settings, rows built from a conversation tree (siblings, newest leaf), PDF and text
-// documents, and the memory numbers of the CPU meter.
+// documents, the memory numbers of the CPU meter, and the precision picker's weight estimates.
 #include "app/app_settings.h"
 #include "app/chat_settings.h"
 #include "app/conversation_rows.h"
 #include "app/document_text.h"
+#include "app/model_downloads.h"
 #include "app/process_memory.h"
+#include "backends/cpu/cpu_device.h"
+#include "core/checkpoint.h"
 #include "core/error.h"
+#include "core/model.h"
+#include "core/strategy.h"
+#include "support/test_support.h"
 
 #include <QFile>
 #include <QPainter>
 #include <QPdfWriter>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <cmath>
 
 class TestAppHelpers : public QObject {
     Q_OBJECT
@@ -172,6 +180,26 @@ private slots:
         std::vector<char> block(64 << 20, 1);
         QVERIFY(processResidentBytes() > before + (32 << 20));
         QCOMPARE(block[12345], char(1));
+    }
+
+    // The precision picker's estimates (ModelSettings.qml) against the bytes the demo model
+    // really takes once loaded at each precision: within 2 %.
+    void weightEstimatesOfAFile()
+    {
+        QTemporaryDir dir;
+        ModelDownloads downloads(dir.filePath(QStringLiteral("catalog.json")).toStdString(), dir.path().toStdString());
+        const QString path = QString::fromStdString(rwkv::test::demoModelPath().string());
+        const QVariantMap estimates = downloads.fileWeightBytes(path);
+        rwkv::cpu::CpuDevice cpu(1);
+        for (const char* precision : {"fp32", "bf16", "fp16", "int8", "q4"}) {
+            const rwkv::DType type = rwkv::parseStrategy(std::string("cpu ") + precision).stages.at(0).precision;
+            const auto model = rwkv::Model::load(rwkv::Checkpoint::open(rwkv::test::demoModelPath()), cpu, type);
+            const double loaded = double(model->weightBytes()), estimate = estimates.value(QLatin1String(precision)).toDouble();
+            qInfo("%s: estimate %.0f bytes, loaded %.0f", precision, estimate, loaded);
+            QVERIFY(std::fabs(estimate - loaded) <= 0.02 * loaded);
+        }
+        QVERIFY(downloads.fileWeightBytes(dir.filePath(QStringLiteral("missing.pth"))).isEmpty());
+        QVERIFY(downloads.fileWeightBytes(QStringLiteral("https://example.org/model.pth")).isEmpty());
     }
 };
 
