@@ -9,6 +9,7 @@
 #include "core/pull/model_pull.h"
 #include "core/strategy.h"
 #include "core/utf8_path.h"
+#include "core/weight_estimate.h"
 
 #include <QDir>
 
@@ -171,10 +172,9 @@ QVariantMap ModelDownloads::fileWeightBytes(const QString& path) const
     if (path.isEmpty() || path.contains(QStringLiteral("://"))) return {};
     try {
         const rwkv::ModelConfig c = rwkv::detectModelConfig(rwkv::Checkpoint::open(rwkv::pathFromUtf8(path.toStdString())));
-        const double embedding = double(c.vocab) * double(c.nEmbd);
         QVariantMap bytes;
         for (const char* p : {"fp32", "bf16", "fp16", "int8", "q4"})
-            bytes.insert(QLatin1String(p), 4 * embedding + weightBytes(double(c.paramCount) - embedding, QLatin1String(p)));
+            bytes.insert(QLatin1String(p), double(rwkv::estimatedWeightBytes(c, rwkv::parseStrategy(std::string("cpu ") + p).stages.at(0).precision)));
         return bytes;
     } catch (const std::exception&) { // rwkv::Error, or a filesystem error
         return {};

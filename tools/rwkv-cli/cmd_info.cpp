@@ -1,7 +1,9 @@
 // rwkv-cli info / devices.
 #include "backends/registry.h"
 #include "core/error.h"
+#include "core/strategy.h"
 #include "core/utf8_path.h"
+#include "core/weight_estimate.h"
 #include "tools/rwkv-cli/commands.h"
 #include "tools/rwkv-cli/model_setup.h"
 
@@ -9,6 +11,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <string>
 
 namespace rwkv::cli {
 
@@ -21,6 +24,11 @@ std::string memoryText(const MemoryInfo& m)
     std::snprintf(text, sizeof text, "%.1f MiB used of %.1f MiB", double(m.used) / (1 << 20), double(m.budget) / (1 << 20));
     return text;
 }
+
+// The CPU precisions `info` estimates the weight memory of, before a strategy is chosen.
+constexpr const char* kPrecisions[] = {"fp32", "bf16", "fp16", "int8", "q4"};
+
+DType precisionOf(const char* name) { return parseStrategy(std::string("cpu ") + name).stages.at(0).precision; }
 
 } // namespace
 
@@ -39,6 +47,7 @@ int runInfo(Args& args)
             {"fingerprint", fp}, {"tokenizer", m.tokenizer ? std::string(m.tokenizer->name()) : "none"},
             {"strategy", m.strategy.text()}, {"placement", m.model->placement()},
             {"weight_bytes", m.model->weightBytes()}};
+        for (const char* p : kPrecisions) j["estimated_weight_bytes"][p] = estimatedWeightBytes(c, precisionOf(p));
         if (const auto kernels = cpuKernelSummary(m)) j["cpu_kernels"] = *kernels;
         for (const auto& device : m.devices.devices)
             if (const auto mem = device->memoryInfo())
@@ -59,6 +68,10 @@ int runInfo(Args& args)
                 double(c.stateBytes()) / (1 << 20));
     std::printf("tokenizer    %s\n", m.tokenizer ? std::string(m.tokenizer->name()).c_str() : "none (token ids only)");
     std::printf("fingerprint  %s\n", fp.c_str());
+    std::printf("weights at   ");
+    for (const char* p : kPrecisions)
+        std::printf("%s%s ≈ %.1f MiB", p == kPrecisions[0] ? "" : ", ", p, double(estimatedWeightBytes(c, precisionOf(p))) / (1 << 20));
+    std::printf(" (estimates)\n");
     std::printf("strategy     %s, %.1f MiB of weights", m.strategy.text().c_str(), double(m.model->weightBytes()) / (1 << 20));
     if (const size_t mapped = m.model->mappedWeightBytes())
         std::printf(" (%.1f MiB of them used in place from the file)", double(mapped) / (1 << 20));
