@@ -1,11 +1,11 @@
 #include "core/random_model.h"
 
 #include "core/error.h"
+#include "core/parallel_range.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <thread>
 
 namespace rwkv {
 
@@ -46,14 +46,7 @@ public:
                 }
             }
         };
-        const int64_t threads = std::min<int64_t>(std::max(1u, std::thread::hardware_concurrency()), n >> 16);
-        if (threads <= 1) {
-            fill(0, n);
-        } else {
-            std::vector<std::thread> pool;
-            for (int64_t k = 0; k < threads; ++k) pool.emplace_back(fill, n * k / threads, n * (k + 1) / threads);
-            for (std::thread& th : pool) th.join();
-        }
+        parallelRange(n, int64_t(1) << 16, fill);
         m_tensors.push_back(std::move(t));
     }
     void vec(const std::string& name, int64_t c, float lo, float hi) { add(name, {1, 1, c}, lo, hi); }

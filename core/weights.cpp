@@ -1,6 +1,7 @@
 #include "core/weights.h"
 
 #include "core/error.h"
+#include "core/parallel_range.h"
 #include "core/quantize.h"
 #include "core/quantized_file.h"
 
@@ -29,7 +30,10 @@ std::vector<uint16_t> toHalfBits(std::span<const float> values, DType type)
 std::vector<float> DeviceWeights::toFloats(const TensorView& t) const
 {
     std::vector<float> out(static_cast<size_t>(t.numel()));
-    convertToFloat(t.bytes.data(), t.dtype, out.size(), out.data());
+    const size_t size = dtypeSize(t.dtype);
+    parallelRange(int64_t(out.size()), int64_t(1) << 18, [&](int64_t a, int64_t b) {
+        convertToFloat(t.bytes.data() + size_t(a) * size, t.dtype, size_t(b - a), out.data() + a);
+    });
     m_checkpoint.releasePages(t.bytes);
     return out;
 }

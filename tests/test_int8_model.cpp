@@ -68,6 +68,24 @@ private slots:
         }
     }
 
+    // Large matrices are quantized on several threads (core/parallel_range.h): the bytes must be
+    // those of quantizing row by row (each call too small to split), for int8 and q4 alike.
+    void sameBytesOnAnyThreadCount()
+    {
+        const size_t cols = 1024, rows = 1536; // 49152 blocks: split on any machine with 2+ threads
+        const std::vector<float> w = test::variedBlocks(rows, cols);
+        const std::vector<std::byte> q8 = quantizeQ8(w, int64_t(cols)), q4 = quantizeQ4(w, int64_t(cols));
+        const size_t n = w.size();
+        for (size_t r = 0; r < rows; ++r) {
+            const std::span<const float> row(w.data() + r * cols, cols);
+            const std::vector<std::byte> r8 = quantizeQ8(row, int64_t(cols)), r4 = quantizeQ4(row, int64_t(cols));
+            QVERIFY(std::equal(r8.begin(), r8.begin() + ptrdiff_t(cols), q8.begin() + ptrdiff_t(r * cols)));
+            QVERIFY(std::equal(r8.begin() + ptrdiff_t(cols), r8.end(), q8.begin() + ptrdiff_t(n + r * cols / 16)));
+            QVERIFY(std::equal(r4.begin(), r4.begin() + ptrdiff_t(cols / 2), q4.begin() + ptrdiff_t(r * cols / 2)));
+            QVERIFY(std::equal(r4.begin() + ptrdiff_t(cols / 2), r4.end(), q4.begin() + ptrdiff_t(n / 2 + r * cols / 16)));
+        }
+    }
+
     // The reference cases (bf16 weights, C = 128, 2 layers) under int8 against the official
     // package's fp32 logits.
     void referenceCases_data()
