@@ -1,11 +1,12 @@
-// One-row decode of int8 and 4-bit weights with integer dot products (kernels_matmul.cpp).
-// Widening every quantized weight to fp32 costs 3–5 vector operations per 8 weights, more
-// than the memory system needs to deliver them: the int8 and 4-bit decode ran compute-bound
-// at 48–87 % of the bandwidth limit. So the input row is rounded to int16 once per matmul,
-// per block of 32 with its own fp32 scale, and each block's 32 products are summed in int32
-// by multiply-add-pairs (pmaddwd on x86, 16 products an instruction on AVX2): the weights only
-// widen from 8 to 16 bits. The rounding moves each input by at most 1/65534 of its block's
-// largest magnitude, 1/256 of what bf16 activations would (tests bound it exactly).
+// Decode (up to kMaxStreamRows input rows) of int8 and 4-bit weights with integer dot
+// products (kernels_matmul.cpp). Widening every quantized weight to fp32 costs 3–5 vector
+// operations per 8 weights, more than the memory system needs to deliver them: the int8 and
+// 4-bit decode ran compute-bound at 48–87 % of the bandwidth limit. So each input row is
+// rounded to int16 once per matmul, per block of 32 with its own fp32 scale, and each block's
+// 32 products are summed in int32 by multiply-add-pairs (pmaddwd on x86, 16 products an
+// instruction on AVX2): the weights only widen from 8 to 16 bits, once for all input rows.
+// The rounding moves each input by at most 1/65534 of its block's largest magnitude, 1/256 of
+// what bf16 activations would (tests bound it exactly).
 // Toggled guard: included once per SIMD target through hwy/foreach_target.h.
 #if defined(RWKV_CPU_INT_DOT_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef RWKV_CPU_INT_DOT_INL_H_
@@ -73,35 +74,43 @@ HWY_INLINE void quantizeRow(const float* x, size_t I, int16_t* v, float* scale, 
 template <typename W>
 using IntTag = hn::CappedTag<int16_t, std::is_same_v<W, Q4Ptr> ? Q4Ptr::kHalf : kQ8Block>;
 
-// Σ v[j]·q[j] over the block p starts, in int32 lanes (|sum| < 32 · 128 · 32767 < 2^31).
-template <class D16>
-HWY_INLINE hn::Vec<hn::Repartition<int32_t, D16>> blockDot(D16 d16, const int16_t* v, Q8Ptr p)
+// sums[t] = Σ v[t][j]·q[j] over the block p starts, for TT input rows at once, so the weights
+// widen once for all of them; in int32 lanes (|sum| < 32 · 128 · 32767 < 2^31).
+template <size_t TT, class D16>
+HWY_INLINE void blockDots(D16 d16, const int16_t* const* v, Q8Ptr p, hn::Vec<hn::Repartition<int32_t, D16>>* sums)
 {
     const hn::Repartition<int32_t, D16> d32;
     const hn::Rebind<int8_t, D16> d8;
     const int8_t* q = p.q + p.e;
-    auto s0 = hn::Zero(d32), s1 = hn::Zero(d32);
-    for (size_t j = 0; j < kQ8Block; j += hn::Lanes(d16))
-        s0 = hn::ReorderWidenMulAccumulate(d32, hn::PromoteTo(d16, hn::LoadU(d8, q + j)), hn::LoadU(d16, v + j), s0, s1);
-    return hn::Add(s0, s1);
+    hn::Vec<decltype(d32)> s1[TT]; // the second half some targets' widening multiply-add keeps
+    for (size_t t = 0; t < TT; ++t) sums[t] = s1[t] = hn::Zero(d32);
+    for (size_t j = 0; j < kQ8Block; j += hn::Lanes(d16)) {
+        const auto w = hn::PromoteTo(d16, hn::LoadU(d8, q + j));
+        for (size_t t = 0; t < TT; ++t) sums[t] = hn::ReorderWidenMulAccumulate(d32, w, hn::LoadU(d16, v[t] + j), sums[t], s1[t]);
+    }
+    for (size_t t = 0; t < TT; ++t) sums[t] = hn::Add(sums[t], s1[t]);
 }
 
 // The same for a 4-bit block, with the stored nibbles q (0..15), not q − 8 (IntRow::offset).
-template <class D16>
-HWY_INLINE hn::Vec<hn::Repartition<int32_t, D16>> blockDot(D16 d16, const int16_t* v, Q4Ptr p)
+template <size_t TT, class D16>
+HWY_INLINE void blockDots(D16 d16, const int16_t* const* v, Q4Ptr p, hn::Vec<hn::Repartition<int32_t, D16>>* sums)
 {
     const hn::Repartition<int32_t, D16> d32;
     const hn::Rebind<uint8_t, D16> d8;
     const hn::RebindToUnsigned<D16> du16;
     const uint8_t* bytes = p.byte();
     const auto low = hn::Set(d16, 15);
-    auto s0 = hn::Zero(d32), s1 = hn::Zero(d32);
+    hn::Vec<decltype(d32)> s1[TT];
+    for (size_t t = 0; t < TT; ++t) sums[t] = s1[t] = hn::Zero(d32);
     for (size_t j = 0; j < Q4Ptr::kHalf; j += hn::Lanes(d16)) {
         const auto w = hn::BitCast(d16, hn::PromoteTo(du16, hn::LoadU(d8, bytes + j)));
-        s0 = hn::ReorderWidenMulAccumulate(d32, hn::And(w, low), hn::LoadU(d16, v + j), s0, s1);
-        s0 = hn::ReorderWidenMulAccumulate(d32, hn::ShiftRight<4>(w), hn::LoadU(d16, v + Q4Ptr::kHalf + j), s0, s1);
+        const auto lo = hn::And(w, low), hi = hn::ShiftRight<4>(w);
+        for (size_t t = 0; t < TT; ++t) {
+            sums[t] = hn::ReorderWidenMulAccumulate(d32, lo, hn::LoadU(d16, v[t] + j), sums[t], s1[t]);
+            sums[t] = hn::ReorderWidenMulAccumulate(d32, hi, hn::LoadU(d16, v[t] + Q4Ptr::kHalf + j), sums[t], s1[t]);
+        }
     }
-    return hn::Add(s0, s1);
+    for (size_t t = 0; t < TT; ++t) sums[t] = hn::Add(sums[t], s1[t]);
 }
 
 // scale[0..n) = the fp16 block scales bits[0..n) times the input's block scales xs; returns

@@ -50,7 +50,8 @@ constexpr bool kBf16DotTarget = HWY_ARCH_X86_64 && HWY_TARGET <= HWY_AVX3;
 
 // T = 1 with 16-bit weights: one row at a time, so each thread reads one sequential stream
 // (measured 5-30% above four interleaved rows). fp32 weights measured the other way round
-// (~60% better grouped), so they take the grouped loop. int8 and 4-bit weights take streamIntRows.
+// (~60% better grouped), so they take the grouped loop. int8 and 4-bit weights take streamIntRows
+// for every T up to kMaxStreamRows.
 // Four accumulators cover FMA latency.
 template <PrefetchHint H, typename W>
 HWY_NOINLINE void streamRows(const float* x, size_t I, W w, float* out, size_t o0, size_t o1)
@@ -79,36 +80,48 @@ HWY_NOINLINE void streamRows(const float* x, size_t I, W w, float* out, size_t o
     }
 }
 
-// T = 1 with block-quantized weights: integer products of each block with the input row
-// rounded to int16 (int_dot_inl.h), the block sum times its two scales once. A row's scales
-// are combined kScaleChunk blocks at a time; two accumulators cover the FMA latency.
+// Block-quantized weights, TT ≤ kMaxStreamRows input rows: integer products of each block
+// with the input rows rounded to int16 (int_dot_inl.h), each block sum times its two scales
+// once. One weight row at a time, as for 16-bit weights; its scales are combined with each
+// input's kScaleChunk blocks at a time; two accumulators per input cover the FMA latency.
 constexpr size_t kScaleChunk = 256;
-template <PrefetchHint H, typename W>
-HWY_NOINLINE void streamIntRows(const IntRow& x, size_t I, W w, float* out, size_t o0, size_t o1)
+template <PrefetchHint H, size_t TT, typename W>
+HWY_NOINLINE void streamIntRows(const IntRow* x, size_t I, W w, size_t O, float* out, size_t o0, size_t o1)
 {
     const IntTag<W> d16;
     const hn::Repartition<float, decltype(d16)> df;
+    using VI = hn::Vec<hn::Repartition<int32_t, decltype(d16)>>;
     constexpr size_t B = kQ8Block;
-    HWY_ALIGN float scale[kScaleChunk];
+    HWY_ALIGN float scale[TT][kScaleChunk];
     for (size_t o = o0; o < o1; ++o) {
-        auto a0 = hn::Zero(df), a1 = hn::Zero(df);
-        float offset = 0.0f;
+        hn::Vec<decltype(df)> acc[TT][2];
+        float offset[TT] = {};
+        for (size_t t = 0; t < TT; ++t) acc[t][0] = acc[t][1] = hn::Zero(df);
         for (size_t c = 0; c < I; c += kScaleChunk * B) {
             const W p = w + o * I + c;
-            const int16_t* v = x.v + c;
             const size_t blocks = std::min(kScaleChunk, (I - c) / B);
-            offset += combineScales(p.scales + p.e / B, x.scale + c / B, x.offset + c / B, blocks, scale);
-            size_t b = 0;
-            for (; b + 2 <= blocks; b += 2) {
-                const char* ahead = static_cast<const char*>(weightAddress(p + b * B)) + kRowPrefetchBytes;
-                for (size_t line = 0; line < weightBytes<W>(2 * B); line += 64) prefetchOnce<H>(ahead + line);
-                a0 = hn::MulAdd(hn::ConvertTo(df, blockDot(d16, v + b * B, p + b * B)), hn::Set(df, scale[b]), a0);
-                a1 = hn::MulAdd(hn::ConvertTo(df, blockDot(d16, v + (b + 1) * B, p + (b + 1) * B)), hn::Set(df, scale[b + 1]), a1);
+            const int16_t* v[TT];
+            for (size_t t = 0; t < TT; ++t) {
+                v[t] = x[t].v + c;
+                offset[t] += combineScales(p.scales + p.e / B, x[t].scale + c / B, x[t].offset + c / B, blocks, scale[t]);
             }
-            if (b < blocks) a0 = hn::MulAdd(hn::ConvertTo(df, blockDot(d16, v + b * B, p + b * B)), hn::Set(df, scale[b]), a0);
+            for (size_t b = 0; b < blocks; ++b) {
+                if (b % 2 == 0) {
+                    const char* ahead = static_cast<const char*>(weightAddress(p + b * B)) + kRowPrefetchBytes;
+                    for (size_t line = 0; line < weightBytes<W>(2 * B); line += 64) prefetchOnce<H>(ahead + line);
+                }
+                VI sums[TT];
+                blockDots<TT>(d16, v, p + b * B, sums);
+                for (size_t t = 0; t < TT; ++t) {
+                    acc[t][b % 2] = hn::MulAdd(hn::ConvertTo(df, sums[t]), hn::Set(df, scale[t][b]), acc[t][b % 2]);
+                    v[t] += B;
+                }
+            }
         }
-        const float sum = hn::GetLane(hn::SumOfLanes(df, hn::Add(a0, a1)));
-        out[o] = std::is_same_v<W, Q4Ptr> ? sum - offset : sum;
+        for (size_t t = 0; t < TT; ++t) {
+            const float sum = hn::GetLane(hn::SumOfLanes(df, hn::Add(acc[t][0], acc[t][1])));
+            out[t * O + o] = std::is_same_v<W, Q4Ptr> ? sum - offset[t] : sum;
+        }
     }
 }
 
@@ -164,37 +177,50 @@ void streamGroups(const float* x, size_t I, W w, size_t O, float* out, size_t g0
 template <PrefetchHint H, typename W>
 void streamDecode(ThreadPool& pool, float* out, const float* in, W w, size_t T, size_t I, size_t O)
 {
-    // Block-quantized weights at T = 1: the input row rounded to int16 blocks once, here.
+    // Block-quantized weights: each input row rounded to int16 blocks once, here.
     thread_local std::vector<int16_t> v;
     thread_local std::vector<float> scales;
-    IntRow row{};
-    if (kBlockQuantized<W> && T == 1) {
-        v.resize(I);
-        scales.resize(2 * (I / kQ8Block));
-        quantizeRow(in, I, v.data(), scales.data(), scales.data() + I / kQ8Block);
-        row = {v.data(), scales.data(), scales.data() + I / kQ8Block};
+    IntRow rows[kMaxStreamRows] = {};
+    if constexpr (kBlockQuantized<W>) {
+        const size_t nb = I / kQ8Block;
+        v.resize(T * I);
+        scales.resize(2 * T * nb);
+        for (size_t t = 0; t < T; ++t) {
+            float* s = scales.data() + 2 * t * nb;
+            quantizeRow(in + t * I, I, v.data() + t * I, s, s + nb);
+            rows[t] = {v.data() + t * I, s, s + nb};
+        }
     }
     const size_t groups = (O + 3) / 4;
     // Chunks of at least kMinChunkBytes of weights, so a small matrix is not cut into
     // pieces whose hand-out and prefetch ramp-up cost more than they read.
     const size_t grain = std::max<size_t>(1, kMinChunkBytes / weightBytes<W>(4 * I));
     pool.parallelFor(int64_t(groups), int64_t(grain), [&](int64_t g0, int64_t g1) {
-        const size_t a = size_t(g0), b = size_t(g1);
-        switch (T) {
-        case 1:
-            if constexpr (kBlockQuantized<W>)
-                streamIntRows<H>(row, I, w, out, a * 4, std::min(O, b * 4));
-            else if (I >= kMinRowStreamColumns && !std::is_same_v<W, const float*>)
-                streamRows<H>(in, I, w, out, a * 4, std::min(O, b * 4));
-            else
-                streamGroups<H, 1>(in, I, w, O, out, a, b);
-            break;
-        case 2: streamGroups<H, 2>(in, I, w, O, out, a, b); break;
-        case 3: streamGroups<H, 3>(in, I, w, O, out, a, b); break;
-        // Never reached where kMaxStreamRows is 3; capped so no spilling tile is built.
-        case 4: streamGroups<H, std::min<size_t>(4, kMaxStreamRows)>(in, I, w, O, out, a, b); break;
-        case 5: streamGroups<H, std::min<size_t>(5, kMaxStreamRows)>(in, I, w, O, out, a, b); break;
-        default: streamGroups<H, kMaxStreamRows>(in, I, w, O, out, a, b); break;
+        const size_t a = size_t(g0), b = size_t(g1), o0 = a * 4, o1 = std::min(O, b * 4);
+        if constexpr (kBlockQuantized<W>) {
+            switch (T) { // capped as for the float loops below
+            case 1: return streamIntRows<H, 1>(rows, I, w, O, out, o0, o1);
+            case 2: return streamIntRows<H, 2>(rows, I, w, O, out, o0, o1);
+            case 3: return streamIntRows<H, 3>(rows, I, w, O, out, o0, o1);
+            case 4: return streamIntRows<H, std::min<size_t>(4, kMaxStreamRows)>(rows, I, w, O, out, o0, o1);
+            case 5: return streamIntRows<H, std::min<size_t>(5, kMaxStreamRows)>(rows, I, w, O, out, o0, o1);
+            default: return streamIntRows<H, kMaxStreamRows>(rows, I, w, O, out, o0, o1);
+            }
+        } else {
+            switch (T) {
+            case 1:
+                if (I >= kMinRowStreamColumns && !std::is_same_v<W, const float*>)
+                    streamRows<H>(in, I, w, out, o0, o1);
+                else
+                    streamGroups<H, 1>(in, I, w, O, out, a, b);
+                break;
+            case 2: streamGroups<H, 2>(in, I, w, O, out, a, b); break;
+            case 3: streamGroups<H, 3>(in, I, w, O, out, a, b); break;
+            // Never reached where kMaxStreamRows is 3; capped so no spilling tile is built.
+            case 4: streamGroups<H, std::min<size_t>(4, kMaxStreamRows)>(in, I, w, O, out, a, b); break;
+            case 5: streamGroups<H, std::min<size_t>(5, kMaxStreamRows)>(in, I, w, O, out, a, b); break;
+            default: streamGroups<H, kMaxStreamRows>(in, I, w, O, out, a, b); break;
+            }
         }
     });
 }
