@@ -33,6 +33,10 @@ namespace rwkv::cpu::HWY_NAMESPACE {
 // once from memory beats widening them into a buffer first. The grouped loop holds TT×4
 // accumulators + TT inputs + 1 weight vector: 31 of AVX-512's 32 registers at TT = 6.
 constexpr size_t kMaxStreamRows = HWY_TARGET <= HWY_AVX3 ? 6 : 3;
+// Largest T block-quantized weights take the integer decode (streamIntRows) for: the CPU
+// server's default batch. Above kMaxStreamRows the inputs go in groups of at most that many
+// over each 4-row slice of weights, which the later groups read from L1, not from memory.
+constexpr size_t kMaxIntRows = 8;
 // Distances of the software prefetch: in the grouped loop (four streams, rounded to whole
 // groups) and in the one-row loop (one stream).
 constexpr size_t kPrefetchBytes = 12 * 1024;
@@ -51,7 +55,7 @@ constexpr bool kBf16DotTarget = HWY_ARCH_X86_64 && HWY_TARGET <= HWY_AVX3;
 // T = 1 with 16-bit weights: one row at a time, so each thread reads one sequential stream
 // (measured 5-30% above four interleaved rows). fp32 weights measured the other way round
 // (~60% better grouped), so they take the grouped loop. int8 and 4-bit weights take streamIntRows
-// for every T up to kMaxStreamRows.
+// for every T up to kMaxIntRows.
 // Four accumulators cover FMA latency.
 template <PrefetchHint H, typename W>
 HWY_NOINLINE void streamRows(const float* x, size_t I, W w, float* out, size_t o0, size_t o1)
@@ -125,6 +129,20 @@ HWY_NOINLINE void streamIntRows(const IntRow* x, size_t I, W w, size_t O, float*
     }
 }
 
+// streamIntRows for T ≤ kMaxStreamRows inputs, capped as the float loops below.
+template <PrefetchHint H, typename W>
+void streamIntGroup(const IntRow* x, size_t T, size_t I, W w, size_t O, float* out, size_t o0, size_t o1)
+{
+    switch (T) {
+    case 1: return streamIntRows<H, 1>(x, I, w, O, out, o0, o1);
+    case 2: return streamIntRows<H, 2>(x, I, w, O, out, o0, o1);
+    case 3: return streamIntRows<H, 3>(x, I, w, O, out, o0, o1);
+    case 4: return streamIntRows<H, std::min<size_t>(4, kMaxStreamRows)>(x, I, w, O, out, o0, o1);
+    case 5: return streamIntRows<H, std::min<size_t>(5, kMaxStreamRows)>(x, I, w, O, out, o0, o1);
+    default: return streamIntRows<H, kMaxStreamRows>(x, I, w, O, out, o0, o1);
+    }
+}
+
 // Weight rows o..o+3 together, so each widened weight vector serves TT inputs and four sums
 // per input row are reduced at once. Four interleaved streams need software prefetch
 // (measured ~30% more bandwidth), a whole number of groups ahead.
@@ -180,7 +198,7 @@ void streamDecode(ThreadPool& pool, float* out, const float* in, W w, size_t T, 
     // Block-quantized weights: each input row rounded to int16 blocks once, here.
     thread_local std::vector<int16_t> v;
     thread_local std::vector<float> scales;
-    IntRow rows[kMaxStreamRows] = {};
+    IntRow rows[kMaxIntRows] = {};
     if constexpr (kBlockQuantized<W>) {
         const size_t nb = I / kQ8Block;
         v.resize(T * I);
@@ -198,14 +216,10 @@ void streamDecode(ThreadPool& pool, float* out, const float* in, W w, size_t T, 
     pool.parallelFor(int64_t(groups), int64_t(grain), [&](int64_t g0, int64_t g1) {
         const size_t a = size_t(g0), b = size_t(g1), o0 = a * 4, o1 = std::min(O, b * 4);
         if constexpr (kBlockQuantized<W>) {
-            switch (T) { // capped as for the float loops below
-            case 1: return streamIntRows<H, 1>(rows, I, w, O, out, o0, o1);
-            case 2: return streamIntRows<H, 2>(rows, I, w, O, out, o0, o1);
-            case 3: return streamIntRows<H, 3>(rows, I, w, O, out, o0, o1);
-            case 4: return streamIntRows<H, std::min<size_t>(4, kMaxStreamRows)>(rows, I, w, O, out, o0, o1);
-            case 5: return streamIntRows<H, std::min<size_t>(5, kMaxStreamRows)>(rows, I, w, O, out, o0, o1);
-            default: return streamIntRows<H, kMaxStreamRows>(rows, I, w, O, out, o0, o1);
-            }
+            if (T <= kMaxStreamRows) return streamIntGroup<H>(rows, T, I, w, O, out, o0, o1);
+            for (size_t o = o0; o < o1; o += 4)
+                for (size_t t = 0; t < T; t += kMaxStreamRows)
+                    streamIntGroup<H>(rows + t, std::min(kMaxStreamRows, T - t), I, w, O, out + t * O, o, std::min(o1, o + 4));
         } else {
             switch (T) {
             case 1:
@@ -228,7 +242,7 @@ void streamDecode(ThreadPool& pool, float* out, const float* in, W w, size_t T, 
 template <typename W>
 void matmulTyped(ThreadPool& pool, float* out, const float* in, W w, size_t T, size_t I, size_t O)
 {
-    if (T <= kMaxStreamRows) {
+    if (T <= (kBlockQuantized<W> ? kMaxIntRows : kMaxStreamRows)) {
         switch (decodePrefetchHint()) {
         case PrefetchHint::None: return streamDecode<PrefetchHint::None>(pool, out, in, w, T, I, O);
         case PrefetchHint::T0: return streamDecode<PrefetchHint::T0>(pool, out, in, w, T, I, O);

@@ -1,5 +1,5 @@
 #pragma once
-// The CPU decode of int8 and 4-bit weights (T ≤ 6 input rows) multiplies each input row rounded
+// The CPU decode of int8 and 4-bit weights (T ≤ 8 input rows) multiplies each input row rounded
 // to int16 per block of 32 (backends/cpu/int_dot_inl.h): each input moves by at most half a
 // step, max|x over its block| / 65534. This is the most that moves output (t, o),
 // Σ_i |w[o,i]| times that, written from the rule, not from the kernel, for the kernel tests'
