@@ -2,8 +2,9 @@
 // multiply reference in double precision written here: the weights are quantized by the code
 // under test, decoded by tests/support/weight_decode.h (not core's decoder), and the kernels
 // must equal the product with those decoded weights, on every SIMD target this machine can
-// run, with 1 and 2 threads, on the decode (streaming) and prefill (GEMM) paths. The other
-// weight types' matmul checks are test_cpu_kernels'.
+// run, with 1 and 2 threads, on the decode (streaming) and prefill (GEMM) paths; and that a
+// non-finite input stays NaN through the int16-rounded decode (int8 too). The other weight
+// types' matmul checks are test_cpu_kernels'.
 #include "backends/cpu/cpu_device.h"
 #include "backends/cpu/simd_dispatch.h"
 #include "core/dtype.h"
@@ -15,6 +16,7 @@
 #include <QtTest>
 
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -112,6 +114,27 @@ private slots:
                                              .arg(double(y[i]), 0, 'g', 9)
                                              .arg(want[i], 0, 'g', 9)));
             }
+        }
+    }
+
+    // Decode rounds the input to int16 blocks; an input that is ±inf or NaN must still make
+    // every output NaN, as fp32 arithmetic would, for int8 and q4 weights on every target.
+    void nonFiniteInputStaysNaN()
+    {
+        const int I = 96, O = 5;
+        const std::vector<float> wf = rwkv::test::normals(size_t(O) * I, 7, 0.0f, 0.2f);
+        std::vector<std::byte> q8 = rwkv::quantizeQ8(wf, I), q4 = rwkv::quantizeQ4(wf, I);
+        TargetGuard guard;
+        for (const std::string& target : m_targets) {
+            QVERIFY(rwkv::cpu::forceSimdTarget(target));
+            for (float bad : {std::numeric_limits<float>::infinity(), std::nanf("")})
+                for (const DTensor& weight : {DTensor{q8.data(), DType::Q8, O, I}, DTensor{q4.data(), DType::Q4, O, I}}) {
+                    std::vector<float> x = rwkv::test::normals(size_t(I), 8);
+                    x[40] = bad;
+                    std::vector<float> y(size_t(O), 0.0f);
+                    m_devices[0]->matmul(rwkv::test::view(y, 1, O), rwkv::test::view(x, 1, I), weight);
+                    for (float v : y) QVERIFY2(std::isnan(v), qPrintable(QString::fromStdString(target)));
+                }
         }
     }
 };
