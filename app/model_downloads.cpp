@@ -160,7 +160,7 @@ void ModelDownloads::cancel()
 double ModelDownloads::weightBytes(double parameters, const QString& precision) const
 {
     try {
-        const rwkv::DType type = rwkv::parseStrategy("cpu " + precision.toStdString()).stages.at(0).precision;
+        const rwkv::DType type = rwkv::parsePrecision(precision.toStdString());
         return double(rwkv::storageBytes(type, size_t(parameters)));
     } catch (const rwkv::Error&) {
         return 0;
@@ -174,7 +174,7 @@ QVariantMap ModelDownloads::fileWeightBytes(const QString& path) const
         const rwkv::ModelConfig c = rwkv::detectModelConfig(rwkv::Checkpoint::open(rwkv::pathFromUtf8(path.toStdString())));
         QVariantMap bytes;
         for (const char* p : {"fp32", "bf16", "fp16", "int8", "q4"})
-            bytes.insert(QLatin1String(p), double(rwkv::estimatedWeightBytes(c, rwkv::parseStrategy(std::string("cpu ") + p).stages.at(0).precision)));
+            bytes.insert(QLatin1String(p), double(rwkv::estimatedWeightBytes(c, rwkv::parsePrecision(p))));
         return bytes;
     } catch (const std::exception&) { // rwkv::Error, or a filesystem error
         return {};

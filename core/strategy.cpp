@@ -3,6 +3,7 @@
 #include "core/error.h"
 
 #include <charconv>
+#include <optional>
 #include <sstream>
 
 namespace rwkv {
@@ -36,20 +37,34 @@ std::string canonicalDevice(std::string_view s)
     return std::string(s);
 }
 
-DType parsePrecision(std::string_view s, std::string_view stage)
+std::optional<DType> precisionNamed(std::string_view s)
 {
     if (s == "fp32") return DType::F32;
     if (s == "fp16") return DType::F16;
     if (s == "bf16") return DType::BF16;
     if (s == "int8") return DType::Q8;
     if (s == "q4") return DType::Q4;
-    throw Error(ErrorCode::InvalidArgument, "strategy stage '" + std::string(stage) + "': unknown precision '"
-                                                + std::string(s) + "' (fp32, fp16, bf16, int8, q4)");
+    return std::nullopt;
+}
+
+constexpr const char* kPrecisionList = " (fp32, fp16, bf16, int8, q4)";
+
+DType stagePrecision(std::string_view s, std::string_view stage)
+{
+    if (const auto p = precisionNamed(s)) return *p;
+    throw Error(ErrorCode::InvalidArgument,
+                "strategy stage '" + std::string(stage) + "': unknown precision '" + std::string(s) + "'" + kPrecisionList);
 }
 
 DType defaultPrecision(std::string_view device) { return device.starts_with("cpu") ? DType::F32 : DType::F16; }
 
 } // namespace
+
+DType parsePrecision(std::string_view name)
+{
+    if (const auto p = precisionNamed(name)) return *p;
+    throw Error(ErrorCode::InvalidArgument, "unknown precision '" + std::string(name) + "'" + kPrecisionList);
+}
 
 std::string Strategy::text() const
 {
@@ -80,7 +95,7 @@ Strategy parseStrategy(std::string_view text)
         st.device = canonicalDevice(parts[0]);
         st.precision = defaultPrecision(st.device);
         size_t i = 1;
-        if (i < parts.size() && !parts[i].starts_with("*")) st.precision = parsePrecision(parts[i++], stage);
+        if (i < parts.size() && !parts[i].starts_with("*")) st.precision = stagePrecision(parts[i++], stage);
         if (i < parts.size()) {
             const std::string& n = parts[i++];
             auto [p, ec] = std::from_chars(n.data() + 1, n.data() + n.size(), st.layers);

@@ -22,6 +22,8 @@ struct Strategy {
     std::string text() const;
 };
 
+// "fp32", "fp16", "bf16", "int8", "q4" → the weight type; throws Error(InvalidArgument) otherwise.
+DType parsePrecision(std::string_view name);
 // Throws Error(InvalidArgument) naming the offending part.
 Strategy parseStrategy(std::string_view text);
 // `--device ID` shorthand: the whole model on one device at its default precision

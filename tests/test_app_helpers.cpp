@@ -192,7 +192,7 @@ private slots:
         const QVariantMap estimates = downloads.fileWeightBytes(path);
         rwkv::cpu::CpuDevice cpu(1);
         for (const char* precision : {"fp32", "bf16", "fp16", "int8", "q4"}) {
-            const rwkv::DType type = rwkv::parseStrategy(std::string("cpu ") + precision).stages.at(0).precision;
+            const rwkv::DType type = rwkv::parsePrecision(precision);
             const auto model = rwkv::Model::load(rwkv::Checkpoint::open(rwkv::test::demoModelPath()), cpu, type);
             const double loaded = double(model->weightBytes()), estimate = estimates.value(QLatin1String(precision)).toDouble();
             qInfo("%s: estimate %.0f bytes, loaded %.0f", precision, estimate, loaded);

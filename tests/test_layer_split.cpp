@@ -130,6 +130,16 @@ private slots:
         }
     }
 
+    // The precision names `info` and the app's picker use are the grammar's own.
+    void precisionNamesMatchTheGrammar()
+    {
+        for (const char* name : {"fp32", "fp16", "bf16", "int8", "q4"})
+            QCOMPARE(parsePrecision(name), parseStrategy(std::string("cpu ") + name).stages.at(0).precision);
+        QCOMPARE(parsePrecision("q4"), DType::Q4);
+        QVERIFY_THROWS_EXCEPTION(Error, parsePrecision("fp8"));
+        QVERIFY_THROWS_EXCEPTION(Error, parsePrecision(""));
+    }
+
     void cliShowsStages()
     {
         QProcess p;

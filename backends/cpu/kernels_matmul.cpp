@@ -86,8 +86,9 @@ HWY_NOINLINE void streamRows(const float* x, size_t I, W w, float* out, size_t o
 
 // Block-quantized weights, TT ≤ kMaxStreamRows input rows: integer products of each block
 // with the input rows rounded to int16 (int_dot_inl.h), each block sum times its two scales
-// once. One weight row at a time, as for 16-bit weights; its scales are combined with each
-// input's kScaleChunk blocks at a time; two accumulators per input cover the FMA latency.
+// once. One weight row at a time, as for 16-bit weights; its scales are widened once and
+// combined with each input's, kScaleChunk blocks at a time; two accumulators per input cover
+// the FMA latency.
 constexpr size_t kScaleChunk = 256;
 template <PrefetchHint H, size_t TT, typename W>
 HWY_NOINLINE void streamIntRows(const IntRow* x, size_t I, W w, size_t O, float* out, size_t o0, size_t o1)
@@ -96,6 +97,7 @@ HWY_NOINLINE void streamIntRows(const IntRow* x, size_t I, W w, size_t O, float*
     const hn::Repartition<float, decltype(d16)> df;
     using VI = hn::Vec<hn::Repartition<int32_t, decltype(d16)>>;
     constexpr size_t B = kQ8Block;
+    HWY_ALIGN float weightScale[kScaleChunk];
     HWY_ALIGN float scale[TT][kScaleChunk];
     for (size_t o = o0; o < o1; ++o) {
         hn::Vec<decltype(df)> acc[TT][2];
@@ -104,10 +106,11 @@ HWY_NOINLINE void streamIntRows(const IntRow* x, size_t I, W w, size_t O, float*
         for (size_t c = 0; c < I; c += kScaleChunk * B) {
             const W p = w + o * I + c;
             const size_t blocks = std::min(kScaleChunk, (I - c) / B);
+            widenScales(p.scales + p.e / B, blocks, weightScale);
             const int16_t* v[TT];
             for (size_t t = 0; t < TT; ++t) {
                 v[t] = x[t].v + c;
-                offset[t] += combineScales(p.scales + p.e / B, x[t].scale + c / B, x[t].offset + c / B, blocks, scale[t]);
+                offset[t] += combineScales(weightScale, x[t].scale + c / B, x[t].offset + c / B, blocks, scale[t]);
             }
             for (size_t b = 0; b < blocks; ++b) {
                 if (b % 2 == 0) {
@@ -192,23 +195,27 @@ void streamGroups(const float* x, size_t I, W w, size_t O, float* out, size_t g0
     for (size_t g = g0; g < g1; ++g) streamGroup<H, TT>(x, I, w, O, g * 4, out, prefetch);
 }
 
+// Block-quantized weights: each input row rounded to int16 blocks once per matmul, into
+// buffers this thread keeps.
+void quantizeInputs(const float* in, size_t T, size_t I, IntRow* rows)
+{
+    thread_local std::vector<int16_t> v;
+    thread_local std::vector<float> scales;
+    const size_t nb = I / kQ8Block;
+    v.resize(T * I);
+    scales.resize(2 * T * nb);
+    for (size_t t = 0; t < T; ++t) {
+        float* s = scales.data() + 2 * t * nb;
+        quantizeRow(in + t * I, I, v.data() + t * I, s, s + nb);
+        rows[t] = {v.data() + t * I, s, s + nb};
+    }
+}
+
 template <PrefetchHint H, typename W>
 void streamDecode(ThreadPool& pool, float* out, const float* in, W w, size_t T, size_t I, size_t O)
 {
-    // Block-quantized weights: each input row rounded to int16 blocks once, here.
-    thread_local std::vector<int16_t> v;
-    thread_local std::vector<float> scales;
     IntRow rows[kMaxIntRows] = {};
-    if constexpr (kBlockQuantized<W>) {
-        const size_t nb = I / kQ8Block;
-        v.resize(T * I);
-        scales.resize(2 * T * nb);
-        for (size_t t = 0; t < T; ++t) {
-            float* s = scales.data() + 2 * t * nb;
-            quantizeRow(in + t * I, I, v.data() + t * I, s, s + nb);
-            rows[t] = {v.data() + t * I, s, s + nb};
-        }
-    }
+    if constexpr (kBlockQuantized<W>) quantizeInputs(in, T, I, rows);
     const size_t groups = (O + 3) / 4;
     // Chunks of at least kMinChunkBytes of weights, so a small matrix is not cut into
     // pieces whose hand-out and prefetch ramp-up cost more than they read.

@@ -28,8 +28,6 @@ std::string memoryText(const MemoryInfo& m)
 // The CPU precisions `info` estimates the weight memory of, before a strategy is chosen.
 constexpr const char* kPrecisions[] = {"fp32", "bf16", "fp16", "int8", "q4"};
 
-DType precisionOf(const char* name) { return parseStrategy(std::string("cpu ") + name).stages.at(0).precision; }
-
 } // namespace
 
 int runInfo(Args& args)
@@ -47,7 +45,7 @@ int runInfo(Args& args)
             {"fingerprint", fp}, {"tokenizer", m.tokenizer ? std::string(m.tokenizer->name()) : "none"},
             {"strategy", m.strategy.text()}, {"placement", m.model->placement()},
             {"weight_bytes", m.model->weightBytes()}};
-        for (const char* p : kPrecisions) j["estimated_weight_bytes"][p] = estimatedWeightBytes(c, precisionOf(p));
+        for (const char* p : kPrecisions) j["estimated_weight_bytes"][p] = estimatedWeightBytes(c, parsePrecision(p));
         if (const auto kernels = cpuKernelSummary(m)) j["cpu_kernels"] = *kernels;
         for (const auto& device : m.devices.devices)
             if (const auto mem = device->memoryInfo())
@@ -70,7 +68,7 @@ int runInfo(Args& args)
     std::printf("fingerprint  %s\n", fp.c_str());
     std::printf("weights at   ");
     for (const char* p : kPrecisions)
-        std::printf("%s%s ≈ %.1f MiB", p == kPrecisions[0] ? "" : ", ", p, double(estimatedWeightBytes(c, precisionOf(p))) / (1 << 20));
+        std::printf("%s%s ≈ %.1f MiB", p == kPrecisions[0] ? "" : ", ", p, double(estimatedWeightBytes(c, parsePrecision(p))) / (1 << 20));
     std::printf(" (estimates)\n");
     std::printf("strategy     %s, %.1f MiB of weights", m.strategy.text().c_str(), double(m.model->weightBytes()) / (1 << 20));
     if (const size_t mapped = m.model->mappedWeightBytes())
