@@ -173,7 +173,7 @@ QVariantMap ModelDownloads::fileWeightBytes(const QString& path) const
     try {
         const rwkv::ModelConfig c = rwkv::detectModelConfig(rwkv::Checkpoint::open(rwkv::pathFromUtf8(path.toStdString())));
         QVariantMap bytes;
-        for (const char* p : {"fp32", "bf16", "fp16", "int8", "q4"})
+        for (const char* p : rwkv::kPrecisionNames)
             bytes.insert(QLatin1String(p), double(rwkv::estimatedWeightBytes(c, rwkv::parsePrecision(p))));
         return bytes;
     } catch (const std::exception&) { // rwkv::Error, or a filesystem error

@@ -22,7 +22,9 @@ struct Strategy {
     std::string text() const;
 };
 
-// "fp32", "fp16", "bf16", "int8", "q4" → the weight type; throws Error(InvalidArgument) otherwise.
+// The precisions a stage can name, widest first: those `info` and the app estimate.
+inline constexpr const char* kPrecisionNames[] = {"fp32", "bf16", "fp16", "int8", "q4"};
+// One of kPrecisionNames → the weight type; throws Error(InvalidArgument) otherwise.
 DType parsePrecision(std::string_view name);
 // Throws Error(InvalidArgument) naming the offending part.
 Strategy parseStrategy(std::string_view text);

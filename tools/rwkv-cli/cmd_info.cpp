@@ -25,9 +25,6 @@ std::string memoryText(const MemoryInfo& m)
     return text;
 }
 
-// The CPU precisions `info` estimates the weight memory of, before a strategy is chosen.
-constexpr const char* kPrecisions[] = {"fp32", "bf16", "fp16", "int8", "q4"};
-
 } // namespace
 
 int runInfo(Args& args)
@@ -45,7 +42,7 @@ int runInfo(Args& args)
             {"fingerprint", fp}, {"tokenizer", m.tokenizer ? std::string(m.tokenizer->name()) : "none"},
             {"strategy", m.strategy.text()}, {"placement", m.model->placement()},
             {"weight_bytes", m.model->weightBytes()}};
-        for (const char* p : kPrecisions) j["estimated_weight_bytes"][p] = estimatedWeightBytes(c, parsePrecision(p));
+        for (const char* p : kPrecisionNames) j["estimated_weight_bytes"][p] = estimatedWeightBytes(c, parsePrecision(p));
         if (const auto kernels = cpuKernelSummary(m)) j["cpu_kernels"] = *kernels;
         for (const auto& device : m.devices.devices)
             if (const auto mem = device->memoryInfo())
@@ -67,8 +64,8 @@ int runInfo(Args& args)
     std::printf("tokenizer    %s\n", m.tokenizer ? std::string(m.tokenizer->name()).c_str() : "none (token ids only)");
     std::printf("fingerprint  %s\n", fp.c_str());
     std::printf("weights at   ");
-    for (const char* p : kPrecisions)
-        std::printf("%s%s ≈ %.1f MiB", p == kPrecisions[0] ? "" : ", ", p, double(estimatedWeightBytes(c, parsePrecision(p))) / (1 << 20));
+    for (const char* p : kPrecisionNames)
+        std::printf("%s%s ≈ %.1f MiB", p == kPrecisionNames[0] ? "" : ", ", p, double(estimatedWeightBytes(c, parsePrecision(p))) / (1 << 20));
     std::printf(" (estimates)\n");
     std::printf("strategy     %s, %.1f MiB of weights", m.strategy.text().c_str(), double(m.model->weightBytes()) / (1 << 20));
     if (const size_t mapped = m.model->mappedWeightBytes())
