@@ -173,6 +173,9 @@ private slots:
                                                      .arg(O)))
                             << T << I << O << dtype;
                     }
+        // int8 decode takes each row's scales 256 blocks at a time: 258 blocks end in a short chunk.
+        for (int T : {1, 3, 8})
+            QTest::newRow(qPrintable(QStringLiteral("int8 T%1 I8256 O5").arg(T))) << T << 8256 << 5 << int(DType::Q8);
     }
 
     void matmul()

@@ -74,14 +74,13 @@ HWY_INLINE void quantizeRow(const float* x, size_t I, int16_t* v, float* scale, 
 template <typename W>
 using IntTag = hn::CappedTag<int16_t, std::is_same_v<W, Q4Ptr> ? Q4Ptr::kHalf : kQ8Block>;
 
-// sums[t] = Σ v[t][j]·q[j] over the block p starts, for TT input rows at once, so the weights
-// widen once for all of them; in int32 lanes (|sum| < 32 · 128 · 32767 < 2^31).
+// sums[t] = Σ v[t][j]·q[j] over the int8 block q[0..32), for TT input rows at once, so the
+// weights widen once for all of them; in int32 lanes (|sum| < 32 · 128 · 32767 < 2^31).
 template <size_t TT, class D16>
-HWY_INLINE void blockDots(D16 d16, const int16_t* const* v, Q8Ptr p, hn::Vec<hn::Repartition<int32_t, D16>>* sums)
+HWY_INLINE void blockDots(D16 d16, const int16_t* const* v, const int8_t* q, hn::Vec<hn::Repartition<int32_t, D16>>* sums)
 {
     const hn::Repartition<int32_t, D16> d32;
     const hn::Rebind<int8_t, D16> d8;
-    const int8_t* q = p.q + p.e;
     hn::Vec<decltype(d32)> s1[TT]; // the second half some targets' widening multiply-add keeps
     for (size_t t = 0; t < TT; ++t) sums[t] = s1[t] = hn::Zero(d32);
     for (size_t j = 0; j < kQ8Block; j += hn::Lanes(d16)) {
@@ -91,14 +90,14 @@ HWY_INLINE void blockDots(D16 d16, const int16_t* const* v, Q8Ptr p, hn::Vec<hn:
     for (size_t t = 0; t < TT; ++t) sums[t] = hn::Add(sums[t], s1[t]);
 }
 
-// The same for a 4-bit block, with the stored nibbles q (0..15), not q − 8 (IntRow::offset).
+// The same for the 4-bit block packed in bytes[0..16), with the stored nibbles q (0..15), not
+// q − 8 (IntRow::offset).
 template <size_t TT, class D16>
-HWY_INLINE void blockDots(D16 d16, const int16_t* const* v, Q4Ptr p, hn::Vec<hn::Repartition<int32_t, D16>>* sums)
+HWY_INLINE void blockDots(D16 d16, const int16_t* const* v, const uint8_t* bytes, hn::Vec<hn::Repartition<int32_t, D16>>* sums)
 {
     const hn::Repartition<int32_t, D16> d32;
     const hn::Rebind<uint8_t, D16> d8;
     const hn::RebindToUnsigned<D16> du16;
-    const uint8_t* bytes = p.byte();
     const auto low = hn::Set(d16, 15);
     hn::Vec<decltype(d32)> s1[TT];
     for (size_t t = 0; t < TT; ++t) sums[t] = s1[t] = hn::Zero(d32);

@@ -6,7 +6,8 @@ namespace rwkv::cpu {
 
 enum class PrefetchHint { None, T0, T1, Nta };
 
-PrefetchHint decodePrefetchHint();
+// For rows of fp32/fp16/bf16 weights, or of block-quantized ones (int8, 4-bit).
+PrefetchHint decodePrefetchHint(bool blockQuantized);
 // E.g. "t1 (into L2), the default on x86", for rwkv-cli info and bench.
 const char* decodePrefetchDescription();
 

@@ -51,6 +51,11 @@ inline constexpr bool kBlockQuantized<Q8Ptr> = true;
 template <>
 inline constexpr bool kBlockQuantized<Q4Ptr> = true;
 
+// The first byte of the block p starts (p.e a multiple of the block size), which the
+// integer decode advances by weightBytes(block) a block.
+inline const int8_t* blockValues(Q8Ptr p) { return p.q + p.e; }
+inline const uint8_t* blockValues(Q4Ptr p) { return p.packed + p.e / 2; }
+
 // The address of the weight's value, for prefetching.
 template <typename T>
 const void* weightAddress(const T* p) { return p; }
