@@ -37,6 +37,9 @@ constexpr size_t kMaxStreamRows = HWY_TARGET <= HWY_AVX3 ? 6 : 3;
 // server's default batch. Above kMaxStreamRows the inputs go in groups of at most that many
 // over each 4-row slice of weights, which the later groups read from L1, not from memory.
 constexpr size_t kMaxIntRows = 8;
+// Inputs one pass of the integer decode serves (streamIntRows): TT accumulators, TT block
+// sums and the widened weights fit AVX2's 16 registers at 4.
+constexpr size_t kMaxIntGroup = HWY_TARGET <= HWY_AVX3 ? 6 : 4;
 // Distances of the software prefetch: in the grouped loop (four streams, rounded to whole
 // groups) and in the one-row loop (one stream).
 constexpr size_t kPrefetchBytes = 12 * 1024;
@@ -98,12 +101,14 @@ HWY_NOINLINE void streamIntRows(const IntRow* x, size_t I, W w, size_t O, float*
     const hn::Repartition<float, decltype(d16)> df;
     using VI = hn::Vec<hn::Repartition<int32_t, decltype(d16)>>;
     constexpr size_t B = kQ8Block, step = weightBytes<W>(B);
+    constexpr size_t NA = TT <= 2 ? 2 : 1; // accumulators per input: TT ≥ 3 chains cover the latency
     HWY_ALIGN float weightScale[kScaleChunk];
     HWY_ALIGN float scale[TT][kScaleChunk];
     for (size_t o = o0; o < o1; ++o) {
-        hn::Vec<decltype(df)> acc[TT][2];
+        hn::Vec<decltype(df)> acc[TT][NA];
         float offset[TT] = {};
-        for (size_t t = 0; t < TT; ++t) acc[t][0] = acc[t][1] = hn::Zero(df);
+        for (size_t t = 0; t < TT; ++t)
+            for (size_t a = 0; a < NA; ++a) acc[t][a] = hn::Zero(df);
         for (size_t c = 0; c < I; c += kScaleChunk * B) {
             const W p = w + o * I + c;
             const size_t blocks = std::min(kScaleChunk, (I - c) / B);
@@ -128,12 +133,13 @@ HWY_NOINLINE void streamIntRows(const IntRow* x, size_t I, W w, size_t O, float*
             for (; b + 2 <= blocks; b += 2) {
                 if (b * step % 64 == 0) prefetchOnce<H>(values + b * step + kRowPrefetchBytes); // once per line
                 block(b, 0);
-                block(b + 1, 1);
+                block(b + 1, NA - 1);
             }
             if (b < blocks) block(b, 0);
         }
         for (size_t t = 0; t < TT; ++t) {
-            const float sum = hn::GetLane(hn::SumOfLanes(df, hn::Add(acc[t][0], acc[t][1])));
+            const auto total = NA == 2 ? hn::Add(acc[t][0], acc[t][NA - 1]) : acc[t][0];
+            const float sum = hn::GetLane(hn::SumOfLanes(df, total));
             out[t * O + o] = std::is_same_v<W, Q4Ptr> ? sum - offset[t] : sum;
         }
     }
@@ -147,9 +153,9 @@ void streamIntGroup(const IntRow* x, size_t T, size_t I, W w, size_t O, float* o
     case 1: return streamIntRows<H, 1>(x, I, w, O, out, o0, o1);
     case 2: return streamIntRows<H, 2>(x, I, w, O, out, o0, o1);
     case 3: return streamIntRows<H, 3>(x, I, w, O, out, o0, o1);
-    case 4: return streamIntRows<H, std::min<size_t>(4, kMaxStreamRows)>(x, I, w, O, out, o0, o1);
-    case 5: return streamIntRows<H, std::min<size_t>(5, kMaxStreamRows)>(x, I, w, O, out, o0, o1);
-    default: return streamIntRows<H, kMaxStreamRows>(x, I, w, O, out, o0, o1);
+    case 4: return streamIntRows<H, std::min<size_t>(4, kMaxIntGroup)>(x, I, w, O, out, o0, o1);
+    case 5: return streamIntRows<H, std::min<size_t>(5, kMaxIntGroup)>(x, I, w, O, out, o0, o1);
+    default: return streamIntRows<H, kMaxIntGroup>(x, I, w, O, out, o0, o1);
     }
 }
 
@@ -230,10 +236,10 @@ void streamDecode(ThreadPool& pool, float* out, const float* in, W w, size_t T, 
     pool.parallelFor(int64_t(groups), int64_t(grain), [&](int64_t g0, int64_t g1) {
         const size_t a = size_t(g0), b = size_t(g1), o0 = a * 4, o1 = std::min(O, b * 4);
         if constexpr (kBlockQuantized<W>) {
-            if (T <= kMaxStreamRows) return streamIntGroup<H>(rows, T, I, w, O, out, o0, o1);
+            if (T <= kMaxIntGroup) return streamIntGroup<H>(rows, T, I, w, O, out, o0, o1);
             for (size_t o = o0; o < o1; o += 4)
-                for (size_t t = 0; t < T; t += kMaxStreamRows)
-                    streamIntGroup<H>(rows + t, std::min(kMaxStreamRows, T - t), I, w, O, out + t * O, o, std::min(o1, o + 4));
+                for (size_t t = 0; t < T; t += kMaxIntGroup)
+                    streamIntGroup<H>(rows + t, std::min(kMaxIntGroup, T - t), I, w, O, out + t * O, o, std::min(o1, o + 4));
         } else {
             switch (T) {
             case 1:
