@@ -112,34 +112,26 @@ HWY_INLINE void blockDots(D16 d16, const int16_t* const* v, const uint8_t* bytes
     for (size_t t = 0; t < TT; ++t) sums[t] = hn::Add(sums[t], s1[t]);
 }
 
-// ws[0..n) = the fp16 block scales bits[0..n) in fp32.
-HWY_INLINE void widenScales(const uint16_t* bits, size_t n, float* ws)
+// scale[0..n) = the weight's fp16 block scales bits[0..n) times the input's block scales xs;
+// returns Σ weight scale · xo, the input's offsets (IntRow::offset) that 4-bit rows subtract.
+HWY_INLINE float combineScales(const uint16_t* bits, const float* xs, const float* xo, size_t n, float* scale)
 {
     const hn::ScalableTag<float> df;
     const hn::Rebind<hwy::float16_t, decltype(df)> dh;
     const auto* h = reinterpret_cast<const hwy::float16_t*>(bits);
-    size_t i = 0;
-    for (; i + hn::Lanes(df) <= n; i += hn::Lanes(df)) hn::StoreU(hn::PromoteTo(df, hn::LoadU(dh, h + i)), df, ws + i);
-    for (; i < n; ++i) ws[i] = f16ToFloat(bits[i]);
-}
-
-// scale[0..n) = the weight scales ws times the input's block scales xs; returns Σ ws · xo,
-// the input's offsets (IntRow::offset) that 4-bit rows subtract.
-HWY_INLINE float combineScales(const float* ws, const float* xs, const float* xo, size_t n, float* scale)
-{
-    const hn::ScalableTag<float> df;
     const size_t N = hn::Lanes(df);
     auto off = hn::Zero(df);
     size_t i = 0;
     for (; i + N <= n; i += N) {
-        const auto d = hn::LoadU(df, ws + i);
+        const auto d = hn::PromoteTo(df, hn::LoadU(dh, h + i));
         hn::StoreU(hn::Mul(d, hn::LoadU(df, xs + i)), df, scale + i);
         off = hn::MulAdd(d, hn::LoadU(df, xo + i), off);
     }
     float o = hn::GetLane(hn::SumOfLanes(df, off));
     for (; i < n; ++i) {
-        scale[i] = ws[i] * xs[i];
-        o += ws[i] * xo[i];
+        const float d = f16ToFloat(bits[i]);
+        scale[i] = d * xs[i];
+        o += d * xo[i];
     }
     return o;
 }

@@ -91,8 +91,8 @@ HWY_NOINLINE void streamRows(const float* x, size_t I, W w, float* out, size_t o
 // Block-quantized weights, TT ≤ kMaxIntGroup input rows: integer products of each block
 // with the input rows rounded to int16 (int_dot_inl.h), each block sum times its two scales
 // once. One weight row at a time, as for 16-bit weights (2 or 4 neighbouring rows block by
-// block measured 4-30 % slower on a Zen 2); its scales are widened once and combined with
-// each input's, kScaleChunk blocks at a time. Two blocks a step, into two accumulators per
+// block measured 4-30 % slower on a Zen 2); its scales are widened and combined with each
+// input's in one pass, kScaleChunk blocks at a time. Two blocks a step, into two accumulators per
 // input for one or two inputs, to cover the FMA latency.
 constexpr size_t kScaleChunk = 256;
 template <PrefetchHint H, size_t TT, typename W>
@@ -103,7 +103,6 @@ HWY_NOINLINE void streamIntRows(const IntRow* x, size_t I, W w, size_t O, float*
     using VI = hn::Vec<hn::Repartition<int32_t, decltype(d16)>>;
     constexpr size_t B = kQ8Block, step = weightBytes<W>(B);
     constexpr size_t NA = TT <= 2 ? 2 : 1; // accumulators per input: TT ≥ 3 chains cover the latency
-    HWY_ALIGN float weightScale[kScaleChunk];
     HWY_ALIGN float scale[TT][kScaleChunk];
     for (size_t o = o0; o < o1; ++o) {
         hn::Vec<decltype(df)> acc[TT][NA];
@@ -113,11 +112,10 @@ HWY_NOINLINE void streamIntRows(const IntRow* x, size_t I, W w, size_t O, float*
         for (size_t c = 0; c < I; c += kScaleChunk * B) {
             const W p = w + o * I + c;
             const size_t blocks = std::min(kScaleChunk, (I - c) / B);
-            widenScales(p.scales + p.e / B, blocks, weightScale);
             const int16_t* v[TT];
             for (size_t t = 0; t < TT; ++t) {
                 v[t] = x[t].v + c;
-                offset[t] += combineScales(weightScale, x[t].scale + c / B, x[t].offset + c / B, blocks, scale[t]);
+                offset[t] += combineScales(p.scales + p.e / B, x[t].scale + c / B, x[t].offset + c / B, blocks, scale[t]);
             }
             // Accumulator a is a constant in each call: indexing them by b % 2 kept them on
             // the stack, a store-to-load round trip per block (measured 16 % slower).
