@@ -30,9 +30,8 @@ const char* hintName(PrefetchHint h)
 // 2 threads; none was up to 1.4x slower on the Xeon for 16-bit weights. On an AMD EPYC without
 // AVX-512 (Zen 3) none was ahead of t1 in 23 of 24 rows, by up to 13 %: its hardware
 // prefetchers keep up, and the hints only take load slots, so AMD CPUs without AVX-512
-// (Zen 1-3) take none for those. Not for int8 and 4-bit rows: their integer arithmetic
-// spends longer per byte, and on a Zen 2 EPYC t1 made their decode 20-30 % faster than
-// none (t0 and nta within 3 % of t1). Elsewhere (ARM) the hardware prefetchers alone, as no
+// (Zen 1-3) take none for those. int8 and 4-bit rows measured otherwise: on a Zen 2 EPYC
+// t1 made their decode 20-30 % faster than none (t0 and nta within 3 % of t1). Elsewhere (ARM) the hardware prefetchers alone, as no
 // other hint has been measured there.
 Choice platformDefault()
 {
