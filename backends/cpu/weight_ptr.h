@@ -56,10 +56,11 @@ inline constexpr bool kBlockQuantized<Q4Ptr> = true;
 inline const int8_t* blockValues(Q8Ptr p) { return p.q + p.e; }
 inline const uint8_t* blockValues(Q4Ptr p) { return p.packed + p.e / 2; }
 
-// The address of the weight's value, for prefetching.
+// The address of the weight's value, for prefetching (for 4-bit weights inside a block,
+// within 16 bytes of it: the right cache line is all a prefetch needs).
 template <typename T>
 const void* weightAddress(const T* p) { return p; }
-inline const void* weightAddress(Q8Ptr p) { return p.q + p.e; }
-inline const void* weightAddress(Q4Ptr p) { return p.packed + p.e / 2; }
+inline const void* weightAddress(Q8Ptr p) { return blockValues(p); }
+inline const void* weightAddress(Q4Ptr p) { return blockValues(p); }
 
 } // namespace rwkv::cpu
