@@ -1,7 +1,7 @@
 #include "app/app_controller.h"
 
 #include "app/chat_settings.h"
-#include "app/process_memory.h"
+#include "core/process_memory.h"
 
 #include <QClipboard>
 #include <QFileInfo>
@@ -26,7 +26,7 @@ AppController::AppController(AppPaths paths, QSettings& settings, QObject* paren
     m_thread.setObjectName(QStringLiteral("inference"));
     m_worker->moveToThread(&m_thread);
     m_chatSettings = m_settings.newChatSettings();
-    m_meters.setMemoryScale(QStringLiteral("RAM"), double(systemMemoryBytes()));
+    m_meters.setMemoryScale(QStringLiteral("RAM"), double(rwkv::systemMemoryBytes()));
     m_meterTimer.setInterval(kMeterIntervalMs);
     connect(&m_meterTimer, &QTimer::timeout, this, &AppController::sampleMeters);
     connect(&m_conversations, &ConversationListModel::dataChanged, this, &AppController::conversationChanged);
@@ -106,7 +106,7 @@ void AppController::connectWorker()
         m_meters.setModelSizes(double(info.stateBytes), double(info.weightBytes));
         // Process RAM until (and unless) the new model's device reports its own meter.
         m_deviceMemoryBytes = -1;
-        m_meters.setMemoryScale(QStringLiteral("RAM"), double(systemMemoryBytes()));
+        m_meters.setMemoryScale(QStringLiteral("RAM"), double(rwkv::systemMemoryBytes()));
         emit modelChanged();
         emit modelChoiceChanged();
     });
@@ -374,7 +374,7 @@ void AppController::sampleMeters()
 {
     MeterSample sample;
     sample.timeMs = m_clock.isValid() ? m_clock.elapsed() : 0;
-    sample.memoryBytes = m_deviceMemoryBytes >= 0 ? double(m_deviceMemoryBytes) : double(processResidentBytes());
+    sample.memoryBytes = m_deviceMemoryBytes >= 0 ? double(m_deviceMemoryBytes) : double(rwkv::processResidentBytes());
     sample.prefillTps = std::exchange(m_pendingPrefillTps, 0.0);
     sample.decodeTps = generating() ? m_liveDecodeTps : 0.0;
     m_meters.addSample(sample);

@@ -1,6 +1,6 @@
 #include "app/model_downloads.h"
 
-#include "app/process_memory.h"
+#include "core/process_memory.h"
 #include "core/checkpoint.h"
 #include "core/dtype.h"
 #include "core/error.h"
@@ -9,7 +9,7 @@
 #include "core/pull/model_pull.h"
 #include "core/strategy.h"
 #include "core/utf8_path.h"
-#include "core/weight_estimate.h"
+#include "core/memory_estimate.h"
 
 #include <QDir>
 
@@ -55,7 +55,7 @@ QVariantMap scanRow(const rwkv::CatalogEntry& entry, const std::filesystem::path
 
 ModelDownloads::ModelDownloads(std::filesystem::path catalogFile, std::filesystem::path modelsDir, QObject* parent)
     : QObject(parent), m_catalogFile(std::move(catalogFile)), m_modelsDir(std::move(modelsDir)),
-      m_memoryBytes(double(systemMemoryBytes()))
+      m_memoryBytes(double(rwkv::systemMemoryBytes()))
 {
     m_pool.setMaxThreadCount(2); // a refresh does not wait behind a download
 }

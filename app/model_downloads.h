@@ -56,7 +56,7 @@ public:
     // Bytes of `parameters` weights at `precision` (fp32, bf16, fp16, int8, q4); 0 for another name.
     Q_INVOKABLE double weightBytes(double parameters, const QString& precision) const;
     // Estimated weight bytes of the checkpoint at `path` (a local file) at each CPU precision
-    // (fp32, bf16, fp16, int8, q4 → bytes), from its header (core/weight_estimate.h). Empty
+    // (fp32, bf16, fp16, int8, q4 → bytes), from its header (core/memory_estimate.h). Empty
     // when it cannot be read.
     Q_INVOKABLE QVariantMap fileWeightBytes(const QString& path) const;
     // Whether weights of `bytes` fit this machine: at most kFitShare of its installed memory.

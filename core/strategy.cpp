@@ -121,4 +121,24 @@ Strategy strategyForDevice(std::string_view deviceId)
     return Strategy{{st}};
 }
 
+std::vector<std::pair<int, int>> stageLayerRanges(std::span<const int> stageLayers, int nLayer)
+{
+    if (stageLayers.empty()) throw Error(ErrorCode::InvalidArgument, "a model needs at least one stage");
+    std::vector<std::pair<int, int>> out;
+    int next = 0;
+    for (size_t i = 0; i < stageLayers.size(); ++i) {
+        const int n = stageLayers[i] < 0 ? nLayer - next : stageLayers[i];
+        if (n <= 0 || next + n > nLayer)
+            throw Error(ErrorCode::InvalidArgument, "stage " + std::to_string(i + 1) + " of the strategy "
+                                                        + (n <= 0 ? std::string("gets no layers")
+                                                                  : "goes past the model's " + std::to_string(nLayer) + " layers"));
+        out.emplace_back(next, next + n);
+        next += n;
+    }
+    if (next != nLayer)
+        throw Error(ErrorCode::InvalidArgument, "the strategy places " + std::to_string(next) + " of the model's "
+                                                    + std::to_string(nLayer) + " layers (a last stage without *N takes the rest)");
+    return out;
+}
+
 } // namespace rwkv

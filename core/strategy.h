@@ -4,7 +4,9 @@
 // e.g. "cuda fp16 *10 -> cpu fp32". A stage without *layers takes the remaining layers.
 #include "core/dtype.h"
 
+#include <span>
 #include <string>
+#include <utility>
 #include <string_view>
 #include <vector>
 
@@ -28,6 +30,9 @@ inline constexpr const char* kPrecisionNames[] = {"fp32", "bf16", "fp16", "int8"
 DType parsePrecision(std::string_view name);
 // Throws Error(InvalidArgument) naming the offending part.
 Strategy parseStrategy(std::string_view text);
+// Layers [first, end) of each stage given the stages' layer counts in order (-1: the rest);
+// throws Error(InvalidArgument) unless they cover all nLayer layers exactly once.
+std::vector<std::pair<int, int>> stageLayerRanges(std::span<const int> stageLayers, int nLayer);
 // `--device ID` shorthand: the whole model on one device at its default precision
 // (cpu fp32, GPUs fp16).
 Strategy strategyForDevice(std::string_view deviceId);

@@ -6,7 +6,7 @@
 #include "app/conversation_rows.h"
 #include "app/document_text.h"
 #include "app/model_downloads.h"
-#include "app/process_memory.h"
+#include "core/process_memory.h"
 #include "backends/cpu/cpu_device.h"
 #include "core/checkpoint.h"
 #include "core/error.h"
@@ -174,11 +174,11 @@ private slots:
 
     void memoryNumbers()
     {
-        const int64_t before = processResidentBytes();
+        const int64_t before = rwkv::processResidentBytes();
         QVERIFY(before > 1024 * 1024);
-        QVERIFY(systemMemoryBytes() > before);
+        QVERIFY(rwkv::systemMemoryBytes() > before);
         std::vector<char> block(64 << 20, 1);
-        QVERIFY(processResidentBytes() > before + (32 << 20));
+        QVERIFY(rwkv::processResidentBytes() > before + (32 << 20));
         QCOMPARE(block[12345], char(1));
     }
 

@@ -3,7 +3,7 @@
 #include "core/error.h"
 #include "core/strategy.h"
 #include "core/utf8_path.h"
-#include "core/weight_estimate.h"
+#include "core/memory_estimate.h"
 #include "tools/rwkv-cli/commands.h"
 #include "tools/rwkv-cli/model_setup.h"
 

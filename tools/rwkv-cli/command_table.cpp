@@ -46,6 +46,12 @@ std::vector<CommandSpec> makeSpecs()
     using C = Command;
     return {
         {C::Info, "info", "", "", "generation, shape, parameters, state size, devices", options({kJson}, true)},
+        {C::Memory, "memory", "", "",
+         "the memory a model takes on each device of a strategy, from the file's header, and what\n"
+         "each device has free: weights, one conversation's state, working buffers. With --check it\n"
+         "loads the model, runs a chunk and shows what the meters measured (the process's resident\n"
+         "memory for the cpu, a GPU's memory meter) beside the estimate",
+         options({{"check", "", "load the model and measure"}, kJson}, true)},
         {C::Generate, "generate", "", "", "continue a text (or token ids) as it is, no chat format",
          options({{"prompt", "TEXT", "the text to continue"},
                   {"tokens", "CSV", "token ids to continue, instead of --prompt"},

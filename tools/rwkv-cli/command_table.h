@@ -17,7 +17,7 @@ struct OptionSpec {
     OptionGroup group = OptionGroup::Own;
 };
 
-enum class Command { Info, Generate, Chat, Logits, Perplexity, Bench, MakeRandom, Devices, Serve, Conv, State, Doc, Store, Pull, Quantize };
+enum class Command { Info, Memory, Generate, Chat, Logits, Perplexity, Bench, MakeRandom, Devices, Serve, Conv, State, Doc, Store, Pull, Quantize };
 
 struct CommandSpec {
     Command command;

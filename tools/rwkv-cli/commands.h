@@ -10,6 +10,8 @@
 namespace rwkv::cli {
 
 int runInfo(Args& args);
+// memory [--check]: the memory estimate per device of a strategy (core/memory_estimate.h).
+int runMemory(Args& args);
 int runGenerate(Args& args);
 int runChat(Args& args);
 int runLogits(Args& args);

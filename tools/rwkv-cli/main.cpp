@@ -19,6 +19,7 @@ int dispatch(rwkv::cli::Invocation& call)
     Args& args = call.options;
     switch (call.spec->command) {
     case Command::Info: return runInfo(args);
+    case Command::Memory: return runMemory(args);
     case Command::Generate: return runGenerate(args);
     case Command::Chat: return runChat(args);
     case Command::Logits: return runLogits(args);

@@ -1,7 +1,34 @@
-#include "app/process_memory.h"
+#include "core/process_memory.h"
 
+#ifdef _WIN32
+#include <windows.h>
+#else
 #include <cstdio>
 #include <cstring>
+#endif
+
+namespace rwkv {
+
+#ifdef _WIN32
+
+namespace {
+
+MEMORYSTATUSEX memoryStatus()
+{
+    MEMORYSTATUSEX s{};
+    s.dwLength = sizeof s;
+    if (!GlobalMemoryStatusEx(&s)) return MEMORYSTATUSEX{};
+    return s;
+}
+
+} // namespace
+
+// Windows' working set needs psapi; the CLI built for Windows does not show it.
+int64_t processResidentBytes() { return 0; }
+int64_t systemMemoryBytes() { return int64_t(memoryStatus().ullTotalPhys); }
+int64_t availableMemoryBytes() { return int64_t(memoryStatus().ullAvailPhys); }
+
+#else
 
 namespace {
 
@@ -26,5 +53,9 @@ int64_t procKilobytes(const char* file, const char* key)
 } // namespace
 
 int64_t processResidentBytes() { return procKilobytes("/proc/self/status", "VmRSS"); }
-
 int64_t systemMemoryBytes() { return procKilobytes("/proc/meminfo", "MemTotal"); }
+int64_t availableMemoryBytes() { return procKilobytes("/proc/meminfo", "MemAvailable"); }
+
+#endif
+
+} // namespace rwkv
