@@ -16,7 +16,7 @@ constexpr int kMeterIntervalMs = 1000;
 
 AppController::AppController(AppPaths paths, QSettings& settings, QObject* parent)
     : QObject(parent), m_paths(std::move(paths)), m_settings(settings),
-      m_worker(std::make_unique<InferenceWorker>(m_paths.database, m_paths.vocabDir)),
+      m_worker(std::make_unique<InferenceWorker>(m_paths.database, m_paths.vocabDir, m_paths.strategyChoices)),
       m_downloads(m_paths.catalog, m_paths.modelsDir), m_search(m_paths.database, m_conversations, m_documents),
       m_transfer(*m_worker, [this](std::function<void(InferenceWorker&)> job) { post(Job::Other, std::move(job)); }),
       m_states(*m_worker, [this](std::function<void(InferenceWorker&)> job) { post(Job::Other, std::move(job)); },
@@ -91,6 +91,7 @@ void AppController::connectWorker()
                    {QStringLiteral("name"), QFileInfo(info.path).fileName()},
                    {QStringLiteral("description"), info.description},
                    {QStringLiteral("strategy"), info.strategy},
+                   {QStringLiteral("strategyReason"), info.strategyReason},
                    {QStringLiteral("deviceName"), info.deviceName},
                    {QStringLiteral("tokenizer"), info.tokenizer},
                    {QStringLiteral("weightBytes"), double(info.weightBytes)},

@@ -31,6 +31,7 @@ struct AppPaths {
     std::filesystem::path defaultModel;  // used when no model was chosen
     std::filesystem::path catalog;       // the model catalog (models.json) of "Get a model"
     std::filesystem::path modelsDir;     // where downloaded models go
+    std::filesystem::path strategyChoices; // what the automatic strategy measured (core/strategy_choices.h)
 };
 
 class AppController : public QObject {

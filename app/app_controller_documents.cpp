@@ -23,7 +23,9 @@ void AppController::loadModel(const QString& pathOrUrl, const QString& deviceId,
     m_modelLoadProgress = 0;
     emit modelChanged();
     emit modelLoadProgressChanged();
-    const QString strategy = customStrategy.trimmed().isEmpty() ? deviceId + u' ' + precision : customStrategy.trimmed();
+    const QString strategy = !customStrategy.trimmed().isEmpty() ? customStrategy.trimmed()
+                             : deviceId == QStringLiteral("auto") ? deviceId
+                                                                  : deviceId + u' ' + precision;
     post(Job::Load, [path, strategy, threads](InferenceWorker& w) { w.loadModel(path, strategy, threads); });
     // States are per weights: show the open conversation again, restored for the new model.
     if (m_conversationId != 0) {

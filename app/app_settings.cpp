@@ -30,12 +30,13 @@ QString AppSettings::modelPath() const { return m_settings.value(QStringLiteral(
 
 QString AppSettings::deviceId() const
 {
-    return m_settings.value(QStringLiteral("model/device"), QStringLiteral("cpu")).toString();
+    return m_settings.value(QStringLiteral("model/device"), QStringLiteral("auto")).toString();
 }
 
 QString AppSettings::precision() const
 {
-    const QString fallback = deviceId().startsWith(u"cpu") ? QStringLiteral("fp32") : QStringLiteral("fp16");
+    const QString device = deviceId();
+    const QString fallback = device.startsWith(u"cpu") || device == u"auto" ? QStringLiteral("fp32") : QStringLiteral("fp16");
     return m_settings.value(QStringLiteral("model/precision"), fallback).toString();
 }
 

@@ -27,8 +27,8 @@ public:
 
     // Empty when none was chosen (then the bundled demo model).
     QString modelPath() const;
-    QString deviceId() const;   // default "cpu"
-    QString precision() const;  // default: the device's (cpu fp32, GPUs fp16)
+    QString deviceId() const;   // default "auto" (backends/automatic_strategy.h)
+    QString precision() const;  // default: the device's (cpu and auto fp32, GPUs fp16)
     int threads() const;        // 0 = all cores
     // A full strategy typed by the user (layer splits, "cuda fp16 *10 -> cpu fp32"); empty
     // when the device and precision above are the strategy.

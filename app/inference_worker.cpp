@@ -39,8 +39,9 @@ void registerWorkerTypes()
     qRegisterMetaType<QList<StateRow>>();
 }
 
-InferenceWorker::InferenceWorker(std::filesystem::path databasePath, std::filesystem::path vocabDir)
-    : m_databasePath(std::move(databasePath)), m_vocabDir(std::move(vocabDir))
+InferenceWorker::InferenceWorker(std::filesystem::path databasePath, std::filesystem::path vocabDir,
+                                 std::filesystem::path strategyChoices)
+    : m_databasePath(std::move(databasePath)), m_vocabDir(std::move(vocabDir)), m_strategyChoices(std::move(strategyChoices))
 {
 }
 
@@ -131,7 +132,10 @@ void InferenceWorker::startApiServer()
 void InferenceWorker::listDevices()
 {
     guarded(QStringLiteral("listing devices"), [&] {
-        QList<DeviceRow> rows;
+        QList<DeviceRow> rows{{QStringLiteral("auto"),
+                               tr("automatic: the fastest that fits, GPU first, then a layer split, then the CPU "
+                                  "(measured on a model's first load here)"),
+                               true}};
         for (const rwkv::DeviceInfo& d : rwkv::listDevices()) rows.append({qs(d.id), qs(d.description), d.available});
         emit devicesListed(rows);
     });

@@ -26,7 +26,8 @@ class InferenceWorker : public QObject {
 
 public:
     // Nothing is opened until openStore() and loadModel() run on the worker thread.
-    InferenceWorker(std::filesystem::path databasePath, std::filesystem::path vocabDir);
+    InferenceWorker(std::filesystem::path databasePath, std::filesystem::path vocabDir,
+                    std::filesystem::path strategyChoices);
     ~InferenceWorker() override;
 
     // Runs `job` on this object's thread after the jobs posted before it; thread-safe.
@@ -143,6 +144,7 @@ private:
 
     std::filesystem::path m_databasePath;
     std::filesystem::path m_vocabDir;
+    std::filesystem::path m_strategyChoices;
     std::unique_ptr<rwkv::Store> m_store;
     rwkv::StrategyDevices m_devices;
     std::unique_ptr<rwkv::Model> m_model;

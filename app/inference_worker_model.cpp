@@ -1,6 +1,7 @@
 // The model half of InferenceWorker: loading a model in place of the current one, and keeping
 // the current one when the new one cannot load.
 #include "app/inference_worker.h"
+#include "backends/automatic_strategy.h"
 #include "core/error.h"
 #include "core/model_config.h"
 #include "core/strategy.h"
@@ -33,8 +34,14 @@ void InferenceWorker::replaceModel(const QString& path, const QString& strategyT
     };
     // What can be checked with the current model still loaded is checked first, so a wrong
     // strategy, an unavailable device or a file that is no RWKV model leaves it untouched.
-    const rwkv::Strategy strategy = rwkv::parseStrategy(strategyText.toStdString());
-    rwkv::StrategyDevices devices = rwkv::createStrategyDevices(strategy, threads);
+    // "auto" is picked once the current model is gone, so its memory counts as free.
+    const bool automatic = strategyText.trimmed() == QStringLiteral("auto");
+    rwkv::Strategy strategy;
+    rwkv::StrategyDevices devices;
+    if (!automatic) {
+        strategy = rwkv::parseStrategy(strategyText.toStdString());
+        devices = rwkv::createStrategyDevices(strategy, threads);
+    }
     const rwkv::Checkpoint checkpoint = rwkv::Checkpoint::open(path.toStdString(), [&](uint64_t done, uint64_t total) {
         report(0.5 * double(done) / double(std::max<uint64_t>(total, 1)));
     });
@@ -45,11 +52,19 @@ void InferenceWorker::replaceModel(const QString& path, const QString& strategyT
     const LoadedModel previous = m_loaded;
     unloadModel();
     try {
+        QString reason;
+        if (automatic) {
+            const rwkv::AutomaticPick pick = rwkv::pickAutomaticStrategy(checkpoint, threads, m_strategyChoices);
+            strategy = pick.strategy;
+            reason = QString::fromStdString(pick.reason);
+            devices = rwkv::createStrategyDevices(strategy, threads);
+        }
         m_devices = std::move(devices);
         ModelInfo info = installModel(checkpoint, path, [&](double fraction) { report(0.5 + 0.5 * fraction); });
         info.strategy = QString::fromStdString(strategy.text());
+        info.strategyReason = reason;
         info.loadNs = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
-        m_loaded = {path, strategyText, threads};
+        m_loaded = {path, info.strategy, threads}; // the strategy picked, should it have to be loaded again
         emit modelLoadProgress(1);
         emit modelLoaded(info);
     } catch (...) {

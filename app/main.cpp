@@ -2,6 +2,7 @@
 // inference worker thread) and the QML window, then runs the event loop.
 #include "app/app_controller.h"
 #include "app/main_window.h"
+#include "backends/automatic_strategy.h"
 #include "core/model_catalog.h"
 #include "core/paths.h"
 
@@ -45,6 +46,7 @@ int main(int argc, char** argv)
     paths.defaultModel = rwkv::defaultModelPath();
     paths.catalog = rwkv::defaultCatalogPath();
     paths.modelsDir = rwkv::userDataDir() / "models";  // where `rwkv-cli pull` puts them too
+    paths.strategyChoices = rwkv::defaultStrategyChoicesFile(); // shared with `rwkv-cli --strategy auto`
 
     // ~/.config/rwkv-desktop/rwkv-desktop.conf (QSettings would say "Unknown Organization").
     QSettings settings(QSettings::IniFormat, QSettings::UserScope, QStringLiteral("rwkv-desktop"), QStringLiteral("rwkv-desktop"));

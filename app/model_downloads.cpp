@@ -1,15 +1,17 @@
 #include "app/model_downloads.h"
 
-#include "core/process_memory.h"
+#include "core/auto_strategy.h"
 #include "core/checkpoint.h"
 #include "core/dtype.h"
 #include "core/error.h"
+#include "core/format_bytes.h"
+#include "core/memory_estimate.h"
 #include "core/model_catalog.h"
 #include "core/model_config.h"
+#include "core/process_memory.h"
 #include "core/pull/model_pull.h"
 #include "core/strategy.h"
 #include "core/utf8_path.h"
-#include "core/memory_estimate.h"
 
 #include <QDir>
 
@@ -176,6 +178,28 @@ QVariantMap ModelDownloads::fileWeightBytes(const QString& path) const
         for (const char* p : rwkv::kPrecisionNames)
             bytes.insert(QLatin1String(p), double(rwkv::estimatedWeightBytes(c, rwkv::parsePrecision(p))));
         return bytes;
+    } catch (const std::exception&) { // rwkv::Error, or a filesystem error
+        return {};
+    }
+}
+
+QString ModelDownloads::fileMemoryText(const QString& path, const QString& strategy) const
+{
+    if (path.isEmpty() || path.contains(QStringLiteral("://")) || strategy.trimmed() == QStringLiteral("auto")) return {};
+    try {
+        const rwkv::ModelConfig c = rwkv::detectModelConfig(rwkv::Checkpoint::open(rwkv::pathFromUtf8(path.toStdString())));
+        QStringList parts;
+        for (const rwkv::DeviceMemory& m : rwkv::estimateMemory(c, rwkv::parseStrategy(strategy.toStdString()))) {
+            QString part = tr("%1 ≈ %2").arg(QString::fromStdString(m.device), QString::fromStdString(rwkv::formatBytes(int64_t(m.total()))));
+            if (m.device == "cpu") {
+                const int64_t available = rwkv::availableMemoryBytes();
+                part += double(m.total()) > rwkv::kFitShare * double(available)
+                            ? tr(" — does not fit, %1 free").arg(QString::fromStdString(rwkv::formatBytes(available)))
+                            : tr(" (%1 free)").arg(QString::fromStdString(rwkv::formatBytes(available)));
+            }
+            parts << part;
+        }
+        return parts.join(QStringLiteral(", "));
     } catch (const std::exception&) { // rwkv::Error, or a filesystem error
         return {};
     }

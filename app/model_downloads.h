@@ -59,6 +59,11 @@ public:
     // (fp32, bf16, fp16, int8, q4 → bytes), from its header (core/memory_estimate.h). Empty
     // when it cannot be read.
     Q_INVOKABLE QVariantMap fileWeightBytes(const QString& path) const;
+    // What the checkpoint at `path` would take under `strategy` (core/memory_estimate.h: weights,
+    // a state, working buffers) per device, e.g. "cpu ≈ 491 MiB (22.3 GiB free), vulkan:0 ≈
+    // 310 MiB"; the CPU's part is said not to fit beyond rwkv::kFitShare of the available memory.
+    // Empty for "auto", an unreadable file or a strategy that does not parse.
+    Q_INVOKABLE QString fileMemoryText(const QString& path, const QString& strategy) const;
     // Whether weights of `bytes` fit this machine: at most kFitShare of its installed memory.
     Q_INVOKABLE bool fits(double bytes) const;
 

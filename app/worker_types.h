@@ -15,7 +15,8 @@
 struct ModelInfo {
     QString path;
     QString description;     // "RWKV-7 L8 C128 H2×64 F512 V65536"
-    QString strategy;        // canonical strategy text, "cpu fp32"
+    QString strategy;        // canonical strategy text, "cpu fp32" (the one picked for "auto")
+    QString strategyReason;  // why "auto" picked it; empty for a strategy the user gave
     QString deviceName;      // "cpu (AVX2, 2 threads)"
     QString tokenizer;       // "world", "neox" or empty (token ids only)
     qint64 weightBytes = 0;  // resident on the device

@@ -286,7 +286,13 @@ private slots:
         click("browseModelButton");
         checkFileDialog("modelDialog", "dialog-open-model.png");
         QVERIFY(settings->property("opened").toBool());
-        // A drop-down list (Fusion's ComboBox popup, which needs QtQuick.Window).
+        // A drop-down list (Fusion's ComboBox popup, which needs QtQuick.Window), once a device
+        // is picked ("auto" picks the precision too).
+        QVERIFY(!rwkv::test::findItem(m_app, "precisionBox")->isEnabled());
+        auto* cpu = qobject_cast<QQuickItem*>(object("device_cpu")); // a Repeater's delegate: found in the item tree
+        QVERIFY(cpu);
+        rwkv::test::clickItem(m_app, cpu);
+        QTRY_VERIFY(rwkv::test::findItem(m_app, "precisionBox")->isEnabled());
         click("precisionBox");
         QObject* list = rwkv::test::findItem(m_app, "precisionBox")->property("popup").value<QObject*>();
         QVERIFY(list);

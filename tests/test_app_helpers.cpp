@@ -64,8 +64,8 @@ private slots:
         QTemporaryDir dir;
         QSettings file(dir.filePath(QStringLiteral("s.ini")), QSettings::IniFormat);
         AppSettings settings(file);
-        QCOMPARE(settings.deviceId(), QStringLiteral("cpu"));
-        QCOMPARE(settings.precision(), QStringLiteral("fp32"));
+        QCOMPARE(settings.deviceId(), QStringLiteral("auto"));
+        QCOMPARE(settings.precision(), QStringLiteral("fp32")); // unused until a device is picked
         QCOMPARE(settings.lastConversation(), qint64(0));
         QCOMPARE(settings.customStrategy(), QString());
         settings.setModel(QStringLiteral("/m/a.pth"), QStringLiteral("cuda:0"), QStringLiteral("fp16"), 4,

@@ -1,5 +1,5 @@
 // The app's model loading in the real window (offscreen) with the demo model: a load that fails
-// keeps the model that ran, and the window says so.
+// keeps the model that ran, and the window says so; the automatic strategy by default.
 #include "support/app_harness.h"
 #include "support/test_support.h"
 
@@ -80,6 +80,31 @@ private slots:
         QCOMPARE(app.controller->model().value(QStringLiteral("path")), before.value(QStringLiteral("path")));
         QVERIFY(app.controller->errorText().isEmpty());
         QVERIFY(!item(app, "modelError")->isVisible());
+    }
+
+    // "Automatic" is the default device: the first start measures the devices that fit and
+    // says in the settings what it picked and why; the next start reuses the measurement.
+    void automaticStrategyByDefault()
+    {
+        QTemporaryDir dir;
+        for (const char* expected : {"decoded fastest", "measured on an earlier load"}) {
+            RunningApp app = rwkv::test::launchApp(dir.path());
+            QTRY_VERIFY_WITH_TIMEOUT(app.controller->modelReady() && !app.controller->busy(), kModelTimeoutMs);
+            QCOMPARE(app.controller->modelChoice().value(QStringLiteral("deviceId")).toString(), QStringLiteral("auto"));
+            const QString reason = app.controller->model().value(QStringLiteral("strategyReason")).toString();
+            const QString strategy = app.controller->model().value(QStringLiteral("strategy")).toString();
+            // Without a GPU there is nothing to measure: the CPU is the only candidate.
+            const bool onlyCpu = reason.contains(QStringLiteral("no GPU"));
+            QVERIFY2(onlyCpu || reason.contains(QLatin1String(expected)), qPrintable(reason));
+            QVERIFY2(reason.startsWith(strategy) || onlyCpu, qPrintable(reason));
+            QVERIFY(QFile::exists(dir.filePath(QStringLiteral("strategy-choices.json"))) || onlyCpu);
+            QTest::keyClick(app.window, Qt::Key_Comma, Qt::ControlModifier);
+            QTRY_VERIFY(item(app, "strategyReason")->isVisible());
+            QVERIFY(item(app, "strategyReason")->property("text").toString().contains(reason));
+            QVERIFY(!item(app, "precisionBox")->isEnabled());
+            if (QLatin1String(expected) == QLatin1String("decoded fastest"))
+                QVERIFY(rwkv::test::saveScreenshot(app, "settings-automatic-strategy.png"));
+        }
     }
 };
 

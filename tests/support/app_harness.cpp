@@ -28,6 +28,7 @@ RunningApp launchApp(const QString& dir, QSize size, const std::function<void(Ap
     paths.defaultModel = demoModelPath();
     paths.catalog = shareDir() / "catalog" / "models.json";
     paths.modelsDir = QDir(dir).filePath(QStringLiteral("models")).toStdString();
+    paths.strategyChoices = QDir(dir).filePath(QStringLiteral("strategy-choices.json")).toStdString();
     if (adjust) adjust(paths);
     app.settings = std::make_unique<QSettings>(QDir(dir).filePath(QStringLiteral("settings.ini")), QSettings::IniFormat);
     app.controller = std::make_unique<AppController>(paths, *app.settings);

@@ -4,6 +4,7 @@
 // memory meter for a GPU (both read before and after, independently of the estimate).
 #include "backends/strategy_devices.h"
 #include "core/checkpoint.h"
+#include "core/error.h"
 #include "core/format_bytes.h"
 #include "core/memory_estimate.h"
 #include "core/model.h"
@@ -46,6 +47,8 @@ int runMemory(Args& args)
     const ModelOptions options = readModelOptions(args);
     const bool check = args.flag("check"), json = args.flag("json");
     args.finish();
+    if (options.automatic)
+        throw Error(ErrorCode::InvalidArgument, "memory needs a strategy: \"auto\" is picked when loading (see its message)");
 
     std::optional<Checkpoint> checkpoint = Checkpoint::open(options.path);
     const ModelConfig config = detectModelConfig(*checkpoint);

@@ -11,8 +11,8 @@ using G = OptionGroup;
 
 const std::vector<OptionSpec> kModel = {
     {"model", "F", ".pth or .safetensors checkpoint (default: the bundled demo model, a toy)", G::Model},
-    {"strategy", "S", "devices and precisions, e.g. \"cpu bf16\", \"cuda fp16 *10 -> cpu fp32\"", G::Model},
-    {"device", "ID", "cpu | cuda:N | vulkan:N, the whole model at its default precision", G::Model},
+    {"strategy", "S", "devices and precisions, e.g. \"cpu bf16\", \"cuda fp16 *10 -> cpu fp32\"; auto: the fastest that fits", G::Model},
+    {"device", "ID", "cpu | cuda:N | vulkan:N, the whole model at its default precision; auto as --strategy auto", G::Model},
     {"threads", "N", "CPU threads; 0 = all hardware threads (the default); more are capped at them", G::Model},
     {"tokenizer", "T", "world | neox | none (default: chosen from the vocabulary size)", G::Model},
 };

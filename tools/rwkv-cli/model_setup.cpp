@@ -1,5 +1,6 @@
 #include "tools/rwkv-cli/model_setup.h"
 
+#include "backends/automatic_strategy.h"
 #include "backends/cpu/cpu_device.h"
 #include "backends/registry.h"
 #include "backends/strategy_devices.h"
@@ -25,7 +26,8 @@ ModelOptions readModelOptions(Args& args)
     const auto strategyText = args.value("strategy");
     const auto deviceId = args.value("device");
     if (strategyText && deviceId) throw Error(ErrorCode::InvalidArgument, "give either --strategy or --device, not both");
-    o.strategy = strategyText ? parseStrategy(*strategyText) : strategyForDevice(deviceId.value_or("cpu"));
+    o.automatic = strategyText == "auto" || deviceId == "auto";
+    if (!o.automatic) o.strategy = strategyText ? parseStrategy(*strategyText) : strategyForDevice(deviceId.value_or("cpu"));
     o.threads = args.intValue("threads", 0);
     if (o.threads < 0) throw Error(ErrorCode::InvalidArgument, "--threads must be ≥ 0");
     if (o.threads > cpu::hardwareThreads())
@@ -51,7 +53,6 @@ LoadedModel loadModel(const ModelOptions& options)
     const std::string& tokenizerChoice = options.tokenizer;
 
     const auto t0 = std::chrono::steady_clock::now();
-    m.devices = createStrategyDevices(m.strategy, threads);
     {
         // Reading the file is the first half of the progress, converting layers the second.
         ProgressLine progress(stderr);
@@ -61,8 +62,17 @@ LoadedModel loadModel(const ModelOptions& options)
             std::snprintf(text, sizeof text, "%3d%%", int(fraction * 100));
             progress.show("loading " + name + ": " + text);
         };
+        if (!options.automatic) m.devices = createStrategyDevices(m.strategy, threads);
         const Checkpoint checkpoint =
             Checkpoint::open(m.path, [&](uint64_t done, uint64_t total) { report(0.5 * double(done) / double(std::max<uint64_t>(total, 1))); });
+        if (options.automatic) {
+            const AutomaticPick pick = pickAutomaticStrategy(checkpoint, threads, defaultStrategyChoicesFile(),
+                                                             [&](const std::string& what) { progress.show(what); });
+            progress.clear();
+            std::fprintf(stderr, "rwkv-cli: automatic strategy \"%s\": %s\n", pick.strategy.text().c_str(), pick.reason.c_str());
+            m.strategy = pick.strategy;
+            m.devices = createStrategyDevices(m.strategy, threads);
+        }
         m.model = Model::load(checkpoint, m.devices.stages,
                               [&](uint64_t done, uint64_t total) { report(0.5 + 0.5 * double(done) / double(total)); });
         progress.clear();

@@ -1,6 +1,6 @@
 #pragma once
 // Loads the model named by the common options: --model F (default: the bundled demo model),
-// --strategy S or --device ID, --threads N, --tokenizer world|none.
+// --strategy S or --device ID (either may be "auto"), --threads N, --tokenizer world|none.
 #include "backends/strategy_devices.h"
 #include "core/checkpoint.h"
 #include "core/model.h"
@@ -27,7 +27,8 @@ struct LoadedModel {
 // The common model options, read and checked without loading anything.
 struct ModelOptions {
     std::filesystem::path path;
-    Strategy strategy;
+    Strategy strategy;      // empty when automatic
+    bool automatic = false; // --strategy auto / --device auto: picked at load (backends/automatic_strategy.h)
     int threads = 0;
     std::string tokenizer; // auto | none | world | neox
 };

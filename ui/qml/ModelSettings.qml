@@ -15,7 +15,11 @@ ColumnLayout {
     property string precision: app.modelChoice.precision
     property int threads: app.modelChoice.threads
     property string customStrategy: app.modelChoice.strategy
-    readonly property string strategy: customStrategy.trim().length > 0 ? customStrategy.trim() : deviceId + " " + precision
+    readonly property bool automatic: customStrategy.trim().length === 0 && deviceId === "auto"
+    readonly property string strategy: customStrategy.trim().length > 0 ? customStrategy.trim()
+                                       : automatic ? "auto" : deviceId + " " + precision
+    // Per device, what the chosen file takes under the strategy (empty for "auto").
+    readonly property string memoryText: app.downloads.fileMemoryText(path, strategy)
     // The chosen file's weight memory at each precision, estimated from its header.
     readonly property var fileWeightBytes: app.downloads.fileWeightBytes(path)
 
@@ -60,7 +64,24 @@ ColumnLayout {
                 text: page.app.modelReady ? page.app.model.description : "–"
             }
             Label { text: qsTr("Strategy"); opacity: 0.7 }
-            Label { text: page.app.modelReady ? page.app.model.strategy + "  (" + page.app.model.deviceName + ")" : "–" }
+            Label {
+                Layout.fillWidth: true
+                wrapMode: Text.Wrap
+                text: page.app.modelReady ? page.app.model.strategy + "  (" + page.app.model.deviceName + ")" : "–"
+            }
+            Label {
+                text: qsTr("Picked")
+                opacity: 0.7
+                visible: pickedLabel.visible
+            }
+            Label {
+                id: pickedLabel
+                objectName: "strategyReason"
+                Layout.fillWidth: true
+                wrapMode: Text.Wrap
+                visible: page.app.modelReady && (page.app.model.strategyReason ?? "").length > 0
+                text: visible ? qsTr("automatically: %1").arg(page.app.model.strategyReason) : ""
+            }
             Label { text: qsTr("Sizes"); opacity: 0.7 }
             Label {
                 text: page.app.modelReady ? qsTr("weights %1, state %2, loaded in %3")
@@ -135,6 +156,7 @@ ColumnLayout {
                 required property string deviceId
                 required property string description
                 required property bool available
+                objectName: "device_" + deviceId
                 width: deviceRows.width
                 ButtonGroup.group: deviceGroup
                 enabled: available
@@ -157,6 +179,7 @@ ColumnLayout {
         ComboBox {
             id: precisionBox
             objectName: "precisionBox"
+            enabled: !page.automatic
             model: page.deviceId === "cpu" ? ["fp32", "bf16", "fp16", "int8", "q4"] : ["fp32", "bf16", "fp16"]
             currentIndex: Math.max(0, model.indexOf(page.precision))
             onActivated: index => page.precision = model[index]
@@ -200,8 +223,10 @@ ColumnLayout {
         wrapMode: Text.Wrap
         font.pixelSize: Theme.px(12)
         opacity: 0.7
-        text: qsTr("Strategy: %1. fp32 is exact; bf16 and fp16 halve the weights' memory, int8 and q4 (CPU) cut the matrices to about a quarter and an eighth at a small cost in quality; fewer bytes decode faster on memory-bound machines.")
-              .arg(page.strategy)
+        text: (page.automatic ? qsTr("Strategy: automatic. Each device that fits the model is tried with a few decoded tokens on its first load here, and the fastest is kept for this model (precision: fp16 on GPUs; on the CPU the file's own 16-bit type or bf16, int8 or q4 where only those fit).")
+                              : qsTr("Strategy: %1. fp32 is exact; bf16 and fp16 halve the weights' memory, int8 and q4 (CPU) cut the matrices to about a quarter and an eighth at a small cost in quality; fewer bytes decode faster on memory-bound machines.")
+                                .arg(page.strategy))
+              + (page.memoryText.length > 0 ? "\n" + qsTr("Memory estimate: %1.").arg(page.memoryText) : "")
     }
 
     RowLayout {

@@ -1,0 +1,102 @@
+#include "backends/automatic_strategy.h"
+
+#include "backends/registry.h"
+#include "backends/strategy_devices.h"
+#include "core/error.h"
+#include "core/paths.h"
+#include "core/process_memory.h"
+#include "core/strategy_choices.h"
+
+#include <chrono>
+#include <cstdio>
+
+namespace rwkv {
+
+namespace {
+
+// Decode steps timed per candidate, after one untimed step (first-touch costs, shader setup).
+constexpr int kMeasuredSteps = 4;
+
+// Decode tokens/s of `strategy`: loaded, one step to warm up, then kMeasuredSteps timed.
+double measureDecode(const Checkpoint& checkpoint, const Strategy& strategy, int threads)
+{
+    StrategyDevices devices = createStrategyDevices(strategy, threads);
+    const std::unique_ptr<Model> model = Model::load(checkpoint, devices.stages);
+    State state = model->newState();
+    model->forward(std::vector<int32_t>{0}, state);
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 1; i <= kMeasuredSteps; ++i) model->forward(std::vector<int32_t>{i % model->config().vocab}, state);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return kMeasuredSteps / std::max(seconds, 1e-9);
+}
+
+std::string speedText(double tokensPerSecond)
+{
+    char text[48];
+    std::snprintf(text, sizeof text, "%.1f tokens/s", tokensPerSecond);
+    return text;
+}
+
+} // namespace
+
+std::vector<DeviceOffer> availableDeviceOffers(int threads)
+{
+    std::vector<DeviceOffer> out;
+    for (const DeviceInfo& d : listDevices()) {
+        if (!d.available) continue;
+        try {
+            const std::unique_ptr<Device> device = createDevice(d.id, threads);
+            if (d.id == "cpu") {
+                out.insert(out.begin(), {d.id, device->name(), availableMemoryBytes()});
+            } else if (const auto memory = device->memoryInfo(); memory && memory->budget > memory->used) {
+                out.push_back({d.id, device->name(), int64_t(memory->budget - memory->used)});
+            }
+        } catch (const Error&) {
+            // A device that lists as available but does not open is not offered.
+        }
+    }
+    return out;
+}
+
+AutomaticPick pickAutomaticStrategy(const Checkpoint& checkpoint, int threads, const std::filesystem::path& choicesFile,
+                                    const std::function<void(const std::string&)>& status)
+{
+    const ModelConfig config = detectModelConfig(checkpoint);
+    const std::vector<DeviceOffer> offers = availableDeviceOffers(threads);
+    const std::vector<Candidate> candidates = automaticCandidates(config, checkpoint.at("head.weight").dtype, offers);
+    if (candidates.empty()) throw Error(ErrorCode::OutOfMemory, nothingFitsMessage(config, offers));
+    if (candidates.size() == 1)
+        return {candidates[0].strategy,
+                candidates[0].why + (offers.size() == 1 ? " (no GPU is available)" : "; nothing else fits")};
+
+    const std::string key = choiceKey(checkpoint.path(), offers);
+    if (const auto remembered = findStrategyChoice(choicesFile, key))
+        for (const Candidate& c : candidates)
+            if (c.strategy.text() == remembered->strategy) return {c.strategy, remembered->reason + " (measured on an earlier load)"};
+
+    StrategyChoice choice;
+    const Candidate* best = nullptr;
+    std::string lastError;
+    for (const Candidate& c : candidates) {
+        if (status) status("measuring " + c.strategy.text());
+        try {
+            const double speed = measureDecode(checkpoint, c.strategy, threads);
+            choice.measured[c.strategy.text()] = speed;
+            if (!best || speed > choice.measured[best->strategy.text()]) best = &c;
+        } catch (const Error& e) {
+            lastError = c.strategy.text() + ": " + e.what();
+        }
+    }
+    if (!best) throw Error(ErrorCode::OutOfMemory, "no candidate strategy could load the model; " + lastError);
+    choice.strategy = best->strategy.text();
+    choice.reason = choice.strategy + " decoded fastest, " + speedText(choice.measured[choice.strategy]);
+    for (const auto& [strategy, speed] : choice.measured)
+        if (strategy != choice.strategy) choice.reason += "; " + strategy + " " + speedText(speed);
+    choice.reason += " (" + best->why + ")";
+    rememberStrategyChoice(choicesFile, key, choice);
+    return {best->strategy, choice.reason};
+}
+
+std::filesystem::path defaultStrategyChoicesFile() { return userDataDir() / "strategy-choices.json"; }
+
+} // namespace rwkv
