@@ -14,20 +14,29 @@ namespace rwkv {
 
 namespace {
 
-// Decode steps timed per candidate, after one untimed step (first-touch costs, shader setup).
+// Decode steps timed per candidate, after one step to warm up (first-touch costs, shader
+// setup); a warm-up step slower than kSlowStepSeconds is the measurement itself, so a device
+// far too slow to win (a software GPU on a large model) costs one step, not five.
 constexpr int kMeasuredSteps = 4;
+constexpr double kSlowStepSeconds = 1.0;
 
-// Decode tokens/s of `strategy`: loaded, one step to warm up, then kMeasuredSteps timed.
+double secondsSince(std::chrono::steady_clock::time_point t0)
+{
+    return std::max(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 1e-9);
+}
+
+// Decode tokens/s of `strategy` once loaded.
 double measureDecode(const Checkpoint& checkpoint, const Strategy& strategy, int threads)
 {
     StrategyDevices devices = createStrategyDevices(strategy, threads);
     const std::unique_ptr<Model> model = Model::load(checkpoint, devices.stages);
     State state = model->newState();
+    auto t0 = std::chrono::steady_clock::now();
     model->forward(std::vector<int32_t>{0}, state);
-    const auto t0 = std::chrono::steady_clock::now();
+    if (const double warmUp = secondsSince(t0); warmUp > kSlowStepSeconds) return 1 / warmUp;
+    t0 = std::chrono::steady_clock::now();
     for (int i = 1; i <= kMeasuredSteps; ++i) model->forward(std::vector<int32_t>{i % model->config().vocab}, state);
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    return kMeasuredSteps / std::max(seconds, 1e-9);
+    return kMeasuredSteps / secondsSince(t0);
 }
 
 std::string speedText(double tokensPerSecond)
