@@ -116,7 +116,14 @@ void AppController::connectWorker()
         m_deviceMemoryBytes = used;
     });
     connectApiServer();
-    connect(w, &InferenceWorker::devicesListed, this, [this](const QList<DeviceRow>& rows) { m_devices.setRows(rows); });
+    connect(w, &InferenceWorker::devicesListed, this, [this](const QList<DeviceRow>& rows) {
+        m_devices.setRows(rows);
+        QVariantList gpus; // where the catalog's models could go (the CPU's memory is read when asked)
+        for (const DeviceRow& d : rows)
+            if (d.available && d.freeBytes > 0 && d.id != QStringLiteral("cpu"))
+                gpus.append(QVariantMap{{QStringLiteral("id"), d.id}, {QStringLiteral("freeBytes"), d.freeBytes}});
+        m_downloads.setGpuOffers(gpus);
+    });
     connect(w, &InferenceWorker::conversationsListed, this, [this](const QList<ConversationRow>& rows) {
         m_conversations.setRows(rows);
         m_search.refresh();

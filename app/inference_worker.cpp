@@ -1,4 +1,5 @@
 #include "app/inference_worker.h"
+#include "backends/automatic_strategy.h"
 
 #include "app/chat_settings.h"
 #include "app/conversation_rows.h"
@@ -136,7 +137,13 @@ void InferenceWorker::listDevices()
                                tr("automatic: the fastest that fits, GPU first, then a layer split, then the CPU "
                                   "(measured on a model's first load here)"),
                                true}};
-        for (const rwkv::DeviceInfo& d : rwkv::listDevices()) rows.append({qs(d.id), qs(d.description), d.available});
+        const std::vector<rwkv::DeviceOffer> offers = rwkv::availableDeviceOffers();
+        for (const rwkv::DeviceInfo& d : rwkv::listDevices()) {
+            DeviceRow row{qs(d.id), qs(d.description), d.available};
+            for (const rwkv::DeviceOffer& o : offers)
+                if (o.id == d.id) row.freeBytes = double(o.freeBytes);
+            rows.append(row);
+        }
         emit devicesListed(rows);
     });
 }

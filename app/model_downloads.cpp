@@ -56,8 +56,7 @@ QVariantMap scanRow(const rwkv::CatalogEntry& entry, const std::filesystem::path
 } // namespace
 
 ModelDownloads::ModelDownloads(std::filesystem::path catalogFile, std::filesystem::path modelsDir, QObject* parent)
-    : QObject(parent), m_catalogFile(std::move(catalogFile)), m_modelsDir(std::move(modelsDir)),
-      m_memoryBytes(double(rwkv::systemMemoryBytes()))
+    : QObject(parent), m_catalogFile(std::move(catalogFile)), m_modelsDir(std::move(modelsDir))
 {
     m_pool.setMaxThreadCount(2); // a refresh does not wait behind a download
 }
@@ -205,7 +204,35 @@ QString ModelDownloads::fileMemoryText(const QString& path, const QString& strat
     }
 }
 
-bool ModelDownloads::fits(double bytes) const { return bytes > 0 && bytes <= kFitShare * m_memoryBytes; }
+void ModelDownloads::setGpuOffers(const QVariantList& offers)
+{
+    if (offers == m_gpuOffers) return;
+    m_gpuOffers = offers;
+    emit gpuOffersChanged();
+}
+
+double ModelDownloads::fitShare() const { return rwkv::kFitShare; }
+
+QVariantMap ModelDownloads::fit(double parameters, const QVariantList& gpus) const
+{
+    std::vector<rwkv::DeviceOffer> offers{{"cpu", "cpu", rwkv::availableMemoryBytes()}};
+    for (const QVariant& g : gpus) {
+        const QVariantMap m = g.toMap();
+        offers.push_back({m.value(QStringLiteral("id")).toString().toStdString(), {},
+                          int64_t(m.value(QStringLiteral("freeBytes")).toDouble())});
+    }
+    const rwkv::CatalogFit f = rwkv::catalogFit(int64_t(parameters), offers);
+    const QString device = QString::fromStdString(f.device);
+    const QString precision = QString::fromLatin1(rwkv::dtypeName(f.precision));
+    QString text = !f.fits                        ? tr("does not fit")
+                   : device != QStringLiteral("cpu") ? tr("fits %1 as %2").arg(device, precision)
+                   : f.precision == rwkv::DType::BF16 ? tr("fits the CPU as bf16")
+                                                      : tr("the CPU as %1 only").arg(precision);
+    return {{QStringLiteral("device"), device},
+            {QStringLiteral("precision"), precision},
+            {QStringLiteral("fits"), f.fits},
+            {QStringLiteral("text"), text}};
+}
 
 void ModelDownloads::setRow(const QVariantMap& row)
 {

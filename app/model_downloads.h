@@ -2,8 +2,8 @@
 // The "Get a model" page's backend (app.downloads): the catalog of official models with, for
 // each, whether its file is here, half downloaded (.part) or kept aside as broken (.bad); one
 // download at a time through core/pull (the code of `rwkv-cli pull`) on a pool thread, with
-// progress, Cancel and resume; and the weights-only memory estimate behind "fits / does not
-// fit". Lives on the UI thread and never waits on disk or network: the catalog, the files'
+// progress, Cancel and resume; and where each model would fit (core/auto_strategy.h
+// catalogFit: a GPU in fp16, else the CPU in bf16, int8 or q4). Lives on the UI thread and never waits on disk or network: the catalog, the files'
 // states and the download are read on a pool thread and come back as queued calls.
 #include <QObject>
 #include <QThreadPool>
@@ -29,8 +29,9 @@ class ModelDownloads : public QObject {
     // Why the catalog could not be read; empty when it was.
     Q_PROPERTY(QString catalogError READ catalogError NOTIFY modelsChanged)
     Q_PROPERTY(QString modelsFolder READ modelsFolder CONSTANT)
-    // Installed memory in bytes, what the estimate is compared with.
-    Q_PROPERTY(double memoryBytes READ memoryBytes CONSTANT)
+    // The GPUs a model could go to: one map per available GPU, id and freeBytes (from the
+    // worker's device listing, setGpuOffers).
+    Q_PROPERTY(QVariantList gpuOffers READ gpuOffers NOTIFY gpuOffersChanged)
     Q_PROPERTY(double fitShare READ fitShare CONSTANT)
 
 public:
@@ -43,8 +44,9 @@ public:
     QVariantMap progress() const { return m_progress; }
     QString catalogError() const { return m_catalogError; }
     QString modelsFolder() const;
-    double memoryBytes() const { return m_memoryBytes; }
-    double fitShare() const { return kFitShare; }
+    QVariantList gpuOffers() const { return m_gpuOffers; }
+    void setGpuOffers(const QVariantList& offers);
+    double fitShare() const;
 
     // Reads the catalog and the files' states again (off the UI thread).
     Q_INVOKABLE void refresh();
@@ -64,13 +66,14 @@ public:
     // 310 MiB"; the CPU's part is said not to fit beyond rwkv::kFitShare of the available memory.
     // Empty for "auto", an unreadable file or a strategy that does not parse.
     Q_INVOKABLE QString fileMemoryText(const QString& path, const QString& strategy) const;
-    // Whether weights of `bytes` fit this machine: at most kFitShare of its installed memory.
-    Q_INVOKABLE bool fits(double bytes) const;
-
-    static constexpr double kFitShare = 0.8; // the rest for the system, the state and buffers
+    // Where a model of `parameters` fits now, against `gpus` (gpuOffers, passed so a binding
+    // follows it) and the host's available memory: device, precision, fits, and text
+    // ("fits vulkan:0 as fp16", "fits the CPU as bf16", "the CPU as q4 only", "does not fit").
+    Q_INVOKABLE QVariantMap fit(double parameters, const QVariantList& gpus) const;
 
 signals:
     void modelsChanged();
+    void gpuOffersChanged();
     void activeChanged();
     void progressChanged();
     // A download ended: ok with the model's file, or not (error says why; empty when cancelled).
@@ -82,7 +85,7 @@ private:
     void onFinished(const QVariantMap& row, bool ok, const QString& error);
 
     std::filesystem::path m_catalogFile, m_modelsDir;
-    double m_memoryBytes = 0;
+    QVariantList m_gpuOffers;
     QVariantList m_models;
     QString m_active;
     QVariantMap m_progress;

@@ -81,6 +81,21 @@ std::vector<Candidate> automaticCandidates(const ModelConfig& config, DType file
     return out;
 }
 
+CatalogFit catalogFit(int64_t parameters, std::span<const DeviceOffer> offers)
+{
+    auto room = [&](const DeviceOffer& o, DType precision) {
+        return kCatalogMargin * double(storageBytes(precision, size_t(std::max<int64_t>(parameters, 0))))
+               <= kFitShare * double(o.freeBytes);
+    };
+    for (const DeviceOffer& o : offers)
+        if (o.id != "cpu" && room(o, DType::F16)) return {o.id, DType::F16, true};
+    for (const DeviceOffer& o : offers)
+        if (o.id == "cpu")
+            for (DType p : {DType::BF16, DType::Q8, DType::Q4})
+                if (room(o, p)) return {o.id, p, true};
+    return {};
+}
+
 std::string nothingFitsMessage(const ModelConfig& config, std::span<const DeviceOffer> offers)
 {
     if (offers.empty()) return "no device is available";

@@ -45,6 +45,19 @@ DType cpuPrecisionFor(DType fileType);
 // fits. offers[0] is the CPU.
 std::vector<Candidate> automaticCandidates(const ModelConfig& config, DType fileType, std::span<const DeviceOffer> offers);
 
+// Where a model of `parameters` would run before its file is here (the catalog knows only the
+// count): the first GPU with room for its weights in fp16, else the CPU in bf16, int8 or q4;
+// fits is false when none has room. The weights at that precision plus kCatalogMargin for what
+// the shape adds (the fp32 embedding and vectors, a State, working buffers): 14 % at 1.5B, 5 %
+// at 7B by estimateMemory; more for small models, which fit anyway.
+struct CatalogFit {
+    std::string device;         // "cpu", "vulkan:0"; empty when nothing fits
+    DType precision = DType::F32;
+    bool fits = false;
+};
+inline constexpr double kCatalogMargin = 1.15;
+CatalogFit catalogFit(int64_t parameters, std::span<const DeviceOffer> offers);
+
 // One line for a message: what the model needs where nothing fits, e.g.
 // "needs 14.2 GiB as q4 on the cpu, which has 7.9 GiB free".
 std::string nothingFitsMessage(const ModelConfig& config, std::span<const DeviceOffer> offers);

@@ -311,6 +311,11 @@ private slots:
         settings->setProperty("currentTab", 3);
         QTRY_VERIFY(!m_app.controller->downloads()->models().isEmpty());
         QTRY_VERIFY(object("fitLabel"));
+        // The smallest model fits the first GPU the worker listed in fp16, else the CPU in bf16.
+        const QVariantList gpus = m_app.controller->downloads()->gpuOffers();
+        const QString small = gpus.isEmpty() ? QStringLiteral("fits the CPU as bf16")
+                                             : QStringLiteral("fits %1 as fp16").arg(gpus[0].toMap().value(QStringLiteral("id")).toString());
+        QTRY_COMPARE(object("catalogRow-rwkv7-g1-0.1b")->findChild<QObject*>(QStringLiteral("fitLabel"))->property("text").toString(), small);
         QVERIFY(rwkv::test::saveScreenshot(m_app, "page-settings-get-model.png"));
         QTest::keyClick(m_app.window, Qt::Key_Escape);
         QTRY_VERIFY(!settings->property("visible").toBool());

@@ -118,6 +118,27 @@ private slots:
         QVERIFY2(message.find("as q4") != std::string::npos && message.find("free") != std::string::npos, message.c_str());
     }
 
+    // The catalog's guess from a parameter count: a GPU with room in fp16, else the CPU in the
+    // widest of bf16, int8, q4 that has room; a 1.5B model is 2.8 GiB in fp16.
+    void catalogFitFromTheParameterCount()
+    {
+        const int64_t p = 1'500'000'000;
+        auto fit = [&](int64_t cpu, int64_t gpu) {
+            std::vector<DeviceOffer> offers{{"cpu", "cpu", cpu}};
+            if (gpu > 0) offers.push_back({"cuda:0", "gpu", gpu});
+            const CatalogFit f = catalogFit(p, offers);
+            return f.fits ? f.device + " " + std::string(dtypeName(f.precision)) : std::string("none");
+        };
+        QCOMPARE(fit(64 * kGiB, 8 * kGiB), std::string("cuda:0 fp16"));
+        QCOMPARE(fit(64 * kGiB, 2 * kGiB), std::string("cpu bf16"));
+        QCOMPARE(fit(3 * kGiB, 0), std::string("cpu int8"));
+        QCOMPARE(fit(kGiB * 3 / 2, 0), std::string("cpu q4"));
+        QCOMPARE(fit(kGiB / 2, 0), std::string("none"));
+        // The margin: bf16 weights of exactly 90 % of the free memory do not fit.
+        const int64_t bf16 = int64_t(storageBytes(DType::BF16, size_t(p)));
+        QCOMPARE(fit(int64_t(double(bf16) / kFitShare), 0), std::string("cpu int8"));
+    }
+
     void choicesFileRoundTrip()
     {
         const auto file = std::filesystem::path(m_dir.path().toStdString()) / "sub" / "choices.json";

@@ -8,6 +8,7 @@ struct DeviceRow {
     QString id;           // "cpu", "cuda:0": the device part of a strategy
     QString description;  // what it is, or why it is unavailable
     bool available = false;
+    double freeBytes = -1; // what an available device has free (-1: unknown)
 
     QString key() const { return id; }
     bool operator==(const DeviceRow&) const = default;

@@ -15,7 +15,8 @@ Frame {
     readonly property var downloads: app.downloads
     readonly property bool active: downloads.active === entry.name
     readonly property double weightBytes: downloads.weightBytes(entry.parameters, precision)
-    readonly property bool fits: downloads.fits(weightBytes)
+    // Where it would run here: a GPU in fp16, the CPU in bf16, or only narrower (core catalogFit).
+    readonly property var fit: downloads.fit(entry.parameters, downloads.gpuOffers)
     readonly property var progress: downloads.progress
 
     objectName: "catalogRow-" + entry.name
@@ -47,11 +48,12 @@ Frame {
             }
             Label {
                 objectName: "fitLabel"
-                text: row.fits ? qsTr("fits") : qsTr("does not fit")
-                color: row.fits ? "#2e7d32" : "#c62828"
+                text: row.fit.text
+                color: !row.fit.fits ? "#c62828" : row.fit.precision === "int8" || row.fit.precision === "q4" ? "#b26a00" : "#2e7d32"
                 font.bold: true
                 ToolTip.visible: fitArea.containsMouse
-                ToolTip.text: qsTr("Estimate: weights %1 at %2").arg(Format.bytes(row.weightBytes)).arg(row.precision)
+                ToolTip.text: qsTr("Estimate from the parameter count: the weights at that precision and %1 % for the rest, within %2 % of the free memory")
+                              .arg(15).arg(Math.round(row.downloads.fitShare * 100))
                 MouseArea {
                     id: fitArea
                     anchors.fill: parent

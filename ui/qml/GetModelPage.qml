@@ -42,9 +42,8 @@ ColumnLayout {
             wrapMode: Text.Wrap
             font.pixelSize: Theme.px(12)
             opacity: 0.7
-            text: qsTr("“Fits” is an estimate: the weights alone at this precision against %1 of RAM (at most %2 % of it); "
-                       + "the state and working buffers take a little more.")
-                  .arg(Format.bytes(page.downloads.memoryBytes)).arg(Math.round(page.downloads.fitShare * 100))
+            text: qsTr("Each model says where it would run here: a GPU with room for it in fp16, else the CPU in bf16, or in int8 or q4 only (an estimate against what each device has free now, %1 % of it at most). The precision here sets the download's load.")
+                  .arg(Math.round(page.downloads.fitShare * 100))
         }
     }
 
