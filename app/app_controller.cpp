@@ -17,7 +17,7 @@ constexpr int kMeterIntervalMs = 1000;
 AppController::AppController(AppPaths paths, QSettings& settings, QObject* parent)
     : QObject(parent), m_paths(std::move(paths)), m_settings(settings),
       m_worker(std::make_unique<InferenceWorker>(m_paths.database, m_paths.vocabDir, m_paths.strategyChoices)),
-      m_downloads(m_paths.catalog, m_paths.modelsDir), m_search(m_paths.database, m_conversations, m_documents),
+      m_downloads(m_paths.catalog, m_paths.refreshedCatalog, m_paths.modelsDir), m_search(m_paths.database, m_conversations, m_documents),
       m_transfer(*m_worker, [this](std::function<void(InferenceWorker&)> job) { post(Job::Other, std::move(job)); }),
       m_states(*m_worker, [this](std::function<void(InferenceWorker&)> job) { post(Job::Other, std::move(job)); },
                [this] { return m_chatSettings; })
@@ -32,6 +32,8 @@ AppController::AppController(AppPaths paths, QSettings& settings, QObject* paren
     connect(&m_conversations, &ConversationListModel::dataChanged, this, &AppController::conversationChanged);
     connect(&m_transfer, &FileTransfer::conversationImported, this, &AppController::openConversation);
     connect(&m_states, &SavedStates::conversationStarted, this, &AppController::openConversation);
+    m_downloads.setCatalogUrl(m_settings.catalogUrl());
+    connect(&m_downloads, &ModelDownloads::catalogUrlChanged, this, [this] { m_settings.setCatalogUrl(m_downloads.catalogUrl()); });
     connect(&m_search, &SidebarSearch::failed, this, [this](const QString& why) { setError(tr("Search failed: %1").arg(why)); });
     connectWorker();
 }

@@ -30,6 +30,7 @@ struct AppPaths {
     std::filesystem::path vocabDir;      // tokenizer files
     std::filesystem::path defaultModel;  // used when no model was chosen
     std::filesystem::path catalog;       // the model catalog (models.json) of "Get a model"
+    std::filesystem::path refreshedCatalog; // where a catalog refreshed from a URL goes (used once there)
     std::filesystem::path modelsDir;     // where downloaded models go
     std::filesystem::path strategyChoices; // what the automatic strategy measured (core/strategy_choices.h)
 };

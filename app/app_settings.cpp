@@ -84,3 +84,7 @@ void AppSettings::setApiServer(bool enabled, int port)
     m_settings.setValue(QStringLiteral("api/enabled"), enabled);
     m_settings.setValue(QStringLiteral("api/port"), port);
 }
+
+QString AppSettings::catalogUrl() const { return m_settings.value(QStringLiteral("catalog/url")).toString(); }
+
+void AppSettings::setCatalogUrl(const QString& url) { m_settings.setValue(QStringLiteral("catalog/url"), url); }

@@ -1,8 +1,8 @@
 #pragma once
 // What the app remembers between runs, in QSettings (organisation empty, application
 // "rwkv-desktop"): window geometry and text size, the last conversation, the model and its strategy,
-// recently opened models, the chat settings new conversations start with, and the local API
-// server switch.
+// recently opened models, the chat settings new conversations start with, the local API
+// server switch and the catalog's URL.
 #include <QRect>
 #include <QSettings>
 #include <QStringList>
@@ -44,6 +44,10 @@ public:
     bool apiServerEnabled() const;
     int apiServerPort() const;
     void setApiServer(bool enabled, int port);
+
+    // Where "Get a model" refreshes its catalog from; empty until one was given.
+    QString catalogUrl() const;
+    void setCatalogUrl(const QString& url);
 
     QVariantMap newChatSettings() const;
     void setNewChatSettings(const QVariantMap& settings);

@@ -45,6 +45,7 @@ int main(int argc, char** argv)
     paths.vocabDir = rwkv::vocabDir();
     paths.defaultModel = rwkv::defaultModelPath();
     paths.catalog = rwkv::defaultCatalogPath();
+    paths.refreshedCatalog = rwkv::refreshedCatalogPath(); // shared with `rwkv-cli pull --catalog URL`
     paths.modelsDir = rwkv::userDataDir() / "models";  // where `rwkv-cli pull` puts them too
     paths.strategyChoices = rwkv::defaultStrategyChoicesFile(); // shared with `rwkv-cli --strategy auto`
 

@@ -9,6 +9,7 @@
 #include "core/model_catalog.h"
 #include "core/model_config.h"
 #include "core/process_memory.h"
+#include "core/pull/catalog_refresh.h"
 #include "core/pull/model_pull.h"
 #include "core/strategy.h"
 #include "core/utf8_path.h"
@@ -55,8 +56,10 @@ QVariantMap scanRow(const rwkv::CatalogEntry& entry, const std::filesystem::path
 
 } // namespace
 
-ModelDownloads::ModelDownloads(std::filesystem::path catalogFile, std::filesystem::path modelsDir, QObject* parent)
-    : QObject(parent), m_catalogFile(std::move(catalogFile)), m_modelsDir(std::move(modelsDir))
+ModelDownloads::ModelDownloads(std::filesystem::path catalogFile, std::filesystem::path refreshedCatalog,
+                               std::filesystem::path modelsDir, QObject* parent)
+    : QObject(parent), m_catalogFile(std::move(catalogFile)), m_refreshedCatalog(std::move(refreshedCatalog)),
+      m_modelsDir(std::move(modelsDir))
 {
     m_pool.setMaxThreadCount(2); // a refresh does not wait behind a download
 }
@@ -71,11 +74,11 @@ QString ModelDownloads::modelsFolder() const { return pathText(m_modelsDir); }
 
 void ModelDownloads::refresh()
 {
-    m_pool.start([this, catalogFile = m_catalogFile, dir = m_modelsDir] {
+    m_pool.start([this, shipped = m_catalogFile, refreshed = m_refreshedCatalog, dir = m_modelsDir] {
         QVariantList rows;
         QString error;
         try {
-            const rwkv::ModelCatalog catalog = rwkv::ModelCatalog::load(catalogFile);
+            const rwkv::ModelCatalog catalog = rwkv::ModelCatalog::load(rwkv::catalogInUse(shipped, refreshed));
             for (const rwkv::CatalogEntry& entry : catalog.entries()) rows.append(scanRow(entry, dir));
         } catch (const std::exception& e) {
             error = text(e.what());
@@ -100,6 +103,35 @@ void ModelDownloads::refresh()
     });
 }
 
+void ModelDownloads::setCatalogUrl(const QString& url)
+{
+    if (url.trimmed() == m_catalogUrl) return;
+    m_catalogUrl = url.trimmed();
+    emit catalogUrlChanged();
+}
+
+void ModelDownloads::refreshCatalog()
+{
+    if (m_catalogRefresh == u"refreshing" || m_catalogUrl.isEmpty()) return;
+    m_catalogRefresh = QStringLiteral("refreshing");
+    m_catalogRefreshError.clear();
+    emit catalogRefreshChanged();
+    m_pool.start([this, url = m_catalogUrl.toStdString(), file = m_refreshedCatalog] {
+        QString error;
+        try {
+            rwkv::refreshCatalog(url, file);
+        } catch (const std::exception& e) {
+            error = text(e.what());
+        }
+        QMetaObject::invokeMethod(this, [this, error] {
+            m_catalogRefresh = error.isEmpty() ? QStringLiteral("done") : QStringLiteral("failed");
+            m_catalogRefreshError = error;
+            emit catalogRefreshChanged();
+            if (error.isEmpty()) refresh();
+        }, Qt::QueuedConnection);
+    });
+}
+
 void ModelDownloads::download(const QString& name)
 {
     if (!m_active.isEmpty()) return;
@@ -119,7 +151,8 @@ void ModelDownloads::download(const QString& name)
     emit activeChanged();
     emit progressChanged();
 
-    m_pool.start([this, catalogFile = m_catalogFile, dir = m_modelsDir, target = name.toStdString(), cancel = m_cancel] {
+    m_pool.start([this, catalogFile = rwkv::catalogInUse(m_catalogFile, m_refreshedCatalog), dir = m_modelsDir,
+                  target = name.toStdString(), cancel = m_cancel] {
         QVariantMap result;
         QString error;
         bool ok = false, verified = false;

@@ -28,6 +28,12 @@ class ModelDownloads : public QObject {
     Q_PROPERTY(QVariantMap progress READ progress NOTIFY progressChanged)
     // Why the catalog could not be read; empty when it was.
     Q_PROPERTY(QString catalogError READ catalogError NOTIFY modelsChanged)
+    // The URL the catalog was last refreshed from (remembered in the settings by the controller).
+    Q_PROPERTY(QString catalogUrl READ catalogUrl WRITE setCatalogUrl NOTIFY catalogUrlChanged)
+    // Of the last refresh from a URL: "" (none yet), "refreshing", "done" or "failed".
+    Q_PROPERTY(QString catalogRefresh READ catalogRefresh NOTIFY catalogRefreshChanged)
+    // Why the last refresh from a URL failed; empty when it did not.
+    Q_PROPERTY(QString catalogRefreshError READ catalogRefreshError NOTIFY catalogRefreshChanged)
     Q_PROPERTY(QString modelsFolder READ modelsFolder CONSTANT)
     // The GPUs a model could go to: one map per available GPU, id and freeBytes (from the
     // worker's device listing, setGpuOffers).
@@ -35,7 +41,9 @@ class ModelDownloads : public QObject {
     Q_PROPERTY(double fitShare READ fitShare CONSTANT)
 
 public:
-    ModelDownloads(std::filesystem::path catalogFile, std::filesystem::path modelsDir, QObject* parent = nullptr);
+    // The catalog in use is refreshedCatalog once a refresh has written it, else catalogFile.
+    ModelDownloads(std::filesystem::path catalogFile, std::filesystem::path refreshedCatalog, std::filesystem::path modelsDir,
+                   QObject* parent = nullptr);
     // Stops the download in progress (its .part kept) and waits for the pool thread.
     ~ModelDownloads() override;
 
@@ -43,6 +51,10 @@ public:
     QString active() const { return m_active; }
     QVariantMap progress() const { return m_progress; }
     QString catalogError() const { return m_catalogError; }
+    QString catalogUrl() const { return m_catalogUrl; }
+    void setCatalogUrl(const QString& url);
+    QString catalogRefresh() const { return m_catalogRefresh; }
+    QString catalogRefreshError() const { return m_catalogRefreshError; }
     QString modelsFolder() const;
     QVariantList gpuOffers() const { return m_gpuOffers; }
     void setGpuOffers(const QVariantList& offers);
@@ -50,6 +62,10 @@ public:
 
     // Reads the catalog and the files' states again (off the UI thread).
     Q_INVOKABLE void refresh();
+    // Downloads the catalog at catalogUrl (core/pull/catalog_refresh.h) off the UI thread; once
+    // it parses it replaces the one in use and the page shows it, else catalogRefreshError says
+    // why and the previous catalog stays.
+    Q_INVOKABLE void refreshCatalog();
     // Downloads the catalog model `name`, continuing its .part when there is one; ignored while
     // another download runs.
     Q_INVOKABLE void download(const QString& name);
@@ -74,6 +90,8 @@ public:
 signals:
     void modelsChanged();
     void gpuOffersChanged();
+    void catalogRefreshChanged();
+    void catalogUrlChanged();
     void activeChanged();
     void progressChanged();
     // A download ended: ok with the model's file, or not (error says why; empty when cancelled).
@@ -84,7 +102,8 @@ private:
     void onProgress(double done, double total, double speed);
     void onFinished(const QVariantMap& row, bool ok, const QString& error);
 
-    std::filesystem::path m_catalogFile, m_modelsDir;
+    std::filesystem::path m_catalogFile, m_refreshedCatalog, m_modelsDir;
+    QString m_catalogUrl, m_catalogRefresh, m_catalogRefreshError;
     QVariantList m_gpuOffers;
     QVariantList m_models;
     QString m_active;

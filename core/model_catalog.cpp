@@ -155,6 +155,20 @@ std::string ModelCatalog::names() const
 
 std::filesystem::path defaultCatalogPath() { return installDataDir() / "catalog" / "models.json"; }
 
+std::filesystem::path refreshedCatalogPath() { return userDataDir() / "catalog.json"; }
+
+std::filesystem::path catalogInUse(const std::filesystem::path& shipped, const std::filesystem::path& refreshed)
+{
+    std::error_code ec;
+    if (!std::filesystem::exists(refreshed, ec)) return shipped;
+    try {
+        ModelCatalog::load(refreshed);
+        return refreshed;
+    } catch (const Error&) {
+        return shipped; // damaged since it was refreshed: the shipped one still works
+    }
+}
+
 bool isSha256Hex(std::string_view text)
 {
     return text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });

@@ -46,6 +46,11 @@ private:
 
 // The catalog shipped with the program (<prefix>/share/rwkv-desktop/catalog/models.json).
 std::filesystem::path defaultCatalogPath();
+// Where a catalog refreshed from a URL is kept (core/pull/catalog_refresh.h): catalog.json in
+// the user's data folder.
+std::filesystem::path refreshedCatalogPath();
+// The catalog to use: `refreshed` where it exists and loads, else `shipped`.
+std::filesystem::path catalogInUse(const std::filesystem::path& shipped, const std::filesystem::path& refreshed);
 
 // The last path segment of `url`, without query or fragment; empty when the path ends with '/'.
 std::string urlFileName(std::string_view url);

@@ -133,6 +133,47 @@ public:
     }
 
 private slots:
+    // A catalog URL in the page: Refresh lists the served catalog's models instead of the shipped
+    // ones and remembers the URL; a URL that answers no catalog keeps that list and says why.
+    void catalogRefreshedFromAUrl()
+    {
+        rwkv::test::HttpTestServer server(m_model.toStdString());
+        const QByteArray sha = QCryptographicHash::hash(m_model, QCryptographicHash::Sha256).toHex();
+        const QString served = m_dir.filePath("served-catalog.json");
+        writeCatalog(served, {{"newer-one", server.url("model.pth"), sha, m_model.size()},
+                              {"newer-two", server.url("model.pth"), sha, m_model.size()}});
+        rwkv::test::HttpTestServer catalogServer(readFile(served).toStdString());
+        rwkv::test::HttpTestServer notACatalog("<html>a login page</html>");
+        RunningApp app = launch("refresh", {{"shipped-one", server.url("model.pth"), sha, m_model.size()}});
+        openPage(app);
+        QVERIFY(!row(app, "shipped-one").isEmpty());
+
+        auto refreshFrom = [&](const QString& url) {
+            QQuickItem* field = rwkv::test::findItem(app, "catalogUrlField");
+            QVERIFY(field);
+            field->setProperty("text", url);
+            QQuickItem* button = rwkv::test::findItem(app, "refreshCatalogButton");
+            QTRY_VERIFY(button && button->isEnabled());
+            rwkv::test::clickItem(app, button);
+            QTRY_VERIFY_WITH_TIMEOUT(app.controller->downloads()->catalogRefresh() == u"done"
+                                         || app.controller->downloads()->catalogRefresh() == u"failed",
+                                     kDownloadTimeoutMs);
+        };
+        refreshFrom(catalogServer.url("model.pth"));
+        QCOMPARE(app.controller->downloads()->catalogRefresh(), QStringLiteral("done"));
+        QTRY_VERIFY(!row(app, "newer-two").isEmpty());
+        QVERIFY(row(app, "shipped-one").isEmpty());
+        QCOMPARE(app.settings->value("catalog/url").toString(), catalogServer.url("model.pth"));
+        QTRY_VERIFY(rwkv::test::findItem(app, "catalogRefreshStatus")->property("text").toString().contains("2 models"));
+
+        refreshFrom(notACatalog.url("model.pth"));
+        QCOMPARE(app.controller->downloads()->catalogRefresh(), QStringLiteral("failed"));
+        const QString status = rwkv::test::findItem(app, "catalogRefreshStatus")->property("text").toString();
+        QVERIFY2(status.contains("could not be refreshed") && status.contains("previous list is kept"), qPrintable(status));
+        QVERIFY(!row(app, "newer-one").isEmpty());
+        QVERIFY(rwkv::test::saveScreenshot(app, "downloads-catalog-refresh.png"));
+    }
+
 
     void downloadCancelResumeAndLoad()
     {

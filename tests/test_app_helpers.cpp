@@ -187,7 +187,8 @@ private slots:
     void weightEstimatesOfAFile()
     {
         QTemporaryDir dir;
-        ModelDownloads downloads(dir.filePath(QStringLiteral("catalog.json")).toStdString(), dir.path().toStdString());
+        ModelDownloads downloads(dir.filePath(QStringLiteral("catalog.json")).toStdString(),
+                                 dir.filePath(QStringLiteral("refreshed.json")).toStdString(), dir.path().toStdString());
         const QString path = QString::fromStdString(rwkv::test::demoModelPath().string());
         const QVariantMap estimates = downloads.fileWeightBytes(path);
         rwkv::cpu::CpuDevice cpu(1);

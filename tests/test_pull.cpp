@@ -298,6 +298,38 @@ private slots:
         QVERIFY(readFile(model() + ".part") == m_content.left(kept));
         QVERIFY(!QFile::exists(model()));
     }
+
+    // --catalog URL: the catalog is downloaded, checked and kept in the data folder, where later
+    // pulls (and the app) find it; a URL that answers something else, or nothing, changes nothing.
+    void catalogFromAUrl()
+    {
+        const QString catalogFile = catalog(sha256Hex(m_content));
+        const QByteArray served = readFile(catalogFile);
+        HttpTestServer catalogServer(served.toStdString());
+        HttpTestServer notACatalog("<html>a login page</html>");
+        qputenv("XDG_DATA_HOME", m_dir->path().toUtf8());
+        const QString kept = m_dir->path() + "/rwkv-desktop/catalog.json";
+        QFile::remove(catalogFile); // only the served copy from here on
+
+        const auto bad = rwkv::test::runCli(cli(), {"pull", "test-model", "--out", out(), "--catalog", notACatalog.url("model.pth")});
+        QCOMPARE(bad.exitCode, 1);
+        QVERIFY2(bad.err.contains("catalog"), bad.err.constData());
+        QVERIFY(!QFile::exists(kept) && !QFile::exists(kept + ".part"));
+        const auto missing = rwkv::test::runCli(cli(), {"pull", "test-model", "--out", out(), "--catalog", catalogServer.url("missing.pth")});
+        QVERIFY2(missing.exitCode != 0 && missing.err.contains("404"), missing.err.constData());
+
+        const auto r = rwkv::test::runCli(cli(), {"pull", "test-model", "--out", out(), "--catalog", catalogServer.url("model.pth")});
+        verifyComplete(r);
+        QVERIFY2(r.err.contains("catalog refreshed from") && r.err.contains("1 models"), r.err.constData());
+        QCOMPARE(readFile(kept), served);
+        // The kept catalog is the default now; a failed refresh leaves it as it was.
+        const auto again = rwkv::test::runCli(cli(), {"pull", "test-model", "--out", out()});
+        QVERIFY2(again.exitCode == 0 && again.err.contains("already there"), again.err.constData());
+        const QByteArray before = readFile(kept);
+        rwkv::test::runCli(cli(), {"pull", "test-model", "--out", out(), "--catalog", notACatalog.url("model.pth")});
+        QCOMPARE(readFile(kept), before);
+        qunsetenv("XDG_DATA_HOME");
+    }
 };
 
 QTEST_GUILESS_MAIN(TestPull)

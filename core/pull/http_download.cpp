@@ -17,6 +17,7 @@
 #include <cstring>
 #include <exception>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 namespace rwkv {
@@ -258,6 +259,9 @@ private:
 
 DownloadResult downloadToPart(const DownloadRequest& request)
 {
+    // Once per process, before any thread uses libcurl (curl_global_init is not thread-safe).
+    static std::once_flag curlStarted;
+    std::call_once(curlStarted, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
     std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), &curl_easy_cleanup);
     if (!curl) throw Error(ErrorCode::OutOfMemory, "libcurl could not start");
     CURL* c = curl.get();

@@ -6,9 +6,6 @@
 #include "core/pull/http_download.h"
 #include "core/utf8_path.h"
 
-#include <curl/curl.h>
-
-#include <mutex>
 
 namespace rwkv {
 
@@ -49,9 +46,6 @@ PullResult pullModel(const PullSource& source, const std::filesystem::path& dir,
     if (source.size && *source.size > have) checkFreeSpace(dir, *source.size - have);
     if (have > 0) options.note("resuming " + pathToUtf8(files.part) + " from " + formatBytes(int64_t(have)));
 
-    // Once per process, before any thread uses libcurl (curl_global_init is not thread-safe).
-    static std::once_flag curlStarted;
-    std::call_once(curlStarted, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
     DownloadRequest request;
     request.url = source.url;
     request.partPath = files.part;

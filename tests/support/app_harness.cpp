@@ -27,6 +27,7 @@ RunningApp launchApp(const QString& dir, QSize size, const std::function<void(Ap
     paths.vocabDir = shareDir() / "vocab";
     paths.defaultModel = demoModelPath();
     paths.catalog = shareDir() / "catalog" / "models.json";
+    paths.refreshedCatalog = QDir(dir).filePath(QStringLiteral("refreshed-catalog.json")).toStdString();
     paths.modelsDir = QDir(dir).filePath(QStringLiteral("models")).toStdString();
     paths.strategyChoices = QDir(dir).filePath(QStringLiteral("strategy-choices.json")).toStdString();
     if (adjust) adjust(paths);

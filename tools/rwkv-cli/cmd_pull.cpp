@@ -5,6 +5,7 @@
 // progress line, the notices on stderr, Ctrl+C, the file's path on stdout.
 #include "core/error.h"
 #include "core/model_catalog.h"
+#include "core/pull/catalog_refresh.h"
 #include "core/paths.h"
 #include "core/pull/model_pull.h"
 #include "core/utf8_path.h"
@@ -63,9 +64,16 @@ int runPull(Invocation& call)
     const auto catalogFile = args.value("catalog");
     args.finish();
     const std::string& target = call.positionals[0];
-    const PullSource source = target.find("://") != std::string::npos
-                                  ? pullSource(target, ModelCatalog())
-                                  : pullSource(target, ModelCatalog::load(catalogFile ? pathFromUtf8(*catalogFile) : defaultCatalogPath()));
+    // --catalog URL refreshes the catalog kept in the data folder (the app's too) first.
+    auto catalog = [&] {
+        if (catalogFile && catalogFile->find("://") != std::string::npos) {
+            ModelCatalog refreshed = refreshCatalog(*catalogFile, refreshedCatalogPath());
+            std::fprintf(stderr, "rwkv-cli: catalog refreshed from %s: %zu models\n", catalogFile->c_str(), refreshed.entries().size());
+            return refreshed;
+        }
+        return ModelCatalog::load(catalogFile ? pathFromUtf8(*catalogFile) : catalogInUse(defaultCatalogPath(), refreshedCatalogPath()));
+    };
+    const PullSource source = target.find("://") != std::string::npos ? pullSource(target, ModelCatalog()) : pullSource(target, catalog());
     const std::filesystem::path dir = out ? pathFromUtf8(*out) : userDataDir() / "models";
 
     ProgressLine progressLine(stderr);

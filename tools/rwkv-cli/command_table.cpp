@@ -139,7 +139,8 @@ std::vector<CommandSpec> makeSpecs()
          "FILE only when its size and sha256 match the catalog (or the server's ETag); a mismatch is\n"
          "kept aside as FILE.bad. The catalog lists names, sizes, licences and checksums.",
          options({{"out", "DIR", "the folder (default ~/.local/share/rwkv-desktop/models)"},
-                  {"catalog", "F", "the model catalog (default: the one installed with rwkv-cli)"}})},
+                  {"catalog", "F|URL", "the model catalog (default: the last one refreshed, else the one installed "
+                                       "with rwkv-cli); a URL refreshes it first"}})},
         {C::Conv, "conv", "list", "", "stored conversations", options({kJson, kDb})},
         {C::Conv, "conv", "show", "ID", "a conversation's current branch (--all: the whole tree with message ids)",
          options({{"all", "", "every branch, as a tree"}, kJson, kDb})},

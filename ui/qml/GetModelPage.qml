@@ -47,6 +47,43 @@ ColumnLayout {
         }
     }
 
+    RowLayout {
+        Layout.fillWidth: true
+        spacing: 12
+        Label { text: qsTr("Catalog URL"); font.bold: true }
+        TextField {
+            id: catalogUrlField
+            objectName: "catalogUrlField"
+            Layout.fillWidth: true
+            text: page.downloads.catalogUrl
+            placeholderText: qsTr("optional: a newer models.json to list instead of the one shipped with the app")
+            onAccepted: refreshCatalogButton.clicked()
+            Accessible.name: qsTr("Address of a model catalog to refresh the list from")
+        }
+        Button {
+            id: refreshCatalogButton
+            objectName: "refreshCatalogButton"
+            text: page.downloads.catalogRefresh === "refreshing" ? qsTr("Refreshing…") : qsTr("Refresh")
+            enabled: catalogUrlField.text.trim().length > 0 && page.downloads.catalogRefresh !== "refreshing"
+            onClicked: {
+                page.downloads.catalogUrl = catalogUrlField.text
+                page.downloads.refreshCatalog()
+            }
+            Accessible.name: qsTr("Refresh the model catalog from this address")
+        }
+    }
+    Label {
+        objectName: "catalogRefreshStatus"
+        Layout.fillWidth: true
+        wrapMode: Text.Wrap
+        visible: text.length > 0
+        font.pixelSize: Theme.px(12)
+        color: page.downloads.catalogRefresh === "failed" ? "#c62828" : palette.windowText
+        text: page.downloads.catalogRefresh === "failed"
+              ? qsTr("The catalog could not be refreshed: %1. The previous list is kept.").arg(page.downloads.catalogRefreshError)
+              : page.downloads.catalogRefresh === "done" ? qsTr("Catalog refreshed: %1 models.").arg(page.downloads.models.length) : ""
+    }
+
     ErrorBanner {
         objectName: "catalogError"
         Layout.fillWidth: true
