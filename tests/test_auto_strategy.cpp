@@ -44,11 +44,13 @@ private:
     QTemporaryDir m_dir;
     ModelConfig m_demo; // L8 C128 V65536
 
-    test::CliRun cli(const QStringList& args)
+    // rwkv-cli with its data folder in the test's; noGpu hides every Vulkan driver from it.
+    test::CliRun cli(const QStringList& args, bool noGpu = false)
     {
         QProcess p;
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert("XDG_DATA_HOME", m_dir.path());
+        if (noGpu) env.insert("VK_ICD_FILENAMES", m_dir.filePath("no-such-driver.json"));
         p.setProcessEnvironment(env);
         p.start(QString::fromStdString((test::binDir() / "rwkv-cli").string()), args);
         p.waitForFinished(300000);
@@ -178,6 +180,12 @@ private slots:
         QCOMPARE(chosen.exitCode, 0);
         QCOMPARE(first.out, chosen.out);
         QCOMPARE(second.out, chosen.out);
+
+        // A machine with only the CPU: nothing to measure, the CPU in the file's bf16.
+        const auto cpuOnly = cli(QStringList(generate) << "--strategy" << "auto", true);
+        QCOMPARE(cpuOnly.exitCode, 0);
+        QVERIFY2(cpuOnly.err.contains("automatic strategy \"cpu bf16\"") && cpuOnly.err.contains("no GPU is available"),
+                 cpuOnly.err.constData());
     }
 };
 
