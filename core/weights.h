@@ -1,7 +1,7 @@
 #pragma once
 // Model weights resident on one device, converted from checkpoint tensors once at load.
 // A matrix already in its storage type is used in place from the mapped file on host-memory
-// devices (the CPU), and uploaded straight from the mapping elsewhere; converted tensors'
+// devices (the CPU) where it starts on a cache line, and uploaded straight from the mapping elsewhere; converted tensors'
 // mapped pages are dropped as loading goes, so loading needs about the final weights' memory.
 // The checkpoint may be closed once the model is built (in-place weights keep its mapping).
 #include "core/checkpoint.h"
@@ -13,6 +13,10 @@
 #include <vector>
 
 namespace rwkv {
+
+// Where a matrix must start in the mapped file to be used in place (a cache line); elsewhere it
+// is copied into an aligned buffer.
+inline constexpr size_t kInPlaceAlignment = 64;
 
 class DeviceWeights {
 public:

@@ -55,9 +55,10 @@ std::string buildHeader(const std::vector<NamedTensor>& tensors)
         offset += t.bytes.size();
     }
     std::string text = header.dump();
-    // Readers may map the data section directly; padding the header with spaces to a
-    // multiple of 8 keeps every 8-byte-aligned tensor aligned in the file.
-    text.append((8 - text.size() % 8) % 8, ' ');
+    // Readers may map the data section directly: the header is padded with spaces so the data
+    // starts on a 64-byte cache line after the 8-byte length, and tensors whose offsets are
+    // multiples of 64 (every matrix of the real shapes) can be used in place (core/weights.h).
+    text.append((64 - (8 + text.size()) % 64) % 64, ' ');
     return text;
 }
 
