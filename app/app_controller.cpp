@@ -120,11 +120,7 @@ void AppController::connectWorker()
     connectApiServer();
     connect(w, &InferenceWorker::devicesListed, this, [this](const QList<DeviceRow>& rows) {
         m_devices.setRows(rows);
-        QVariantList gpus; // where the catalog's models could go (the CPU's memory is read when asked)
-        for (const DeviceRow& d : rows)
-            if (d.available && d.freeBytes > 0 && d.id != QStringLiteral("cpu"))
-                gpus.append(QVariantMap{{QStringLiteral("id"), d.id}, {QStringLiteral("freeBytes"), d.freeBytes}});
-        m_downloads.setGpuOffers(gpus);
+        m_downloads.setDevices(rows);
     });
     connect(w, &InferenceWorker::conversationsListed, this, [this](const QList<ConversationRow>& rows) {
         m_conversations.setRows(rows);
@@ -339,55 +335,6 @@ void AppController::rebuildConversation()
 {
     if (m_conversationId == 0) return;
     post(Job::Generate, [id = m_conversationId, cancel = cancelToken()](InferenceWorker& w) { w.rebuildConversation(id, cancel); });
-}
-
-void AppController::onStreamed(const QString& text, qint64 tokens, qint64 elapsedNs)
-{
-    // The rate between the first and the latest piece: the first one waits for the prefill.
-    if (m_streamBaseNs < 0) {
-        m_streamBaseNs = elapsedNs;
-        m_streamBaseTokens = tokens;
-    } else if (elapsedNs > m_streamBaseNs) {
-        m_liveDecodeTps = double(tokens - m_streamBaseTokens) * 1e9 / double(elapsedNs - m_streamBaseNs);
-    }
-    if (m_streamTarget) m_streamTarget->appendStreamedText(text);
-}
-
-void AppController::onTurnFinished(const TurnStats& s, bool chat)
-{
-    const double prefillTps = s.prefillNs > 0 ? double(s.promptTokens) * 1e9 / double(s.prefillNs) : 0.0;
-    const double decodeTps = s.decodeNs > 0 ? double(s.decodeTokens) * 1e9 / double(s.decodeNs) : 0.0;
-    m_lastTurn = {{QStringLiteral("promptTokens"), double(s.promptTokens)},
-                  {QStringLiteral("prefillNs"), double(s.prefillNs)},
-                  {QStringLiteral("decodeTokens"), double(s.decodeTokens)},
-                  {QStringLiteral("decodeNs"), double(s.decodeNs)},
-                  {QStringLiteral("restoreNs"), double(s.restoreNs)},
-                  {QStringLiteral("saveNs"), double(s.saveNs)},
-                  {QStringLiteral("prefillTps"), prefillTps},
-                  {QStringLiteral("decodeTps"), decodeTps},
-                  {QStringLiteral("cancelled"), s.cancelled}};
-    if (!chat && m_streamTarget == &m_answers) {
-        m_answers.finishStreaming();
-        m_streamTarget = nullptr;
-    }
-    m_meters.setRates(prefillTps, decodeTps);
-    m_pendingPrefillTps = prefillTps;
-    if (decodeTps > 0) m_liveDecodeTps = decodeTps;
-    sampleMeters();
-    m_liveDecodeTps = 0;
-    m_streamBaseNs = -1;
-    emit lastTurnChanged();
-    emit replyFinished();
-}
-
-void AppController::sampleMeters()
-{
-    MeterSample sample;
-    sample.timeMs = m_clock.isValid() ? m_clock.elapsed() : 0;
-    sample.memoryBytes = m_deviceMemoryBytes >= 0 ? double(m_deviceMemoryBytes) : double(rwkv::processResidentBytes());
-    sample.prefillTps = std::exchange(m_pendingPrefillTps, 0.0);
-    sample.decodeTps = generating() ? m_liveDecodeTps : 0.0;
-    m_meters.addSample(sample);
 }
 
 void AppController::copyText(const QString& text) const

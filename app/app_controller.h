@@ -138,7 +138,8 @@ public:
 
     // Chat.
     Q_INVOKABLE void send(const QString& text);
-    // Cancels the generation, reading or rebuild in progress; a cut reply is kept and valid.
+    // Cancels the generation, reading, rebuild or model load in progress; a cut reply is kept
+    // and valid, a cancelled load brings the previous model back.
     Q_INVOKABLE void stop();
     Q_INVOKABLE void newConversation();
     Q_INVOKABLE void openConversation(qint64 id);

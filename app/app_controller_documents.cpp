@@ -26,7 +26,9 @@ void AppController::loadModel(const QString& pathOrUrl, const QString& deviceId,
     const QString strategy = !customStrategy.trimmed().isEmpty() ? customStrategy.trimmed()
                              : deviceId == QStringLiteral("auto") ? deviceId
                                                                   : deviceId + u' ' + precision;
-    post(Job::Load, [path, strategy, threads](InferenceWorker& w) { w.loadModel(path, strategy, threads); });
+    post(Job::Load, [path, strategy, threads, cancel = cancelToken()](InferenceWorker& w) {
+        w.loadModel(path, strategy, threads, cancel);
+    });
     // States are per weights: show the open conversation again, restored for the new model.
     if (m_conversationId != 0) {
         m_messages.clear();

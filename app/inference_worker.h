@@ -36,7 +36,9 @@ public:
     // The jobs (worker thread only).
     void openStore();
     // strategy: the core's grammar ("cpu fp32"); threads 0 = all cores.
-    void loadModel(const QString& path, const QString& strategy, int threads);
+    // A stop request on `cancel` ends the load at its next step (a layer, a tensor, a measured
+    // strategy) and brings the previous model back.
+    void loadModel(const QString& path, const QString& strategy, int threads, std::stop_token cancel = {});
     // Every device of this build, available or not, with the reason.
     void listDevices();
     void listConversations();
@@ -121,7 +123,7 @@ private:
 
     void guarded(const QString& task, const std::function<void()>& job);
     // loadModel()'s work; throws, and leaves the previous model loaded where it can.
-    void replaceModel(const QString& path, const QString& strategy, int threads);
+    void replaceModel(const QString& path, const QString& strategy, int threads, std::stop_token cancel);
     // Loads the checkpoint onto m_devices with tokenizer and sessions; progress gets 0..1.
     ModelInfo installModel(const rwkv::Checkpoint& checkpoint, const QString& path,
                            const std::function<void(double)>& progress);

@@ -9,11 +9,11 @@
 
 #include <chrono>
 
-void InferenceWorker::loadModel(const QString& path, const QString& strategyText, int threads)
+void InferenceWorker::loadModel(const QString& path, const QString& strategyText, int threads, std::stop_token cancel)
 {
     guarded(QStringLiteral("loading the model"), [&] {
         try {
-            replaceModel(path, strategyText, threads);
+            replaceModel(path, strategyText, threads, cancel);
         } catch (...) {
             if (m_model) emit modelKept();  // before failed(), so the error can say which model runs
             throw;
@@ -22,12 +22,16 @@ void InferenceWorker::loadModel(const QString& path, const QString& strategyText
     startApiServer();
 }
 
-void InferenceWorker::replaceModel(const QString& path, const QString& strategyText, int threads)
+void InferenceWorker::replaceModel(const QString& path, const QString& strategyText, int threads, std::stop_token cancel)
 {
     const auto t0 = std::chrono::steady_clock::now();
     emit modelLoadProgress(0);
     double reported = 0;
+    const auto checkCancel = [&] {
+        if (cancel.stop_requested()) throw rwkv::Error(rwkv::ErrorCode::Cancelled, "loading was cancelled");
+    };
     const auto report = [&](double fraction) {
+        checkCancel();
         if (fraction - reported < 0.01 && fraction < 1) return;
         reported = fraction;
         emit modelLoadProgress(fraction);
@@ -54,7 +58,8 @@ void InferenceWorker::replaceModel(const QString& path, const QString& strategyT
     try {
         QString reason;
         if (automatic) {
-            const rwkv::AutomaticPick pick = rwkv::pickAutomaticStrategy(checkpoint, threads, m_strategyChoices);
+            const rwkv::AutomaticPick pick = rwkv::pickAutomaticStrategy(checkpoint, threads, m_strategyChoices,
+                                                                             [&](const std::string&) { checkCancel(); });
             strategy = pick.strategy;
             reason = QString::fromStdString(pick.reason);
             devices = rwkv::createStrategyDevices(strategy, threads);

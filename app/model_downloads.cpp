@@ -237,10 +237,14 @@ QString ModelDownloads::fileMemoryText(const QString& path, const QString& strat
     }
 }
 
-void ModelDownloads::setGpuOffers(const QVariantList& offers)
+void ModelDownloads::setDevices(const QList<DeviceRow>& rows)
 {
-    if (offers == m_gpuOffers) return;
-    m_gpuOffers = offers;
+    QVariantList gpus; // the CPU's memory is read when a fit is asked for
+    for (const DeviceRow& d : rows)
+        if (d.available && d.freeBytes > 0 && d.id != u"cpu" && d.id != u"auto")
+            gpus.append(QVariantMap{{QStringLiteral("id"), d.id}, {QStringLiteral("freeBytes"), d.freeBytes}});
+    if (gpus == m_gpuOffers) return;
+    m_gpuOffers = gpus;
     emit gpuOffersChanged();
 }
 

@@ -5,6 +5,8 @@
 // progress, Cancel and resume; and where each model would fit (core/auto_strategy.h
 // catalogFit: a GPU in fp16, else the CPU in bf16, int8 or q4). Lives on the UI thread and never waits on disk or network: the catalog, the files'
 // states and the download are read on a pool thread and come back as queued calls.
+#include "ui/device_list_model.h"
+
 #include <QObject>
 #include <QThreadPool>
 #include <QVariantList>
@@ -36,7 +38,7 @@ class ModelDownloads : public QObject {
     Q_PROPERTY(QString catalogRefreshError READ catalogRefreshError NOTIFY catalogRefreshChanged)
     Q_PROPERTY(QString modelsFolder READ modelsFolder CONSTANT)
     // The GPUs a model could go to: one map per available GPU, id and freeBytes (from the
-    // worker's device listing, setGpuOffers).
+    // worker's device listing, setDevices).
     Q_PROPERTY(QVariantList gpuOffers READ gpuOffers NOTIFY gpuOffersChanged)
     Q_PROPERTY(double fitShare READ fitShare CONSTANT)
 
@@ -57,7 +59,8 @@ public:
     QString catalogRefreshError() const { return m_catalogRefreshError; }
     QString modelsFolder() const;
     QVariantList gpuOffers() const { return m_gpuOffers; }
-    void setGpuOffers(const QVariantList& offers);
+    // The worker's device listing: its available GPUs with their free memory become gpuOffers.
+    void setDevices(const QList<DeviceRow>& rows);
     double fitShare() const;
 
     // Reads the catalog and the files' states again (off the UI thread).

@@ -82,6 +82,28 @@ private slots:
         QVERIFY(!item(app, "modelError")->isVisible());
     }
 
+    // Cancel during a load (here before its first step, so the test does not race the load):
+    // the model that ran is back, with no error, and answers.
+    void cancelledLoadKeepsTheModel()
+    {
+        RunningApp app = rwkv::test::launchApp(m_dir.path());
+        QTRY_VERIFY_WITH_TIMEOUT(app.controller->modelReady() && !app.controller->busy(), kModelTimeoutMs);
+        app.controller->setChatSettings({{QStringLiteral("temperature"), 0}});
+        const QVariantMap before = app.controller->model();
+        app.controller->loadModel(app.controller->defaultModelPath(), QStringLiteral("cpu"), QStringLiteral("q4"), 0);
+        QVERIFY(app.controller->modelLoading());
+        app.controller->stop();
+        QTRY_VERIFY_WITH_TIMEOUT(!app.controller->busy(), kModelTimeoutMs);
+        QVERIFY(app.controller->modelReady());
+        QCOMPARE(app.controller->model().value(QStringLiteral("strategy")), before.value(QStringLiteral("strategy")));
+        QVERIFY2(app.controller->modelError().isEmpty(), qPrintable(app.controller->modelError()));
+        QVERIFY2(app.controller->errorText().isEmpty(), qPrintable(app.controller->errorText()));
+        QSignalSpy finished(app.controller.get(), &AppController::replyFinished);
+        app.controller->send(QStringLiteral("What is 7 + 5?"));
+        rwkv::test::waitForReply(app, finished, 1);
+        QCOMPARE(rows(app).at(1).text, QStringLiteral("7 + 5 = 12."));
+    }
+
     // "Automatic" is the default device: the first start measures the devices that fit and
     // says in the settings what it picked and why; the next start reuses the measurement.
     void automaticStrategyByDefault()

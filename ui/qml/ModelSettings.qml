@@ -246,6 +246,13 @@ ColumnLayout {
             value: page.app.modelLoadProgress
             Accessible.name: qsTr("Model loading progress")
         }
+        Button {
+            objectName: "cancelLoadButton"
+            visible: page.app.modelLoading
+            text: qsTr("Cancel")
+            onClicked: page.app.stop()
+            Accessible.name: qsTr("Cancel loading; the previous model stays")
+        }
     }
 
     ErrorBanner {
