@@ -23,13 +23,6 @@ MessageRecord readMessage(const Statement& s)
     return m;
 }
 
-std::vector<MessageRecord> readMessages(Statement& s)
-{
-    std::vector<MessageRecord> out;
-    while (s.step()) out.push_back(readMessage(s));
-    return out;
-}
-
 constexpr const char* kConversationQuery =
     "SELECT c.id, c.title, c.created_at, c.updated_at, c.current_message_id, "
     "(SELECT count(*) FROM messages m WHERE m.conversation_id = c.id AND m.role != 'system') FROM conversations c";
@@ -81,18 +74,13 @@ int64_t ConversationStore::create(std::string_view title, const ConversationSett
 
 std::vector<ConversationInfo> ConversationStore::list()
 {
-    Statement s = m_db.prepare(std::string(kConversationQuery) + " ORDER BY c.updated_at DESC, c.id DESC");
-    std::vector<ConversationInfo> out;
-    while (s.step()) out.push_back(readConversation(s));
-    return out;
+    return m_db.prepare(std::string(kConversationQuery) + " ORDER BY c.updated_at DESC, c.id DESC").rows(readConversation);
 }
 
 std::optional<ConversationInfo> ConversationStore::find(int64_t id)
 {
     Statement s = m_db.prepare(std::string(kConversationQuery) + " WHERE c.id = ?1");
-    s.bind(1, id);
-    if (!s.step()) return std::nullopt;
-    return readConversation(s);
+    return s.bind(1, id).row(readConversation);
 }
 
 ConversationInfo ConversationStore::get(int64_t id)
@@ -165,9 +153,7 @@ int64_t ConversationStore::addMessage(int64_t conversationId, std::optional<int6
 std::optional<MessageRecord> ConversationStore::findMessage(int64_t id)
 {
     Statement s = m_db.prepare(std::string("SELECT ") + kMessageColumns + " FROM messages WHERE id = ?1");
-    s.bind(1, id);
-    if (!s.step()) return std::nullopt;
-    return readMessage(s);
+    return s.bind(1, id).row(readMessage);
 }
 
 MessageRecord ConversationStore::message(int64_t id)
@@ -184,7 +170,7 @@ std::vector<MessageRecord> ConversationStore::pathTo(int64_t messageId)
                                "SELECT m.id, m.conversation_id, m.parent_id, m.role, m.content, m.created_at "
                                "FROM path p JOIN messages m ON m.id = p.id ORDER BY p.depth DESC");
     s.bind(1, messageId);
-    std::vector<MessageRecord> out = readMessages(s);
+    std::vector<MessageRecord> out = s.rows(readMessage);
     if (out.empty()) message(messageId);
     return out;
 }
@@ -193,14 +179,14 @@ std::vector<MessageRecord> ConversationStore::children(int64_t messageId)
 {
     Statement s = m_db.prepare(std::string("SELECT ") + kMessageColumns + " FROM messages WHERE parent_id = ?1 ORDER BY id");
     s.bind(1, messageId);
-    return readMessages(s);
+    return s.rows(readMessage);
 }
 
 std::vector<MessageRecord> ConversationStore::messages(int64_t conversationId)
 {
     Statement s = m_db.prepare(std::string("SELECT ") + kMessageColumns + " FROM messages WHERE conversation_id = ?1 ORDER BY id");
     s.bind(1, conversationId);
-    return readMessages(s);
+    return s.rows(readMessage);
 }
 
 } // namespace rwkv

@@ -8,6 +8,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 struct sqlite3;
@@ -48,10 +50,29 @@ public:
     // Valid until the next step(), reset() or destruction.
     std::span<const std::byte> columnBlob(int column) const;
 
+    // The stores' one way to map rows to records: `read` turns the statement at a row into a
+    // value. row(): the next row's, or nullopt when there is none; rows(): every remaining one's.
+    template <class Read>
+    auto row(Read read) -> std::optional<std::invoke_result_t<Read&, const Statement&>>
+    {
+        if (!step()) return std::nullopt;
+        return read(std::as_const(*this));
+    }
+    template <class Read>
+    auto rows(Read read) -> std::vector<std::invoke_result_t<Read&, const Statement&>>
+    {
+        std::vector<std::invoke_result_t<Read&, const Statement&>> out;
+        while (step()) out.push_back(read(std::as_const(*this)));
+        return out;
+    }
+
 private:
     Database* m_db;
     sqlite3_stmt* m_stmt = nullptr;
 };
+
+// A row's first column as an integer (ids, counts): Statement::rows(firstInt).
+inline int64_t firstInt(const Statement& s) { return s.columnInt(0); }
 
 struct DatabaseOptions {
     bool readOnly = false;     // SQLITE_OPEN_READONLY: no migration, every write fails clearly

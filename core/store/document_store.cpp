@@ -21,12 +21,6 @@ DocumentRecord readDocument(const Statement& s)
     return d;
 }
 
-std::optional<DocumentRecord> first(Statement& s)
-{
-    if (!s.step()) return std::nullopt;
-    return readDocument(s);
-}
-
 } // namespace
 
 int64_t DocumentStore::insert(const DocumentRecord& r)
@@ -48,14 +42,14 @@ std::optional<DocumentRecord> DocumentStore::find(int64_t id)
 {
     Statement s = m_db.prepare(std::string(kColumns) + "WHERE id = ?1");
     s.bind(1, id);
-    return first(s);
+    return s.row(readDocument);
 }
 
 std::optional<DocumentRecord> DocumentStore::findByName(const std::string& name)
 {
     Statement s = m_db.prepare(std::string(kColumns) + "WHERE name = ?1 ORDER BY id DESC LIMIT 1");
     s.bind(1, name);
-    return first(s);
+    return s.row(readDocument);
 }
 
 std::optional<DocumentRecord> DocumentStore::findByContent(const std::string& contentHash,
@@ -63,15 +57,12 @@ std::optional<DocumentRecord> DocumentStore::findByContent(const std::string& co
 {
     Statement s = m_db.prepare(std::string(kColumns) + "WHERE content_hash = ?1 AND model_fingerprint = ?2");
     s.bind(1, contentHash).bind(2, modelFingerprint);
-    return first(s);
+    return s.row(readDocument);
 }
 
 std::vector<DocumentRecord> DocumentStore::list()
 {
-    Statement s = m_db.prepare(std::string(kColumns) + "ORDER BY id");
-    std::vector<DocumentRecord> out;
-    while (s.step()) out.push_back(readDocument(s));
-    return out;
+    return m_db.prepare(std::string(kColumns) + "ORDER BY id").rows(readDocument);
 }
 
 void DocumentStore::remove(int64_t id)

@@ -11,10 +11,7 @@ std::vector<int64_t> PrefixStore::lengthsBelow(const Fingerprint& weights, int64
 {
     Statement s = m_db.prepare("SELECT DISTINCT token_count FROM prefix_states WHERE model_fingerprint = ?1 "
                                "AND token_count < ?2 ORDER BY token_count DESC");
-    s.bind(1, fingerprintHex(weights)).bind(2, below);
-    std::vector<int64_t> out;
-    while (s.step()) out.push_back(s.columnInt(0));
-    return out;
+    return s.bind(1, fingerprintHex(weights)).bind(2, below).rows(firstInt);
 }
 
 std::optional<int64_t> PrefixStore::find(const Fingerprint& weights, std::span<const int32_t> tokens)

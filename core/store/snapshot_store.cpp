@@ -26,13 +26,6 @@ SnapshotInfo readInfo(const Statement& s)
     return info;
 }
 
-std::vector<SnapshotInfo> readAll(Statement& s)
-{
-    std::vector<SnapshotInfo> out;
-    while (s.step()) out.push_back(readInfo(s));
-    return out;
-}
-
 std::string describe(int64_t id) { return "snapshot " + std::to_string(id); }
 
 } // namespace
@@ -58,19 +51,17 @@ void SnapshotStore::registerModel(const Fingerprint& weights, const std::filesys
 std::optional<std::string> SnapshotStore::modelPath(const std::string& fingerprintHexText)
 {
     Statement s = m_db.prepare("SELECT path FROM models WHERE fingerprint = ?1");
-    s.bind(1, fingerprintHexText);
-    if (!s.step()) return std::nullopt;
-    return s.columnText(0);
+    return s.bind(1, fingerprintHexText).row([](const Statement& r) { return r.columnText(0); });
 }
 
 std::optional<ModelRecord> SnapshotStore::model(const std::string& fingerprintHexText)
 {
     Statement s = m_db.prepare(
         "SELECT fingerprint, path, generation, n_layer, n_embd, n_head, head_size, vocab FROM models WHERE fingerprint = ?1");
-    s.bind(1, fingerprintHexText);
-    if (!s.step()) return std::nullopt;
-    return ModelRecord{s.columnText(0), s.columnText(1), s.columnText(2), s.columnInt(3),
-                       s.columnInt(4),  s.columnInt(5),  s.columnInt(6),  s.columnInt(7)};
+    return s.bind(1, fingerprintHexText).row([](const Statement& r) {
+        return ModelRecord{r.columnText(0), r.columnText(1), r.columnText(2), r.columnInt(3),
+                           r.columnInt(4),  r.columnInt(5),  r.columnInt(6),  r.columnInt(7)};
+    });
 }
 
 int64_t SnapshotStore::save(const State& state, const SnapshotOwner& owner)
@@ -148,38 +139,31 @@ EncodedSnapshot SnapshotStore::loadEncoded(int64_t id)
 std::optional<SnapshotInfo> SnapshotStore::info(int64_t id)
 {
     Statement s = m_db.prepare(std::string("SELECT ") + kInfoColumns + " FROM snapshots WHERE id = ?1");
-    s.bind(1, id);
-    if (!s.step()) return std::nullopt;
-    return readInfo(s);
+    return s.bind(1, id).row(readInfo);
 }
 
 std::vector<SnapshotInfo> SnapshotStore::forMessage(int64_t messageId)
 {
     Statement s = m_db.prepare(std::string("SELECT ") + kInfoColumns + " FROM snapshots WHERE message_id = ?1 ORDER BY id DESC");
     s.bind(1, messageId);
-    return readAll(s);
+    return s.rows(readInfo);
 }
 
 std::optional<SnapshotInfo> SnapshotStore::named(const std::string& name)
 {
     Statement s = m_db.prepare(std::string("SELECT ") + kInfoColumns + " FROM snapshots WHERE name = ?1");
-    s.bind(1, name);
-    if (!s.step()) return std::nullopt;
-    return readInfo(s);
+    return s.bind(1, name).row(readInfo);
 }
 
 std::vector<SnapshotInfo> SnapshotStore::listNamed()
 {
     Statement s = m_db.prepare(std::string("SELECT ") + kInfoColumns + " FROM snapshots WHERE name IS NOT NULL ORDER BY name");
-    return readAll(s);
+    return s.rows(readInfo);
 }
 
 std::vector<int64_t> SnapshotStore::allIds()
 {
-    Statement s = m_db.prepare("SELECT id FROM snapshots ORDER BY id");
-    std::vector<int64_t> out;
-    while (s.step()) out.push_back(s.columnInt(0));
-    return out;
+    return m_db.prepare("SELECT id FROM snapshots ORDER BY id").rows(firstInt);
 }
 
 void SnapshotStore::setNote(int64_t id, const std::string& note)
