@@ -85,14 +85,23 @@ State ChatSession::restore(int64_t messageId)
     if (m.role == MessageRole::User)
         throw Error(ErrorCode::InvalidArgument, "message " + std::to_string(messageId)
                                                     + " is a user message; continue from the reply before it or after it");
-    const std::string mine = fingerprintHex(m_model.fingerprint());
-    const std::vector<SnapshotInfo> snapshots = m_store.snapshots().forMessage(messageId);
-    const auto match = std::find_if(snapshots.begin(), snapshots.end(),
-                                    [&](const SnapshotInfo& s) { return s.modelFingerprint == mine; });
-    if (match != snapshots.end()) return m_store.snapshots().load(match->id, m_model.config(), m_model.fingerprint());
-    if (snapshots.empty())
-        throw Error(ErrorCode::Database, "message " + std::to_string(messageId) + " of conversation "
-                                             + std::to_string(m.conversationId) + " has no saved state");
+    if (const auto id = snapshotForThisModel(messageId))
+        return m_store.snapshots().load(*id, m_model.config(), m_model.fingerprint());
+    std::vector<SnapshotInfo> snapshots = m_store.snapshots().forMessage(messageId);
+    if (snapshots.empty()) {
+        // Pruned (core/store/state_retention.h): the nearest ancestor's state and the few
+        // messages after it, replayed; nothing is written.
+        const std::vector<MessageRecord> path = m_store.conversations().pathTo(messageId);
+        auto [state, first] = deepestStoredState(path);
+        if (first > 0) {
+            for (size_t i = first; i < path.size(); ++i) feedMessage(path[i], state);
+            return state;
+        }
+        snapshots = m_store.snapshots().forMessage(path.front().id); // nothing for these weights: why
+        if (snapshots.empty())
+            throw Error(ErrorCode::Database, "message " + std::to_string(messageId) + " of conversation "
+                                                 + std::to_string(m.conversationId) + " has no saved state");
+    }
     const std::optional<std::string> path = m_store.snapshots().modelPath(snapshots.front().modelFingerprint);
     throw Error(ErrorCode::IncompatibleState,
                 "conversation " + std::to_string(m.conversationId) + " was saved with other weights ("
@@ -179,35 +188,12 @@ int ChatSession::rebuildByReplay(int64_t messageId, std::stop_token cancel)
 {
     messageOfThisConversation(messageId);
     const std::vector<MessageRecord> path = m_store.conversations().pathTo(messageId);
-    const std::string mine = fingerprintHex(m_model.fingerprint());
-    const auto snapshotForThisModel = [&](int64_t id) -> std::optional<int64_t> {
-        for (const SnapshotInfo& s : m_store.snapshots().forMessage(id))
-            if (s.modelFingerprint == mine) return s.id;
-        return std::nullopt;
-    };
-    // Start from the deepest message that already has a state for these weights.
-    size_t first = 0;
-    State state = m_model.newState();
-    for (size_t i = path.size(); i-- > 0;) {
-        if (path[i].role == MessageRole::User) continue;
-        if (const auto id = snapshotForThisModel(path[i].id)) {
-            state = m_store.snapshots().load(*id, m_model.config(), m_model.fingerprint());
-            first = i + 1;
-            break;
-        }
-    }
+    auto [state, first] = deepestStoredState(path);
     int written = 0;
     for (size_t i = first; i < path.size(); ++i) {
         const MessageRecord& m = path[i];
         if (cancel.stop_requested()) throw Error(ErrorCode::Cancelled, "rebuilding the conversation was cancelled");
-        std::string text;
-        if (m.role == MessageRole::System)
-            text = m.content.empty() ? std::string() : systemPrompt(m.content);
-        else if (m.role == MessageRole::User)
-            text = chatPrompt(m.content);
-        else // a reply is stored without the space after "Assistant:" (older ones kept it)
-            text = (m.content.starts_with(' ') ? "" : " ") + m.content + std::string(kTurnEnd);
-        if (!text.empty()) m_model.forward(m_tokenizer.encode(text), state);
+        feedMessage(m, state);
         if (m.role == MessageRole::User) continue;
         const EncodedSnapshot encoded = m_store.snapshots().codec().encode(state);
         Transaction tx(m_store.database());
@@ -217,6 +203,36 @@ int ChatSession::rebuildByReplay(int64_t messageId, std::stop_token cancel)
         ++written;
     }
     return written;
+}
+
+std::optional<int64_t> ChatSession::snapshotForThisModel(int64_t messageId)
+{
+    const std::string mine = fingerprintHex(m_model.fingerprint());
+    for (const SnapshotInfo& s : m_store.snapshots().forMessage(messageId))
+        if (s.modelFingerprint == mine) return s.id;
+    return std::nullopt;
+}
+
+std::pair<State, size_t> ChatSession::deepestStoredState(const std::vector<MessageRecord>& path)
+{
+    for (size_t i = path.size(); i-- > 0;) {
+        if (path[i].role == MessageRole::User) continue;
+        if (const auto id = snapshotForThisModel(path[i].id))
+            return {m_store.snapshots().load(*id, m_model.config(), m_model.fingerprint()), i + 1};
+    }
+    return {m_model.newState(), 0};
+}
+
+void ChatSession::feedMessage(const MessageRecord& m, State& state)
+{
+    std::string text;
+    if (m.role == MessageRole::System)
+        text = m.content.empty() ? std::string() : systemPrompt(m.content);
+    else if (m.role == MessageRole::User)
+        text = chatPrompt(m.content);
+    else // a reply is stored without the space after "Assistant:" (older ones kept it)
+        text = (m.content.starts_with(' ') ? "" : " ") + m.content + std::string(kTurnEnd);
+    if (!text.empty()) m_model.forward(m_tokenizer.encode(text), state);
 }
 
 } // namespace rwkv

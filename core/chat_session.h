@@ -18,6 +18,8 @@
 #include <stop_token>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace rwkv {
 
@@ -47,9 +49,11 @@ public:
     int64_t conversationId() const { return m_conversation; }
     int64_t currentMessageId() const { return m_current; }
 
-    // The state after message `messageId` (root or assistant), from its snapshot. Throws
-    // Error(IncompatibleState) when it was saved only with other weights (rebuildByReplay
-    // fixes that), Error(Database) when it has no snapshot or the snapshot is damaged.
+    // The state after message `messageId` (root or assistant), from its snapshot; for a message
+    // whose snapshot was pruned (core/store/state_retention.h), from the nearest ancestor's
+    // snapshot and a replay of the messages after it. Throws Error(IncompatibleState) when it
+    // was saved only with other weights (rebuildByReplay fixes that), Error(Database) when no
+    // state to start from is left or a snapshot is damaged.
     State restore(int64_t messageId);
 
     // A turn after the current message.
@@ -76,6 +80,13 @@ private:
                      const GenerationOptions& options, const TextFn& onText, std::stop_token cancel);
     MessageRecord messageOfThisConversation(int64_t messageId);
     void requireOpen() const;
+    // The snapshot of `messageId` for the loaded weights, if it has one.
+    std::optional<int64_t> snapshotForThisModel(int64_t messageId);
+    // The state of the deepest root or reply of `path` (root first) with a snapshot for these
+    // weights, and the index after it; the model's initial state and 0 when none has one.
+    std::pair<State, size_t> deepestStoredState(const std::vector<MessageRecord>& path);
+    // Advances `state` by message m's text as the chat format writes it (replay).
+    void feedMessage(const MessageRecord& m, State& state);
 
     Store& m_store;
     Model& m_model;

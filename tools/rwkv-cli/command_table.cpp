@@ -204,6 +204,12 @@ std::vector<CommandSpec> makeSpecs()
         {C::Store, "store", "check", "",
          "check the database file for damage (SQLite integrity_check), read-only; exit code 1 when damaged",
          options({kJson, kDb})},
+        {C::Store, "store", "prune", "",
+         "delete the conversation states that can be rebuilt, then give the space back (VACUUM)\n"
+         "Kept: the root, branch points, the last reply of every branch, the current message, every\n"
+         "N-th reply; opening or continuing from another replays at most N-1 turns, transparently.\n"
+         "Named states are kept.",
+         options({{"keep-every", "N", "keep every N-th reply's state (default 4)"}, kJson, kDb})},
     };
 }
 

@@ -1,0 +1,27 @@
+#pragma once
+// Keeping the store lean: every reply keeps a full State (2.3 MiB at 0.1B, 33 MiB at 7.2B), and
+// most of them can be rebuilt in well under a second. A conversation keeps the states of its
+// root, of every branch point (a reply followed by more than one question, or whose question
+// was answered more than once), of the last reply of every branch, of its current message, and
+// of every keepEvery-th reply along each path; ChatSession::restore rebuilds any other from the
+// nearest kept ancestor by replaying at most keepEvery - 1 turns, transparently. Named states
+// (saved by the user) are never touched. VACUUM gives the space back (`rwkv-cli store prune`).
+#include "core/store/store.h"
+
+#include <cstdint>
+
+namespace rwkv {
+
+inline constexpr int kDefaultKeepEvery = 4;
+
+struct PruneReport {
+    int64_t snapshots = 0; // deleted
+    int64_t bytes = 0;     // their stored (compressed) bytes
+};
+
+// Throws Error(InvalidArgument) for keepEvery < 1 or an unknown conversation.
+PruneReport pruneConversationStates(Store& store, int64_t conversationId, int keepEvery = kDefaultKeepEvery);
+// Every conversation, in one transaction.
+PruneReport pruneAllStates(Store& store, int keepEvery = kDefaultKeepEvery);
+
+} // namespace rwkv
