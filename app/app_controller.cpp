@@ -20,7 +20,8 @@ AppController::AppController(AppPaths paths, QSettings& settings, QObject* paren
       m_downloads(m_paths.catalog, m_paths.refreshedCatalog, m_paths.modelsDir), m_search(m_paths.database, m_conversations, m_documents),
       m_transfer(*m_worker, [this](std::function<void(InferenceWorker&)> job) { post(Job::Other, std::move(job)); }),
       m_states(*m_worker, [this](std::function<void(InferenceWorker&)> job) { post(Job::Other, std::move(job)); },
-               [this] { return m_chatSettings; })
+               [this] { return m_chatSettings; }),
+      m_storage(*m_worker, [this](std::function<void(InferenceWorker&)> job) { post(Job::Other, std::move(job)); })
 {
     registerWorkerTypes();
     m_thread.setObjectName(QStringLiteral("inference"));

@@ -8,6 +8,7 @@
 #include "app/inference_worker.h"
 #include "app/model_downloads.h"
 #include "app/saved_states.h"
+#include "app/store_upkeep.h"
 #include "app/sidebar_search.h"
 #include "ui/conversation_list_model.h"
 #include "ui/device_list_model.h"
@@ -48,6 +49,7 @@ class AppController : public QObject {
     Q_PROPERTY(ModelDownloads* downloads READ downloads CONSTANT)
     Q_PROPERTY(FileTransfer* transfer READ transfer CONSTANT)
     Q_PROPERTY(SavedStates* states READ states CONSTANT)
+    Q_PROPERTY(StoreUpkeep* storage READ storage CONSTANT)
     Q_PROPERTY(QString searchText READ searchText WRITE setSearchText NOTIFY searchTextChanged)
     Q_PROPERTY(QString view READ view NOTIFY viewChanged)
     Q_PROPERTY(qint64 conversationId READ conversationId NOTIFY conversationChanged)
@@ -99,6 +101,7 @@ public:
     ModelDownloads* downloads() { return &m_downloads; }
     FileTransfer* transfer() { return &m_transfer; }
     SavedStates* states() { return &m_states; }
+    StoreUpkeep* storage() { return &m_storage; }
 
     QString searchText() const { return m_search.text(); }
     void setSearchText(const QString& text);
@@ -227,6 +230,7 @@ private:
     SidebarSearch m_search;  // over m_conversations and m_documents
     FileTransfer m_transfer; // posts to m_worker
     SavedStates m_states;    // posts to m_worker
+    StoreUpkeep m_storage;   // posts to m_worker
 
     QString m_view = QStringLiteral("chat");
     qint64 m_conversationId = 0;

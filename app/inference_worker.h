@@ -76,6 +76,10 @@ public:
     void saveMessageState(qint64 conversationId, qint64 messageId, const QString& name, const QString& note);
     void startFromState(qint64 stateId, const QVariantMap& settings);
     void deleteState(qint64 stateId);
+    // The database's storage line (core/store/state_retention.h storageUse), and "Free space":
+    // the states that can be rebuilt pruned, then VACUUM.
+    void reportStorage();
+    void freeSpace();
 
     // The local API server on the loaded model: port 0 turns it off. It follows model reloads.
     void setApiServer(int port);
@@ -104,6 +108,9 @@ signals:
     void stateImported(const QString& name);
     void conversationExported(const QString& path, qint64 messages, qint64 states, qint64 fileBytes);
     void statesListed(const QList<StateRow>& rows);
+    // What the database holds (StoreUpkeep::use's keys); after freeSpace() also what it freed.
+    void storageReported(const QVariantMap& use);
+    void spaceFreed(qint64 states, qint64 bytes);
     // A conversation was started from a saved state.
     void conversationStarted(qint64 id);
     // A job failed: what it was doing, the error's code name ("bad-file") and its message.

@@ -104,6 +104,39 @@ private slots:
         QCOMPARE(rows(app).at(1).text, QStringLiteral("7 + 5 = 12."));
     }
 
+    // The settings' storage line counts the conversation's states; "Free space" prunes those a
+    // replay can rebuild (4 of 6 turns' here), and the conversation still continues.
+    void freeSpacePrunesStates()
+    {
+        QTemporaryDir dir;
+        RunningApp app = rwkv::test::launchApp(dir.path());
+        QTRY_VERIFY_WITH_TIMEOUT(app.controller->modelReady() && !app.controller->busy(), kModelTimeoutMs);
+        app.controller->setChatSettings({{QStringLiteral("temperature"), 0}, {QStringLiteral("maxTokens"), 16}});
+        QSignalSpy finished(app.controller.get(), &AppController::replyFinished);
+        for (int i = 1; i <= 6; ++i) {
+            app.controller->send(QStringLiteral("What is %1 + 5?").arg(i));
+            rwkv::test::waitForReply(app, finished, i);
+        }
+        QTest::keyClick(app.window, Qt::Key_Comma, Qt::ControlModifier);
+        QObject* dialog = app.window->findChild<QObject*>(QStringLiteral("settingsDialog"));
+        QTRY_VERIFY(dialog && dialog->property("opened").toBool());
+        dialog->setProperty("currentTab", 1);
+        StoreUpkeep* storage = app.controller->storage();
+        QTRY_COMPARE(storage->use().value(QStringLiteral("replyStates")).toInt(), 7); // the root's and 6 replies'
+        const double before = storage->use().value(QStringLiteral("replyStateBytes")).toDouble();
+        QTRY_VERIFY(item(app, "storageLine")->property("text").toString().contains(QStringLiteral("7 conversation states")));
+        rwkv::test::clickItem(app, item(app, "freeSpaceButton"));
+        QTRY_COMPARE(storage->freed().value(QStringLiteral("states")).toInt(), 4); // turns 1, 2, 3, 5
+        QTRY_COMPARE(storage->use().value(QStringLiteral("replyStates")).toInt(), 3);
+        QVERIFY(storage->use().value(QStringLiteral("replyStateBytes")).toDouble() < before);
+        QTRY_VERIFY(item(app, "freedLine")->property("text").toString().startsWith(QStringLiteral("Freed 4 states")));
+        QVERIFY(rwkv::test::saveScreenshot(app, "settings-storage.png"));
+        QTest::keyClick(app.window, Qt::Key_Escape);
+        app.controller->send(QStringLiteral("What is 7 + 5?"));
+        rwkv::test::waitForReply(app, finished, 7);
+        QCOMPARE(rows(app).last().text, QStringLiteral("7 + 5 = 12."));
+    }
+
     // "Automatic" is the default device: the first start measures the devices that fit and
     // says in the settings what it picked and why; the next start reuses the measurement.
     void automaticStrategyByDefault()

@@ -3,6 +3,7 @@
 #include "core/error.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <unordered_map>
 
 namespace rwkv {
@@ -69,6 +70,38 @@ PruneReport pruneAllStates(Store& store, int keepEvery)
     }
     tx.commit();
     return total;
+}
+
+PruneReport freeSpace(Store& store, int keepEvery)
+{
+    const PruneReport report = pruneAllStates(store, keepEvery);
+    store.database().exec("VACUUM; PRAGMA wal_checkpoint(TRUNCATE);");
+    return report;
+}
+
+StorageUse storageUse(Store& store)
+{
+    StorageUse u;
+    std::error_code ec;
+    for (const char* suffix : {"", "-wal"}) {
+        std::filesystem::path file = store.database().path();
+        file += suffix;
+        const auto bytes = std::filesystem::file_size(file, ec);
+        if (!ec) u.fileBytes += int64_t(bytes);
+    }
+    auto countAndBytes = [&](const char* sql, int64_t& count, int64_t& bytes) {
+        Statement s = store.database().prepare(sql);
+        if (!s.step()) return;
+        count = s.columnInt(0);
+        bytes = s.columnInt(1);
+    };
+    countAndBytes("SELECT count(*), coalesce(sum(length(data)), 0) FROM snapshots WHERE message_id IS NOT NULL AND name IS NULL",
+                  u.replyStates, u.replyStateBytes);
+    countAndBytes("SELECT count(*), coalesce(sum(length(data)), 0) FROM snapshots WHERE name IS NOT NULL", u.namedStates,
+                  u.namedStateBytes);
+    countAndBytes("SELECT count(*), coalesce(sum(length(s.data)), 0) FROM documents d JOIN snapshots s ON s.id = d.snapshot_id",
+                  u.documents, u.documentStateBytes);
+    return u;
 }
 
 } // namespace rwkv

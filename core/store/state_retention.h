@@ -23,5 +23,17 @@ struct PruneReport {
 PruneReport pruneConversationStates(Store& store, int64_t conversationId, int keepEvery = kDefaultKeepEvery);
 // Every conversation, in one transaction.
 PruneReport pruneAllStates(Store& store, int keepEvery = kDefaultKeepEvery);
+// pruneAllStates, then VACUUM and a WAL checkpoint so the file itself shrinks.
+PruneReport freeSpace(Store& store, int keepEvery = kDefaultKeepEvery);
+
+// What the database holds, for the app's storage line: its file (with the write-ahead log) and
+// the stored (compressed) bytes of each kind of state.
+struct StorageUse {
+    int64_t fileBytes = 0;
+    int64_t replyStates = 0, replyStateBytes = 0;       // conversations' states
+    int64_t namedStates = 0, namedStateBytes = 0;       // saved by name
+    int64_t documents = 0, documentStateBytes = 0;      // documents read
+};
+StorageUse storageUse(Store& store);
 
 } // namespace rwkv

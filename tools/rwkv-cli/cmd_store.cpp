@@ -33,8 +33,7 @@ int runPrune(Args& args)
     if (!std::filesystem::exists(path)) throw Error(ErrorCode::InvalidArgument, "no database at " + pathToUtf8(path));
     Store store(path);
     const int64_t before = fileBytes(path);
-    const PruneReport report = pruneAllStates(store, keepEvery);
-    store.database().exec("PRAGMA wal_checkpoint(TRUNCATE); VACUUM;");
+    const PruneReport report = freeSpace(store, keepEvery);
     const int64_t after = fileBytes(path);
     if (json)
         std::printf("%s\n", nlohmann::json{{"database", pathToUtf8(path)}, {"states_deleted", report.snapshots},

@@ -133,4 +133,9 @@ ColumnLayout {
         onClicked: page.app.chatSettings = {}
         Accessible.name: qsTr("Restore the default sampling settings")
     }
+
+    StorageSettings {
+        Layout.fillWidth: true
+        app: page.app
+    }
 }
