@@ -2,20 +2,14 @@
 
 #include "core/error.h"
 #include "core/generation_checks.h"
+#include "core/monotonic_clock.h"
 #include "core/prompt_format.h"
 
 #include <algorithm>
-#include <chrono>
 
 namespace rwkv {
 
 namespace {
-
-int64_t nowNs()
-{
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
 
 // The first line of the first message, cut at a UTF-8 character boundary.
 std::string titleFrom(std::string_view text)
@@ -219,6 +213,11 @@ std::pair<State, size_t> ChatSession::deepestStoredState(const std::vector<Messa
         if (path[i].role == MessageRole::User) continue;
         if (const auto id = snapshotForThisModel(path[i].id))
             return {m_store.snapshots().load(*id, m_model.config(), m_model.fingerprint()), i + 1};
+        if (path[i].role == MessageRole::Document)
+            throw Error(ErrorCode::IncompatibleState,
+                        "the conversation read document '" + path[i].content
+                            + "' with other weights, and a document's text is not kept to read it again; read it "
+                              "into a chat with this model instead");
     }
     return {m_model.newState(), 0};
 }
@@ -230,6 +229,8 @@ void ChatSession::feedMessage(const MessageRecord& m, State& state)
         text = m.content.empty() ? std::string() : systemPrompt(m.content);
     else if (m.role == MessageRole::User)
         text = chatPrompt(m.content);
+    else if (m.role == MessageRole::Document) // deepestStoredState never replays past one
+        throw Error(ErrorCode::Database, "document message " + std::to_string(m.id) + " cannot be replayed");
     else // a reply is stored without the space after "Assistant:" (older ones kept it)
         text = (m.content.starts_with(' ') ? "" : " ") + m.content + std::string(kTurnEnd);
     if (!text.empty()) m_model.forward(m_tokenizer.encode(text), state);

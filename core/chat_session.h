@@ -4,8 +4,11 @@
 // snapshot instead of replaying history. Shared by the CLI and the app; one per thread.
 //
 // Tree: the root is a system message (the system prompt, possibly empty) whose snapshot is
-// the initial state after that prompt; then user → assistant → user → ... Only the root and
-// assistant messages have snapshots (one per weights fingerprint).
+// the initial state after that prompt; then user → assistant → user → ..., with document
+// messages (a document read into the state) after the root or a reply. The root, assistant
+// and document messages have snapshots (one per weights fingerprint); a document's text is not
+// stored, so its snapshot is the only way back to its state.
+#include "core/document_reader.h"
 #include "core/generator.h"
 #include "core/model.h"
 #include "core/store/store.h"
@@ -33,6 +36,14 @@ struct ChatTurn {
     int64_t saveNs = 0;            // compressing and committing the new snapshot
 };
 
+struct DocumentTurn {
+    int64_t messageId = 0;   // the document message
+    int64_t snapshotId = 0;
+    int64_t tokens = 0;      // tokens read
+    int64_t readNs = 0;      // feeding the model (0 when the document's stored state was used)
+    int64_t saveNs = 0;
+};
+
 using TextFn = std::function<void(std::string_view)>;
 
 class ChatSession {
@@ -43,6 +54,20 @@ public:
     // Creates a conversation whose root state is initialState after the system prompt of
     // `settings`, and selects it. Returns its id.
     int64_t start(const State& initialState, std::string_view title, const ConversationSettings& settings);
+    // "Chat about this document": a conversation titled by the document whose first message
+    // is the document, with `documentState` (DocumentLibrary::documentState) as its state, so
+    // the first question is answered as DocumentLibrary::ask answers it and later ones also
+    // remember the dialogue. No system prompt: the document state was read without one.
+    // Selects it and returns the document turn.
+    DocumentTurn startFromDocument(const DocumentRecord& document, const State& documentState,
+                                   ConversationSettings settings);
+    // "Read into this chat": reads a UTF-8 text file (as DocumentLibrary::ingest does) on top of
+    // the state after `parentMessageId` (root, reply or document) and stores it as a document
+    // message named `name` (empty: the file name), which becomes current. Throws
+    // Error(Cancelled) (nothing stored), Error(BadFile), Error(Io).
+    DocumentTurn readDocument(int64_t parentMessageId, const std::filesystem::path& file, std::string_view name = {},
+                              const IngestProgressFn& progress = {}, std::stop_token cancel = {});
+
     // Selects a stored conversation; it continues from its current message. Throws
     // Error(InvalidArgument) when there is no such conversation.
     void open(int64_t conversationId);
@@ -87,6 +112,8 @@ private:
     std::pair<State, size_t> deepestStoredState(const std::vector<MessageRecord>& path);
     // Advances `state` by message m's text as the chat format writes it (replay).
     void feedMessage(const MessageRecord& m, State& state);
+    // Stores a document message after parentId with `state` and makes it current.
+    DocumentTurn saveDocumentMessage(int64_t parentId, std::string_view name, int64_t tokens, const State& state);
 
     Store& m_store;
     Model& m_model;

@@ -2,23 +2,13 @@
 
 #include "core/error.h"
 #include "core/generation_checks.h"
+#include "core/monotonic_clock.h"
 #include "core/prompt_format.h"
 #include "core/utf8_path.h"
 
 #include <algorithm>
-#include <chrono>
 
 namespace rwkv {
-
-namespace {
-
-int64_t nowNs()
-{
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
-
-} // namespace
 
 DocumentLibrary::DocumentLibrary(Store& store, Model& model, const Tokenizer& tokenizer, std::filesystem::path weightsPath)
     : m_store(store), m_model(model), m_tokenizer(tokenizer), m_weightsPath(std::move(weightsPath))

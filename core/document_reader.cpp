@@ -1,13 +1,13 @@
 #include "core/document_reader.h"
 
 #include "core/error.h"
+#include "core/monotonic_clock.h"
 #include "core/store/snapshot_codec.h"
 #include "core/utf8_path.h"
 
 #include <xxhash.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -21,12 +21,6 @@ constexpr size_t kReadBytes = 1 << 16;
 // A line longer than this is cut inside (see the header); bounds the memory of one piece.
 constexpr size_t kMaxPieceBytes = 1 << 20;
 constexpr std::string_view kDocumentStart = "Document: ";
-
-int64_t nowNs()
-{
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
 
 bool isContinuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
 

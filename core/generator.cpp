@@ -2,21 +2,15 @@
 
 #include "core/error.h"
 #include "core/generation_checks.h"
+#include "core/monotonic_clock.h"
 #include "core/reply_stream.h"
 
 #include <algorithm>
-#include <chrono>
 #include <limits>
 
 namespace rwkv {
 
 namespace {
-
-int64_t nowNs()
-{
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
 
 std::vector<float> forwardLocked(Model& model, std::span<const int32_t> tokens, State& state, FairMutex* modelLock)
 {

@@ -190,6 +190,25 @@ private slots:
         verifyCleanError(cli({"doc", "ask", "nope", "What?", "--db", db()}), 2, "no document 'nope'");
         verifyCleanError(cli({"doc", "ingest", m_dir.path() + "/missing.txt", "--db", db()}), 1, "missing.txt: No such file");
         verifyCleanError(cli({"doc", "ingest", m_dir.path(), "--db", db()}), 1, "it is a folder");
+
+        // A chat about it answers as `doc ask` does; another file read into it shows in the tree.
+        const Run chat = cli({"doc", "chat", "facts.md", "--db", db()});
+        QCOMPARE(chat.exitCode, 0);
+        const QString conversation = QString::fromUtf8(chat.out).section(':', 0, 0).section(' ', 1);
+        QVERIFY2(chat.out.contains("about document 1 'facts.md'"), chat.out.constData());
+        QCOMPARE(cli({"chat", "--db", db(), "--conversation", conversation, "--prompt", question, "--temperature", "0"}).out,
+                 expected);
+        const QString more = m_dir.path() + "/more.txt";
+        std::ofstream(more.toStdString()) << "The library opens at nine.\n";
+        const Run read = cli({"conv", "read", conversation, more, "--name", "hours", "--db", db()});
+        QVERIFY2(read.out.contains("'hours' read ("), read.out.constData());
+        std::vector<std::string> roles;
+        const nlohmann::json shown = json(cli({"conv", "show", conversation, "--json", "--db", db()}));
+        for (const auto& m : shown.at("messages"))
+            roles.push_back(m.at("role").get<std::string>() + (m.at("tokens").is_null() ? "" : "+tokens"));
+        QCOMPARE(roles, (std::vector<std::string>{"system", "document+tokens", "user", "assistant", "document+tokens"}));
+        verifyCleanError(cli({"conv", "read", conversation, m_dir.path() + "/missing.txt", "--db", db()}), 1, "No such file");
+
         QCOMPARE(cli({"doc", "rm", "1", "--db", db()}).exitCode, 0);
         QCOMPARE(json(cli({"doc", "list", "--json", "--db", db()})).size(), size_t(0));
     }

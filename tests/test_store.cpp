@@ -4,6 +4,7 @@
 // error and nothing already stored lost.
 #include "core/error.h"
 #include "core/store/migrations.h"
+#include "core/store/search.h"
 #include "core/store/store.h"
 #include "helpers/kill_writer_state.h"
 #include "support/test_support.h"
@@ -164,6 +165,50 @@ private slots:
         QVERIFY(zero.has_value());
         const std::vector<std::byte> raw = store.snapshots().loadBytes(zero->id);
         QCOMPARE(int64_t(raw.size()), zero->byteSize);
+        QCOMPARE(store.integrityCheck(), std::string("ok"));
+    }
+
+    // Schema 6 rebuilds the messages table (a new role): ids, links, states, the current
+    // message and the search index all survive, and foreign keys hold on the new table.
+    void messagesSurviveTheSchemaSixRebuild()
+    {
+        QTemporaryDir dir;
+        const std::string path = (dir.path() + "/v5.sqlite").toStdString();
+        {
+            DatabaseOptions five;
+            five.schemaVersionLimit = 5;
+            Database db = Database::open(path, five);
+            db.exec("INSERT INTO models VALUES ('00112233445566778899aabbccddeeff', 'm.pth', 'x070', 2, 64, 1, 64, 65536, 1, 1);"
+                    "INSERT INTO conversations (id, title, created_at, updated_at) VALUES (7, 'old chat', 1, 1);"
+                    "INSERT INTO messages VALUES (10, 7, NULL, 'system', '', 1), (11, 7, 10, 'user', 'hello there', 2),"
+                    "  (12, 7, 11, 'assistant', 'general kenobi', 3);"
+                    "UPDATE conversations SET current_message_id = 12;"
+                    "INSERT INTO snapshots (message_id, model_fingerprint, format_version, byte_size, checksum, data, created_at)"
+                    "  VALUES (10, '00112233445566778899aabbccddeeff', 1, 1, 'x', x'00', 1),"
+                    "         (12, '00112233445566778899aabbccddeeff', 1, 1, 'y', x'00', 1);");
+        }
+        Store store(path);
+        QCOMPARE(store.database().schemaVersion(), Database::latestSchemaVersion());
+        ConversationStore& c = store.conversations();
+        QCOMPARE(*c.get(7).currentMessageId, int64_t(12));
+        std::vector<std::string> roles;
+        for (const MessageRecord& m : c.pathTo(12)) roles.push_back(std::string(messageRoleName(m.role)) + ":" + m.content);
+        QCOMPARE(roles, (std::vector<std::string>{"system:", "user:hello there", "assistant:general kenobi"}));
+        QCOMPARE(store.snapshots().forMessage(12).size(), size_t(1));
+        QCOMPARE(search(store.database(), "kenobi").size(), size_t(1));
+        Statement keys = store.database().prepare("PRAGMA foreign_keys");
+        QVERIFY(keys.step());
+        QCOMPARE(keys.columnInt(0), int64_t(1));
+
+        const int64_t doc = c.addMessage(7, 12, MessageRole::Document, "notes.md", 0, 321);
+        QCOMPARE(c.message(doc).tokenCount, std::optional<int64_t>(321));
+        QCOMPARE(c.get(7).messageCount, int64_t(3));
+        QCOMPARE(search(store.database(), "notes").size(), size_t(1));
+        const Error orphan = expectError([&] { c.addMessage(7, 999, MessageRole::User, "no parent"); });
+        QCOMPARE(orphan.code(), ErrorCode::Database);
+        c.remove(7); // cascades to the messages and their states
+        QCOMPARE(count(store.database(), "messages"), int64_t(0));
+        QCOMPARE(count(store.database(), "snapshots"), int64_t(0));
         QCOMPARE(store.integrityCheck(), std::string("ok"));
     }
 

@@ -250,7 +250,12 @@ private slots:
             schema3.schemaVersionLimit = 3;
             Store store(path, schema3);
             QCOMPARE(store.database().schemaVersion(), 3);
-            old = addConversation(store, "Before the index", {"an old message about otters"});
+            // Rows as schema 3 holds them (today's ConversationStore writes schema 6's columns).
+            store.database().exec("INSERT INTO conversations (id, title, created_at, updated_at) VALUES (1, 'Before the index', 1, 1);"
+                                  "INSERT INTO messages VALUES (1, 1, NULL, 'system', 'You are a pirate captain.', 1),"
+                                  "  (2, 1, 1, 'user', 'an old message about otters', 1);"
+                                  "UPDATE conversations SET current_message_id = 2;");
+            old = 1;
             document = addDocument(store, "old-otter-guide.txt");
             Statement tables = store.database().prepare("SELECT count(*) FROM sqlite_master WHERE name LIKE '%_search'");
             QVERIFY(tables.step());

@@ -23,6 +23,7 @@ const char* heading(MessageRole role)
     case MessageRole::System: return "## System";
     case MessageRole::User: return "## User";
     case MessageRole::Assistant: return "## Assistant";
+    case MessageRole::Document: return "## Document";
     }
     return "## User";
 }
@@ -38,6 +39,8 @@ std::string conversationMarkdown(ConversationStore& conversations, int64_t id)
     std::string out = "# " + title + "\n";
     for (const MessageRecord& m : currentBranch(conversations, c)) {
         out.append("\n").append(heading(m.role)).append("\n\n").append(m.content);
+        if (m.role == MessageRole::Document) // its name; the text was read, not kept
+            out.append(" (read, ").append(std::to_string(m.tokenCount.value_or(0))).append(" tokens)");
         if (m.content.empty() || m.content.back() != '\n') out.push_back('\n');
     }
     return out;

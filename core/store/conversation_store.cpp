@@ -9,7 +9,7 @@ namespace rwkv {
 
 namespace {
 
-constexpr const char* kMessageColumns = "id, conversation_id, parent_id, role, content, created_at";
+constexpr const char* kMessageColumns = "id, conversation_id, parent_id, role, content, created_at, token_count";
 
 MessageRecord readMessage(const Statement& s)
 {
@@ -20,6 +20,7 @@ MessageRecord readMessage(const Statement& s)
     m.role = messageRoleFromName(s.columnText(3)).value_or(MessageRole::User);
     m.content = s.columnText(4);
     m.createdAt = s.columnInt(5);
+    m.tokenCount = s.columnOptionalInt(6);
     return m;
 }
 
@@ -47,13 +48,14 @@ std::string_view messageRoleName(MessageRole role)
     case MessageRole::System: return "system";
     case MessageRole::User: return "user";
     case MessageRole::Assistant: return "assistant";
+    case MessageRole::Document: return "document";
     }
     return "user";
 }
 
 std::optional<MessageRole> messageRoleFromName(std::string_view name)
 {
-    for (const MessageRole role : {MessageRole::System, MessageRole::User, MessageRole::Assistant})
+    for (const MessageRole role : {MessageRole::System, MessageRole::User, MessageRole::Assistant, MessageRole::Document})
         if (messageRoleName(role) == name) return role;
     return std::nullopt;
 }
@@ -138,14 +140,16 @@ void ConversationStore::setSettings(int64_t id, const ConversationSettings& sett
 }
 
 int64_t ConversationStore::addMessage(int64_t conversationId, std::optional<int64_t> parentId, MessageRole role,
-                                      std::string_view content, int64_t createdAt)
+                                      std::string_view content, int64_t createdAt, std::optional<int64_t> tokenCount)
 {
-    m_db.prepare("INSERT INTO messages (conversation_id, parent_id, role, content, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")
+    m_db.prepare("INSERT INTO messages (conversation_id, parent_id, role, content, created_at, token_count) "
+                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
         .bind(1, conversationId)
         .bind(2, parentId)
         .bind(3, messageRoleName(role))
         .bind(4, content)
         .bind(5, createdAt > 0 ? createdAt : unixMillis())
+        .bind(6, tokenCount)
         .run();
     return m_db.lastInsertId();
 }
@@ -167,8 +171,8 @@ std::vector<MessageRecord> ConversationStore::pathTo(int64_t messageId)
     Statement s = m_db.prepare("WITH RECURSIVE path(id, depth) AS (SELECT ?1, 0 UNION ALL "
                                "SELECT m.parent_id, p.depth + 1 FROM messages m JOIN path p ON m.id = p.id "
                                "WHERE m.parent_id IS NOT NULL) "
-                               "SELECT m.id, m.conversation_id, m.parent_id, m.role, m.content, m.created_at "
-                               "FROM path p JOIN messages m ON m.id = p.id ORDER BY p.depth DESC");
+                               "SELECT m.id, m.conversation_id, m.parent_id, m.role, m.content, m.created_at, "
+                               "m.token_count FROM path p JOIN messages m ON m.id = p.id ORDER BY p.depth DESC");
     s.bind(1, messageId);
     std::vector<MessageRecord> out = s.rows(readMessage);
     if (out.empty()) message(messageId);

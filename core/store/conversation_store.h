@@ -11,9 +11,10 @@
 
 namespace rwkv {
 
-enum class MessageRole { System, User, Assistant };
+// Document: a document read into the conversation's state (its content is the document's name).
+enum class MessageRole { System, User, Assistant, Document };
 
-// "system", "user", "assistant" (the stored form).
+// "system", "user", "assistant", "document" (the stored form).
 std::string_view messageRoleName(MessageRole role);
 // The role of a stored name; nullopt for any other text.
 std::optional<MessageRole> messageRoleFromName(std::string_view name);
@@ -25,6 +26,7 @@ struct MessageRecord {
     MessageRole role = MessageRole::User;
     std::string content;
     int64_t createdAt = 0;            // Unix ms
+    std::optional<int64_t> tokenCount;  // tokens read, for a document message
 };
 
 struct ConversationInfo {
@@ -32,7 +34,7 @@ struct ConversationInfo {
     std::string title;
     int64_t createdAt = 0, updatedAt = 0;  // Unix ms
     std::optional<int64_t> currentMessageId;
-    int64_t messageCount = 0;  // user and assistant messages, every branch (the system root is not counted)
+    int64_t messageCount = 0;  // user, assistant and document messages, every branch (not the system root)
 };
 
 struct ConversationSettings {
@@ -60,10 +62,10 @@ public:
     ConversationSettings settings(int64_t id);
     void setSettings(int64_t id, const ConversationSettings& settings);
 
-    // Appends a message under parentId (nullopt: a root), made at createdAt (Unix ms; 0 = now).
-    // Returns its id.
+    // Appends a message under parentId (nullopt: a root), made at createdAt (Unix ms; 0 = now),
+    // with the tokens it read (a document message). Returns its id.
     int64_t addMessage(int64_t conversationId, std::optional<int64_t> parentId, MessageRole role, std::string_view content,
-                       int64_t createdAt = 0);
+                       int64_t createdAt = 0, std::optional<int64_t> tokenCount = std::nullopt);
     // Throws Error(InvalidArgument) "no message N" when absent.
     MessageRecord message(int64_t id);
     std::optional<MessageRecord> findMessage(int64_t id);

@@ -241,12 +241,25 @@ void Database::migrate(int limit)
         throw Error(ErrorCode::Database, pathToUtf8(m_path) + ": the database has schema version " + std::to_string(current)
                                              + " and needs an upgrade to " + std::to_string(limit)
                                              + ", but it is opened read-only");
+    // A migration may rebuild a table others refer to (SQLite cannot alter a constraint in
+    // place); dropping the old one must not cascade, so foreign keys are off meanwhile (the
+    // pragma is a no-op inside a transaction) and checked before each commit instead.
+    exec("PRAGMA foreign_keys = OFF");
+    struct KeysBackOn {
+        Database& db;
+        ~KeysBackOn() { sqlite3_exec(db.handle(), "PRAGMA foreign_keys = ON", nullptr, nullptr, nullptr); }
+    } keysBackOn{*this};
     for (const EmbeddedMigration& m : embeddedMigrations()) {
         if (m.version > limit) break;
         Transaction tx(*this);
         // Re-read under the write lock: another process may have migrated meanwhile.
         if (schemaVersion() >= m.version) continue;
         exec(m.sql);
+        if (Statement check(*this, "PRAGMA foreign_key_check"); check.step())
+            throw Error(ErrorCode::Database, pathToUtf8(m_path) + ": migration " + std::string(m.file)
+                                                 + " would break a reference in table " + check.columnText(0)
+                                                 + "; the database was left at schema version "
+                                                 + std::to_string(m.version - 1));
         exec("PRAGMA user_version = " + std::to_string(m.version));
         tx.commit();
     }

@@ -179,7 +179,8 @@ ImportedConversation importConversation(Store& store, const std::filesystem::pat
     std::map<int64_t, int64_t> newIds; // id in the file → id in this database
     for (const MessageRecord& m : d.messages) {
         const std::optional<int64_t> parent = m.parentId ? std::optional(newIds.at(*m.parentId)) : std::nullopt;
-        newIds[m.id] = conversations.addMessage(out.conversationId, parent, m.role, m.content, m.createdAt);
+        newIds[m.id] = conversations.addMessage(out.conversationId, parent, m.role, m.content, m.createdAt,
+                                                  m.tokenCount);
     }
     for (const StateReference* ref : kept)
         store.snapshots().insert(encodedCopy(contents.sections[ref->section]), model.weights,

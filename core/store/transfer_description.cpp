@@ -145,12 +145,14 @@ std::string describeConversation(const ConversationDescription& d)
     out["current_message"] = d.currentMessage ? Json(*d.currentMessage) : Json();
     out["models"] = modelsJson(d.models);
     Json messages = Json::array();
-    for (const MessageRecord& m : d.messages)
+    for (const MessageRecord& m : d.messages) {
         messages.push_back({{"id", m.id},
                             {"parent", m.parentId ? Json(*m.parentId) : Json()},
                             {"role", messageRoleName(m.role)},
                             {"content", m.content},
                             {"created_ms", m.createdAt}});
+        if (m.tokenCount) messages.back()["tokens"] = *m.tokenCount;
+    }
     out["messages"] = std::move(messages);
     Json states = Json::array();
     for (const StateReference& s : d.states) states.push_back(stateJson(s));
@@ -203,10 +205,11 @@ ConversationDescription parseConversationDescription(std::string_view json, size
                 r.fail("gives " + where + " a parent that does not come before it");
         }
         const std::optional<MessageRole> role = messageRoleFromName(r.text(m, "role", where));
-        if (!role) r.fail("gives " + where + " an unknown role (system, user or assistant)");
+        if (!role) r.fail("gives " + where + " an unknown role (system, user, assistant or document)");
         rec.role = *role;
         rec.content = r.text(m, "content", where);
         rec.createdAt = r.optionalInteger(m, "created_ms", where);
+        if (m.contains("tokens")) rec.tokenCount = r.integer(m, "tokens", where, 0);
         out.messages.push_back(std::move(rec));
     }
     const Json& current = r.member(d, "current_message", "the file");

@@ -1,4 +1,4 @@
-// rwkv-cli conv list|show|branch|rm|rebuild|rename|export|import: stored conversations.
+// rwkv-cli conv list|show|branch|rm|rebuild|rename|read|export|import: stored conversations.
 #include "core/chat_session.h"
 #include "core/error.h"
 #include "core/generation_checks.h"
@@ -7,6 +7,7 @@
 #include "core/utf8_path.h"
 #include "tools/rwkv-cli/commands.h"
 #include "tools/rwkv-cli/model_setup.h"
+#include "tools/rwkv-cli/progress_line.h"
 #include "tools/rwkv-cli/store_setup.h"
 
 #include <nlohmann/json.hpp>
@@ -26,7 +27,8 @@ nlohmann::json messageJson(const MessageRecord& m)
     return {{"id", m.id},
             {"parent", m.parentId ? nlohmann::json(*m.parentId) : nlohmann::json()},
             {"role", messageRoleName(m.role)},
-            {"content", m.content}};
+            {"content", m.content},
+            {"tokens", m.tokenCount ? nlohmann::json(*m.tokenCount) : nlohmann::json()}};
 }
 
 // One line of a message: "[12] user: text" (newlines shown as ⏎ so each message is one line).
@@ -41,6 +43,7 @@ std::string messageLine(const MessageRecord& m)
         else
             out.push_back(c);
     }
+    if (m.tokenCount) out.append(" (").append(std::to_string(*m.tokenCount)).append(" tokens read)");
     return out;
 }
 
@@ -140,6 +143,24 @@ int rebuild(Store& store, const Invocation& call, Args& args)
     return 0;
 }
 
+int readInto(Store& store, const Invocation& call, Args& args)
+{
+    const std::string name = args.value("name").value_or("");
+    LoadedModel m = loadModel(args);
+    args.finish();
+    ChatSession session(store, *m.model, requireTokenizer(m), m.path);
+    session.open(parseId(call.positionals[0], "the conversation id"));
+    ProgressLine progressLine(stderr);
+    const DocumentTurn turn = session.readDocument(session.currentMessageId(), call.positionals[1], name,
+                                                   [&](const IngestProgress& p) { progressLine.show(readingText(p)); });
+    progressLine.clear();
+    std::printf("conversation %lld: message %lld, '%s' read (%lld tokens in %.1f s), state saved in %.1f ms\n",
+                static_cast<long long>(session.conversationId()), static_cast<long long>(turn.messageId),
+                store.conversations().message(turn.messageId).content.c_str(), static_cast<long long>(turn.tokens),
+                double(turn.readNs) / 1e9, double(turn.saveNs) / 1e6);
+    return 0;
+}
+
 int rename(Store& store, const Invocation& call, Args& args)
 {
     args.finish();
@@ -197,6 +218,7 @@ int runConv(Invocation& call)
     if (verb == "rm") return remove(*store, call, args);
     if (verb == "rebuild") return rebuild(*store, call, args);
     if (verb == "rename") return rename(*store, call, args);
+    if (verb == "read") return readInto(*store, call, args);
     if (verb == "export") return exportConversationFile(*store, call, args);
     if (verb == "import") return importConversationFile(*store, call, args);
     throw std::logic_error("conv " + std::string(verb) + " has no handler");

@@ -1,6 +1,9 @@
-// rwkv-cli doc ingest|ask|list|rm: documents read once (their state stored), asked many times.
+// rwkv-cli doc ingest|ask|chat|list|rm: documents read once (their state stored), asked many
+// times, or chatted about.
+#include "core/chat_session.h"
 #include "core/document_library.h"
 #include "core/error.h"
+#include "core/sampling_json.h"
 #include "tools/rwkv-cli/commands.h"
 #include "tools/rwkv-cli/progress_line.h"
 #include "tools/rwkv-cli/model_setup.h"
@@ -39,14 +42,7 @@ int ingest(Store& store, const Invocation& call, Args& args)
     args.finish();
     DocumentLibrary library(store, *m.model, requireTokenizer(m), m.path);
     ProgressLine progressLine(stderr);
-    const IngestProgressFn progress = [&](const IngestProgress& p) {
-        char text[160];
-        std::snprintf(text, sizeof text, "reading: %lld / %lld tokens (%.0f%%), %.0f tokens/s, %s left",
-                      static_cast<long long>(p.tokensDone), static_cast<long long>(p.tokensTotal),
-                      100.0 * double(p.tokensDone) / double(std::max<int64_t>(p.tokensTotal, 1)), p.tokensPerSecond(),
-                      formatClock(p.etaSeconds()).c_str());
-        progressLine.show(text);
-    };
+    const IngestProgressFn progress = [&](const IngestProgress& p) { progressLine.show(readingText(p)); };
     const IngestResult r = library.ingest(call.positionals[0], options, progress);
     progressLine.clear();
     const DocumentRecord& d = r.document;
@@ -83,6 +79,23 @@ int ask(Store& store, const Invocation& call, Args& args)
         std::cout << nlohmann::json({{"document", d.id}, {"answer", r.text}, {"tokens", r.tokens}}).dump() << "\n";
     else
         writeStdout("\n");
+    return 0;
+}
+
+int chat(Store& store, const Invocation& call, Args& args)
+{
+    LoadedModel m = loadModel(args);
+    args.finish();
+    DocumentLibrary library(store, *m.model, requireTokenizer(m), m.path);
+    const DocumentRecord d = library.find(call.positionals[0]);
+    ChatSession session(store, *m.model, requireTokenizer(m), m.path);
+    ConversationSettings settings;
+    settings.samplingJson = samplingToJson(chatSamplingDefaults(false));
+    session.startFromDocument(d, library.documentState(d.id), settings);
+    std::printf("conversation %lld: about document %lld '%s' (%lld tokens); continue it with "
+                "rwkv-cli chat --conversation %lld\n",
+                static_cast<long long>(session.conversationId()), static_cast<long long>(d.id), d.name.c_str(),
+                static_cast<long long>(d.tokenCount), static_cast<long long>(session.conversationId()));
     return 0;
 }
 
@@ -123,6 +136,7 @@ int runDoc(Invocation& call)
     std::unique_ptr<Store> store = openStore(args.value("db"));
     if (verb == "ingest") return ingest(*store, call, args);
     if (verb == "ask") return ask(*store, call, args);
+    if (verb == "chat") return chat(*store, call, args);
     if (verb == "list") return list(*store, args);
     if (verb == "rm") return remove(*store, call, args);
     throw std::logic_error("doc " + std::string(verb) + " has no handler");

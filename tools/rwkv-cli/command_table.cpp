@@ -148,6 +148,10 @@ std::vector<CommandSpec> makeSpecs()
          options({{"at", "MESSAGE", "the reply (or root) message to continue after"}, kDb})},
         {C::Conv, "conv", "rm", "ID", "delete a conversation", options({kDb})},
         {C::Conv, "conv", "rename", "ID TITLE", "give conversation ID another title", options({kDb})},
+        {C::Conv, "conv", "read", "ID FILE",
+         "read a UTF-8 text or Markdown file into conversation ID after its current message\n"
+         "The next question remembers the dialogue and the document; read several one after another.",
+         options({{"name", "NAME", "the document's name in the conversation (default: the file name)"}, kDb}, true)},
         {C::Conv, "conv", "export", "ID FILE",
          "write conversation ID to FILE (.rwkvx): every message and branch with their states\n"
          "Another machine reads it with conv import (docs/transfer-format.md). FILE must not exist.",
@@ -199,6 +203,10 @@ std::vector<CommandSpec> makeSpecs()
                  true)},
         {C::Doc, "doc", "ask", "DOC QUESTION", "answer from a copy of a document's state (greedy by default)",
          options({kMaxTokens, kJson, kDb}, true, true)},
+        {C::Doc, "doc", "chat", "DOC",
+         "start a conversation from a document's state: questions remember the document and the dialogue\n"
+         "Continue it with chat --conversation ID. It has no system prompt (the document was read without).",
+         options({kDb}, true)},
         {C::Doc, "doc", "list", "", "documents read", options({kJson, kDb})},
         {C::Doc, "doc", "rm", "DOC", "delete a document", options({kDb})},
         {C::Store, "store", "check", "",

@@ -32,4 +32,14 @@ std::string formatClock(double seconds)
     return text;
 }
 
+std::string readingText(const IngestProgress& p)
+{
+    char text[160];
+    std::snprintf(text, sizeof text, "reading: %lld / %lld tokens (%.0f%%), %.0f tokens/s, %s left",
+                  static_cast<long long>(p.tokensDone), static_cast<long long>(p.tokensTotal),
+                  100.0 * double(p.tokensDone) / double(p.tokensTotal > 0 ? p.tokensTotal : 1), p.tokensPerSecond(),
+                  formatClock(p.etaSeconds()).c_str());
+    return text;
+}
+
 } // namespace rwkv::cli

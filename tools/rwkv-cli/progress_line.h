@@ -3,6 +3,7 @@
 // when its text changes and at most kRedrawsPerSecond times a second, so a fast load does
 // not flood the terminal. Draws nothing when the stream is not a terminal. With the units the
 // progress lines show.
+#include "core/document_reader.h"
 #include "core/format_bytes.h" // formatBytes, with the units below
 
 #include <chrono>
@@ -31,5 +32,7 @@ private:
 
 // "0:01:05" (hours:minutes:seconds), for time left.
 std::string formatClock(double seconds);
+// "reading: 512 / 2048 tokens (25%), 900 tokens/s, 0:00:02 left", for a document being read.
+std::string readingText(const IngestProgress& p);
 
 } // namespace rwkv::cli
