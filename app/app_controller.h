@@ -168,6 +168,11 @@ public:
     Q_INVOKABLE void ask(const QString& question);
     // Asks the question of the answer at `row` again; the new answer replaces that pair.
     Q_INVOKABLE void regenerateAnswer(int row);
+    // A new conversation that starts from the shown document's state.
+    Q_INVOKABLE void chatAboutDocument();
+    // Reads a document into the open conversation after its current message (into a new one
+    // when none is open); progress in `ingest` with "intoChat" true.
+    Q_INVOKABLE void readIntoChat(const QUrl& url);
     Q_INVOKABLE void showChat();
 
     // The local OpenAI-compatible API server on the loaded model (loopback, port 1024–65535).
@@ -209,6 +214,8 @@ private:
     // Stops showing the current conversation (and stops its generation); `id` is what comes next.
     void leaveConversation(qint64 id);
     void onTurnFinished(const TurnStats& stats, bool chat);
+    // Shows a document being read: `name`, no tokens yet.
+    void beginReading(const QString& name, bool intoChat);
     void onStreamed(const QString& text, qint64 tokens, qint64 elapsedNs);
     void sampleMeters();
     void setError(const QString& text);

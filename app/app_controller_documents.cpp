@@ -61,15 +61,21 @@ void AppController::openDocument(const QUrl& url)
     if (m_streamTarget == &m_answers) m_streamTarget = nullptr;
     m_documentId = 0;
     m_answers.clear();
-    m_ingest = {{QStringLiteral("name"), QFileInfo(path).fileName()},
+    beginReading(QFileInfo(path).fileName(), false);
+    emit documentChanged();
+    setView(QStringLiteral("document"));
+    post(Job::Ingest, [path, cancel = cancelToken()](InferenceWorker& w) { w.ingestDocument(path, cancel); });
+}
+
+void AppController::beginReading(const QString& name, bool intoChat)
+{
+    m_ingest = {{QStringLiteral("name"), name},
+                {QStringLiteral("intoChat"), intoChat},
                 {QStringLiteral("tokensDone"), 0.0},
                 {QStringLiteral("tokensTotal"), 0.0},
                 {QStringLiteral("tokensPerSecond"), 0.0},
                 {QStringLiteral("etaSeconds"), -1.0}};
     emit ingestChanged();
-    emit documentChanged();
-    setView(QStringLiteral("document"));
-    post(Job::Ingest, [path, cancel = cancelToken()](InferenceWorker& w) { w.ingestDocument(path, cancel); });
 }
 
 void AppController::showDocument(qint64 id)
@@ -115,6 +121,29 @@ void AppController::regenerateAnswer(int row)
     rows.remove(row - 1, 2);
     m_answers.setMessages(rows);
     ask(question);
+}
+
+void AppController::chatAboutDocument()
+{
+    if (m_documentId == 0 || generating() || ingesting()) return;
+    const qint64 id = m_documentId;
+    dismissError();
+    leaveConversation(0);
+    m_awaitingNewConversation = true;
+    post(Job::Other, [id, settings = m_settings.newChatSettings()](InferenceWorker& w) { w.chatAboutDocument(id, settings); });
+}
+
+void AppController::readIntoChat(const QUrl& url)
+{
+    const QString path = url.isLocalFile() ? url.toLocalFile() : url.toString();
+    if (path.isEmpty() || generating() || ingesting()) return;
+    dismissError();
+    setView(QStringLiteral("chat"));
+    beginReading(QFileInfo(path).fileName(), true);
+    m_awaitingNewConversation = m_conversationId == 0;
+    post(Job::Ingest, [id = m_conversationId, path, settings = m_chatSettings, cancel = cancelToken()](InferenceWorker& w) {
+        w.readIntoChat(id, path, settings, cancel);
+    });
 }
 
 void AppController::showChat() { setView(QStringLiteral("chat")); }

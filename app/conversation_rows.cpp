@@ -1,5 +1,8 @@
 #include "app/conversation_rows.h"
 
+#include <QLocale>
+#include <QObject>
+
 #include <algorithm>
 
 namespace {
@@ -34,8 +37,11 @@ QList<MessageRow> branchRows(rwkv::Store& store, int64_t messageId)
         MessageRow row;
         row.id = m.id;
         row.parentId = *m.parentId;
-        row.author = m.role == rwkv::MessageRole::User ? QStringLiteral("user") : QStringLiteral("assistant");
+        row.author = QString::fromLatin1(rwkv::messageRoleName(m.role)); // "user", "assistant" or "document"
         row.text = toQString(m.content);
+        if (m.role == rwkv::MessageRole::Document) // its name: the text was read, not kept
+            row.text = QObject::tr("**%1** — %2 tokens read into the model's state")
+                           .arg(row.text, QLocale().toString(qlonglong(m.tokenCount.value_or(0))));
         std::vector<rwkv::MessageRecord> siblings = conversations.children(*m.parentId);
         std::sort(siblings.begin(), siblings.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
         for (const rwkv::MessageRecord& s : siblings) {

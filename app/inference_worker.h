@@ -63,6 +63,12 @@ public:
     void ingestDocument(const QString& path, std::stop_token cancel);
     void askDocument(qint64 documentId, const QString& question, const QVariantMap& settings, std::stop_token cancel);
     void deleteDocument(qint64 id);
+    // "Chat about this document": a new conversation whose first message is the document, from
+    // its stored state, shown as conversationShown().
+    void chatAboutDocument(qint64 documentId, const QVariantMap& settings);
+    // "Read into this chat": reads a .txt, .md or .pdf file after the conversation's current
+    // message (conversationId 0: into a new conversation), with ingestProgress().
+    void readIntoChat(qint64 conversationId, const QString& path, const QVariantMap& settings, std::stop_token cancel);
 
     // A .rwkvx file (a conversation or a named state) checked against the loaded model and
     // stored whole, or refused with nothing written (inference_worker_transfer.cpp).
@@ -145,6 +151,8 @@ private:
     // onText for generate(): coalesces text into textStreamed() at most every few ms.
     rwkv::TextFn streamer();
     void flushStream();
+    // onProgress for reading a document: ingestProgress() at most every few tens of ms.
+    rwkv::IngestProgressFn readingProgress();
     ConversationView viewOf(qint64 conversationId, bool restoreState);
     // Starts the API server on the loaded model when one is wanted and none runs, and reports
     // its URL; a failure (port taken) is reported with failed(), never thrown.

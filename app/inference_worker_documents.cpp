@@ -15,6 +15,15 @@ constexpr qint64 kProgressIntervalNs = 50'000'000;
 
 } // namespace
 
+rwkv::IngestProgressFn InferenceWorker::readingProgress()
+{
+    return [this, lastEmit = qint64(0)](const rwkv::IngestProgress& p) mutable {
+        if (p.elapsedNs - lastEmit < kProgressIntervalNs && p.tokensDone < p.tokensTotal) return;
+        lastEmit = p.elapsedNs;
+        emit ingestProgress(p.tokensDone, p.tokensTotal, p.elapsedNs);
+    };
+}
+
 void InferenceWorker::listDocuments()
 {
     guarded(QStringLiteral("listing documents"), [&] { emit documentsListed(documentRows(store())); });
@@ -30,17 +39,8 @@ void InferenceWorker::ingestDocument(const QString& path, std::stop_token cancel
         options.name = source.name;
         // Small chunks keep the progress bar and the cancel button responsive on big models.
         options.chunkTokens = 256;
-        qint64 lastEmit = 0;
         const std::lock_guard model(m_modelLock);
-        const rwkv::IngestResult result = m_library->ingest(
-            source.textFile, options,
-            [&](const rwkv::IngestProgress& p) {
-                const qint64 now = p.elapsedNs;
-                if (now - lastEmit < kProgressIntervalNs && p.tokensDone < p.tokensTotal) return;
-                lastEmit = now;
-                emit ingestProgress(p.tokensDone, p.tokensTotal, p.elapsedNs);
-            },
-            cancel);
+        const rwkv::IngestResult result = m_library->ingest(source.textFile, options, readingProgress(), cancel);
         const rwkv::DocumentRecord& d = result.document;
         emit documentsListed(documentRows(store()));
         emit documentReady({d.id, QString::fromStdString(d.name), d.tokenCount, d.byteSize}, result.alreadyStored,
@@ -70,6 +70,41 @@ void InferenceWorker::askDocument(qint64 documentId, const QString& question, co
         stats.restoreNs = std::max<qint64>(0, totalNs - g.prefillNs - g.decodeNs);
         stats.cancelled = g.reason == rwkv::StopReason::Cancelled;
         emit answerFinished(stats);
+    });
+}
+
+void InferenceWorker::chatAboutDocument(qint64 documentId, const QVariantMap& settings)
+{
+    guarded(QStringLiteral("starting a chat about the document"), [&] {
+        requireModel();
+        if (!m_chat || !m_library) throw rwkv::Error(rwkv::ErrorCode::Database, "the conversation database is not open");
+        const rwkv::DocumentRecord d = m_library->find(std::to_string(documentId));
+        const std::lock_guard model(m_modelLock);
+        m_chat->startFromDocument(d, m_library->documentState(documentId), toConversationSettings(settings));
+        emit conversationShown(viewOf(m_chat->conversationId(), false));
+        emit conversationsListed(conversationRows(store()));
+    });
+}
+
+void InferenceWorker::readIntoChat(qint64 conversationId, const QString& path, const QVariantMap& settings,
+                                   std::stop_token cancel)
+{
+    guarded(QStringLiteral("reading the document into the chat"), [&] {
+        requireModel();
+        if (!m_chat) throw rwkv::Error(rwkv::ErrorCode::Database, "the conversation database is not open");
+        const DocumentSource source = prepareDocument(path);
+        const std::lock_guard model(m_modelLock);
+        if (conversationId == 0) m_chat->start(m_model->newState(), "", toConversationSettings(settings));
+        else chatFor(conversationId);
+        try {
+            m_chat->readDocument(m_chat->currentMessageId(), source.textFile, source.name, readingProgress(), cancel);
+        } catch (const rwkv::Error&) {
+            // A new conversation holds nothing but the document: none is left behind.
+            if (conversationId == 0) store().conversations().remove(m_chat->conversationId());
+            throw;
+        }
+        emit conversationShown(viewOf(m_chat->conversationId(), false));
+        emit conversationsListed(conversationRows(store()));
     });
 }
 

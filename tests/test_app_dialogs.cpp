@@ -238,6 +238,12 @@ private slots:
         checkFileDialog("documentDialog");
     }
 
+    void readIntoChatFromTheComposer()
+    {
+        click("readIntoChatButton");
+        checkFileDialog("readIntoChatDialog", "dialog-read-into-chat.png");
+    }
+
     void conversationMenuAndDeleteDialog()
     {
         QObject* menu = object("conversationMenu");

@@ -22,6 +22,7 @@
 
 using rwkv::test::kModelTimeoutMs;
 using rwkv::test::RunningApp;
+using rwkv::test::typeAndSend;
 using rwkv::test::waitForReply;
 
 namespace {
@@ -40,18 +41,6 @@ private:
 
     RunningApp launch() { return rwkv::test::launchApp(m_dir.path()); }
 
-
-    // Types `text` into a composer and presses Enter, as a person would.
-    static void typeAndSend(const RunningApp& app, const char* composer, const QString& text)
-    {
-        QQuickItem* input = item(app, composer)->findChild<QQuickItem*>(QStringLiteral("input"));
-        QVERIFY(input);
-        input->forceActiveFocus();
-        QTRY_VERIFY(input->hasActiveFocus());
-        for (const QChar c : text) QTest::keyClick(app.window, c.toLatin1());
-        QCOMPARE(input->property("text").toString(), text);
-        QTest::keyClick(app.window, Qt::Key_Return);
-    }
 
     static void screenshot(const RunningApp& app, const char* name, const QRectF& crop = {})
     {

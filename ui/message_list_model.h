@@ -11,7 +11,7 @@
 struct MessageRow {
     qint64 id = 0;               // 0 while the turn is still being generated
     qint64 parentId = 0;         // the message before it (the hidden root for the first one)
-    QString author;              // "user" or "assistant"
+    QString author;              // "user", "assistant" or "document" (a document read into the state)
     QString text;
     QList<qint64> siblingIds;    // every alternative at this point of the tree, this one included
     int branchIndex = 0;         // position of this message in siblingIds

@@ -52,6 +52,18 @@ void waitForReply(const RunningApp& app, QSignalSpy& finished, int count)
     QTRY_VERIFY_WITH_TIMEOUT(!app.controller->busy(), kReplyTimeoutMs);
 }
 
+void typeAndSend(const RunningApp& app, const char* composer, const QString& text)
+{
+    QQuickItem* c = findItem(app, composer);
+    QQuickItem* input = c ? c->findChild<QQuickItem*>(QStringLiteral("input")) : nullptr;
+    QVERIFY(input);
+    input->forceActiveFocus();
+    QTRY_VERIFY(input->hasActiveFocus());
+    for (const QChar ch : text) QTest::keyClick(app.window, ch.toLatin1());
+    QCOMPARE(input->property("text").toString(), text);
+    QTest::keyClick(app.window, Qt::Key_Return);
+}
+
 void clickItem(const RunningApp& app, const QQuickItem* item, Qt::MouseButton button)
 {
     const QPointF centre = item->mapToScene(QPointF(item->width() / 2, item->height() / 2));

@@ -36,6 +36,9 @@ QQuickItem* findItem(const RunningApp& app, const char* objectName);
 // Waits until `finished` (a spy on replyFinished) has `count` signals and the app is idle.
 void waitForReply(const RunningApp& app, QSignalSpy& finished, int count);
 
+// Types `text` into the composer named `composer` and presses Enter, as a person would.
+void typeAndSend(const RunningApp& app, const char* composer, const QString& text);
+
 // Clicks the middle of `item` in the window, as a mouse would.
 void clickItem(const RunningApp& app, const QQuickItem* item, Qt::MouseButton button = Qt::LeftButton);
 

@@ -1,10 +1,11 @@
 import QtQuick
 import QtQuick.Controls
+import QtQuick.Dialogs
 import QtQuick.Layouts
 import "Format.js" as Format
 
 // The selected conversation: how its state came back, its messages on the selected branch,
-// the last turn's numbers and the composer.
+// the last turn's numbers and the composer, which can also read a document into the chat.
 Pane {
     id: chat
 
@@ -158,13 +159,23 @@ Pane {
             Accessible.name: text
         }
 
+        ReadingProgress {
+            Layout.fillWidth: true
+            Layout.leftMargin: 12
+            Layout.rightMargin: 12
+            app: chat.app
+            visible: chat.app.ingesting && chat.app.ingest.intoChat === true
+        }
+
         Composer {
             id: composer
             objectName: "chatComposer"
             Layout.fillWidth: true
             Layout.margins: 10
             busy: chat.app.generating
-            canSend: chat.app.modelReady
+            canSend: chat.app.modelReady && !chat.app.ingesting
+            canAttach: true
+            onAttachRequested: readDialog.open()
             placeholder: qsTr("Message RWKV — Enter sends, Shift+Enter adds a line")
             onSubmitted: text => {
                 list.followEnd = true
@@ -172,5 +183,13 @@ Pane {
             }
             onStopRequested: chat.app.stop()
         }
+    }
+
+    FileDialog {
+        id: readDialog
+        objectName: "readIntoChatDialog"
+        title: qsTr("Read a document into this chat")
+        nameFilters: [qsTr("Documents (*.txt *.md *.markdown *.pdf)"), qsTr("All files (*)")]
+        onAccepted: chat.app.readIntoChat(selectedFile)
     }
 }

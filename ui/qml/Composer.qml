@@ -10,9 +10,11 @@ RowLayout {
     property bool busy: false
     property bool canSend: true
     property string placeholder: ""
+    property bool canAttach: false  // offers "Read a document into this chat…"
 
     signal submitted(string text)
     signal stopRequested
+    signal attachRequested
 
     function focusInput() {
         input.forceActiveFocus()
@@ -25,6 +27,18 @@ RowLayout {
     }
 
     spacing: 8
+
+    ToolButton {
+        objectName: "readIntoChatButton"
+        visible: composer.canAttach
+        Layout.preferredHeight: 44
+        text: qsTr("+ Document")
+        enabled: !composer.busy && composer.canSend
+        onClicked: composer.attachRequested()
+        ToolTip.visible: hovered
+        ToolTip.text: qsTr("Read a .txt, .md or .pdf file into this chat: the next questions remember it and the dialogue")
+        Accessible.name: qsTr("Read a document into this chat")
+    }
 
     ScrollView {
         Layout.fillWidth: true

@@ -50,58 +50,27 @@ Pane {
                 }
             }
             Button {
+                objectName: "chatAboutDocumentButton"
+                visible: view.app.documentId > 0
+                text: qsTr("Chat about this document")
+                highlighted: true
+                enabled: view.app.modelReady && !view.app.busy
+                onClicked: view.app.chatAboutDocument()
+                ToolTip.visible: hovered
+                ToolTip.text: qsTr("A conversation that starts from the document's state: follow-up questions remember the document and the dialogue")
+            }
+            Button {
                 text: qsTr("Back to chat")
                 onClicked: view.app.showChat()
             }
         }
 
-        Pane {
+        ReadingProgress {
             Layout.fillWidth: true
             Layout.leftMargin: 12
             Layout.rightMargin: 12
-            visible: view.app.ingesting
-
-            background: Rectangle {
-                radius: 8
-                color: Qt.rgba(0.2, 0.5, 0.9, 0.10)
-                border.color: Qt.rgba(0.2, 0.5, 0.9, 0.35)
-            }
-
-            ColumnLayout {
-                anchors.fill: parent
-                spacing: 8
-
-                Label {
-                    text: qsTr("Reading %1 into the model's state…").arg(view.ingest.name || "")
-                    font.bold: true
-                }
-                ProgressBar {
-                    Layout.fillWidth: true
-                    from: 0
-                    to: Math.max(1, view.ingest.tokensTotal || 0)
-                    value: view.ingest.tokensDone || 0
-                    indeterminate: !(view.ingest.tokensTotal > 0)
-                    Accessible.name: qsTr("Reading progress")
-                }
-                RowLayout {
-                    Layout.fillWidth: true
-                    Label {
-                        Layout.fillWidth: true
-                        objectName: "ingestStatus"
-                        text: view.ingest.tokensTotal > 0
-                              ? qsTr("%1 / %2 tokens  ·  %3  ·  about %4 left")
-                                .arg(Format.count(view.ingest.tokensDone)).arg(Format.count(view.ingest.tokensTotal))
-                                .arg(Format.rate(view.ingest.tokensPerSecond)).arg(Format.seconds(view.ingest.etaSeconds))
-                              : qsTr("Counting tokens…")
-                        Accessible.name: text
-                    }
-                    Button {
-                        text: qsTr("Cancel")
-                        onClicked: view.app.stop()
-                        Accessible.name: qsTr("Cancel reading the document")
-                    }
-                }
-            }
+            app: view.app
+            visible: view.app.ingesting && !view.ingest.intoChat
         }
 
         ListView {

@@ -4,7 +4,7 @@ import QtQuick.Layouts
 
 // One message: prose as Markdown and code blocks with a copy button; under it the branch
 // switcher ‹ 2/3 › and the actions (regenerate a reply, edit a question into a new branch,
-// save the state after a reply).
+// save the state after a reply or a document read into the chat).
 Item {
     id: message
 
@@ -21,6 +21,7 @@ Item {
     property bool answerActions: false  // a document answer: regenerate (ask again), copy
     property bool editing: false
     readonly property bool mine: author === "user"
+    readonly property bool document: author === "document"  // a document read into the state
     readonly property bool dark: sys.window.hslLightness < 0.5
 
     implicitHeight: column.implicitHeight + 8
@@ -37,7 +38,7 @@ Item {
 
         Label {
             Layout.alignment: message.mine ? Qt.AlignRight : Qt.AlignLeft
-            text: message.mine ? qsTr("You") : qsTr("RWKV")
+            text: message.mine ? qsTr("You") : message.document ? qsTr("Document read") : qsTr("RWKV")
             font.pixelSize: Theme.px(11)
             font.bold: true
             opacity: 0.6
@@ -49,7 +50,8 @@ Item {
             implicitWidth: Math.max(content.implicitWidth, 40) + 24
             implicitHeight: content.implicitHeight + 18
             radius: 10
-            color: message.mine ? Qt.tint(sys.base, message.dark ? "#402f6fdf" : "#302f6fdf") : sys.base
+            color: message.mine ? Qt.tint(sys.base, message.dark ? "#402f6fdf" : "#302f6fdf")
+                 : message.document ? Qt.tint(sys.base, message.dark ? "#30d0a030" : "#28d0a030") : sys.base
             border.color: message.dark ? Qt.lighter(sys.window, 1.4) : Qt.darker(sys.window, 1.12)
             border.width: 1
 
@@ -214,7 +216,7 @@ Item {
             ToolButton {
                 objectName: "regenerateButton"
                 text: qsTr("Regenerate")
-                visible: !message.mine
+                visible: !message.mine && !message.document
                 enabled: !message.app.generating
                 font.pixelSize: Theme.px(12)
                 onClicked: message.answerActions ? message.app.regenerateAnswer(message.index)
@@ -244,7 +246,8 @@ Item {
                     stateNote.text = ""
                     saveStateDialog.open()
                 }
-                Accessible.name: qsTr("Save the model's state after this reply under a name")
+                Accessible.name: message.document ? qsTr("Save the model's state after this document under a name")
+                                                  : qsTr("Save the model's state after this reply under a name")
             }
             ToolButton {
                 objectName: "copyButton"
