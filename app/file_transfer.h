@@ -1,6 +1,7 @@
 #pragma once
 // The app's file actions on conversations and states (issue 20): a .rwkvx file dropped on the
-// window or chosen with "Import…" becomes a conversation (opened) or a named state; "Export
+// window or chosen with "Import…" becomes a conversation (opened) or a named state, as does a
+// state-tuning file (.pth, .safetensors) chosen with "Import…"; "Export
 // conversation…" writes one as .rwkvx or Markdown. The work runs on the inference worker,
 // which holds the store and the loaded model; a refused file is reported like any failed job
 // (the app's error banner, with the importer's message) and leaves nothing in the store.

@@ -70,8 +70,9 @@ public:
     // message (conversationId 0: into a new conversation), with ingestProgress().
     void readIntoChat(qint64 conversationId, const QString& path, const QVariantMap& settings, std::stop_token cancel);
 
-    // A .rwkvx file (a conversation or a named state) checked against the loaded model and
-    // stored whole, or refused with nothing written (inference_worker_transfer.cpp).
+    // A .rwkvx file (a conversation or a named state), or a state-tuning file (.pth or
+    // .safetensors, as a named state), checked against the loaded model and stored whole, or
+    // refused with nothing written (inference_worker_transfer.cpp).
     void importTransferFile(const QString& path);
     // Conversation `id` to `path` as .rwkvx (or Markdown), replacing that file only once written.
     void exportConversation(qint64 id, const QString& path, bool markdown);
@@ -82,6 +83,7 @@ public:
     void saveMessageState(qint64 conversationId, qint64 messageId, const QString& name, const QString& note);
     void startFromState(qint64 stateId, const QVariantMap& settings);
     void deleteState(qint64 stateId);
+    void renameState(qint64 stateId, const QString& name);
     // The database's storage line (core/store/state_retention.h storageUse), and "Free space":
     // the states that can be rebuilt pruned, then VACUUM.
     void reportStorage();
@@ -158,6 +160,8 @@ private:
     // its URL; a failure (port taken) is reported with failed(), never thrown.
     void startApiServer();
     QList<StateRow> stateRows();
+    // A state-tuning file as a named state of the loaded weights (importTransferFile's other half).
+    void importStateTuningFile(const std::filesystem::path& file);
 
     std::filesystem::path m_databasePath;
     std::filesystem::path m_vocabDir;

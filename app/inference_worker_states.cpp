@@ -1,6 +1,7 @@
 // The named-state half of InferenceWorker: "Save state…" on a message, the sidebar's list of
 // saved states (each marked usable or not with the loaded model, and why), a new chat from
-// one, and deleting one. The same named snapshots as `rwkv-cli state save/load/list/rm`.
+// one, renaming and deleting one. The same named snapshots as `rwkv-cli state save/load/list/
+// rename/rm`.
 #include "app/chat_settings.h"
 #include "app/conversation_rows.h"
 #include "app/inference_worker.h"
@@ -99,6 +100,14 @@ void InferenceWorker::deleteState(qint64 stateId)
         const std::optional<rwkv::SnapshotInfo> info = store().snapshots().info(stateId);
         // Only named states: a message's or a document's snapshot is not the sidebar's to delete.
         if (info && !info->name.empty()) store().snapshots().remove(stateId);
+        emit statesListed(stateRows());
+    });
+}
+
+void InferenceWorker::renameState(qint64 stateId, const QString& name)
+{
+    guarded(QStringLiteral("renaming the state"), [&] {
+        store().snapshots().rename(stateId, name.trimmed().toStdString());
         emit statesListed(stateRows());
     });
 }

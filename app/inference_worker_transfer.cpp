@@ -1,9 +1,11 @@
 // The file half of InferenceWorker: a conversation or a named state to and from a .rwkvx file
-// (core/store/transfer.h), and a conversation to Markdown. An import is checked against the
+// (core/store/transfer.h), a state-tuning file (.pth, .safetensors) in as a named state, and a
+// conversation to Markdown. An import is checked against the
 // loaded model and written in one transaction by the core, so a refused file leaves nothing.
 #include "app/conversation_rows.h"
 #include "app/inference_worker.h"
 #include "core/error.h"
+#include "core/state_file.h"
 #include "core/store/conversation_markdown.h"
 #include "core/store/transfer.h"
 #include "core/store/transfer_description.h"
@@ -38,11 +40,30 @@ std::string freeStateName(rwkv::Store& store, const std::string& wanted)
 
 } // namespace
 
+void InferenceWorker::importStateTuningFile(const std::filesystem::path& file)
+{
+    // Checked against the loaded model's shape; kept as a named state of its weights, so the
+    // States list offers it for new chats like any other.
+    const rwkv::State state = rwkv::loadStateFile(file, m_model->config(), m_model->fingerprint());
+    const std::string name = freeStateName(store(), rwkv::pathToUtf8(file.stem()));
+    rwkv::Transaction tx(store().database());
+    store().snapshots().registerModel(m_model->fingerprint(), m_modelPath, m_model->config());
+    const int64_t id = store().snapshots().save(state, {std::nullopt, name});
+    store().snapshots().setNote(id, "state-tuning file " + rwkv::pathToUtf8(file.filename()));
+    tx.commit();
+    emit stateImported(QString::fromStdString(name));
+    emit statesListed(stateRows());
+}
+
 void InferenceWorker::importTransferFile(const QString& path)
 {
     guarded(QStringLiteral("importing %1").arg(QFileInfo(path).fileName()), [&] {
         requireModel();
         const std::filesystem::path file = rwkv::pathFromUtf8(path.toStdString());
+        if (QFileInfo(path).suffix().compare(u"rwkvx", Qt::CaseInsensitive) != 0) {
+            importStateTuningFile(file);
+            return;
+        }
         const rwkv::TransferModel model{m_model->config(), m_model->fingerprint(), m_modelPath};
         // The header says what the file holds; the importer reads and checks it all again.
         const rwkv::TransferContents contents = rwkv::readTransferFile(file);

@@ -31,3 +31,8 @@ void SavedStates::remove(qint64 stateId)
 {
     m_post([stateId](InferenceWorker& w) { w.deleteState(stateId); });
 }
+
+void SavedStates::rename(qint64 stateId, const QString& name)
+{
+    m_post([stateId, name](InferenceWorker& w) { w.renameState(stateId, name); });
+}

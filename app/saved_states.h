@@ -2,7 +2,8 @@
 // The sidebar's "States" section and "Save state…" on a message (issue 20): named states, as
 // `rwkv-cli state save` keeps them, listed newest first with their model and size; those of
 // other weights are listed too, disabled with the reason. "New chat from this state" starts a
-// conversation whose first reply continues from it. The work runs on the inference worker;
+// conversation whose first reply continues from it; a state can be renamed or deleted; a
+// state-tuning file imported with "Import…" is listed as one. The work runs on the inference worker;
 // failures reach the app's error banner like any job's.
 #include "ui/state_list_model.h"
 
@@ -35,6 +36,8 @@ public:
                                       const QString& note = {});
     Q_INVOKABLE void newChat(qint64 stateId);
     Q_INVOKABLE void remove(qint64 stateId);
+    // A taken or blank name is refused with the app's error banner.
+    Q_INVOKABLE void rename(qint64 stateId, const QString& name);
 
 signals:
     // A conversation was started from a state: the app opens it.

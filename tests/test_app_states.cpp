@@ -2,7 +2,9 @@
 // a reply, through its dialog (name and note), lists the state in the sidebar's "States" with its model and
 // size; "New chat from this state" continues from it (greedy: the same reply as continuing the
 // original conversation); a state of other weights, saved beforehand by rwkv-cli, is listed
-// disabled with the reason and refused; a name in use is refused; delete removes the row.
+// disabled with the reason and refused; a name in use is refused; delete removes the row; a
+// state-tuning file imported becomes a state; rename.
+#include "core/io/safetensors_writer.h"
 #include "core/store/store.h"
 #include "support/app_harness.h"
 #include "support/cli_run.h"
@@ -12,6 +14,7 @@
 #include <QSignalSpy>
 #include <QTest>
 
+#include <cstring>
 #include <string_view>
 
 using rwkv::test::kModelTimeoutMs;
@@ -146,6 +149,59 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(states->rowCount(), 1, kJobTimeoutMs);
         QCOMPARE(rowOf(app, QStringLiteral("alien")), -1);
         QCOMPARE(namedStatesStored(), 1);
+    }
+
+    // A state-tuning file through "Import…" becomes a named state of the loaded weights; one
+    // tuned for another shape is refused with nothing added; renaming refuses a taken name.
+    void stateTuningFileAndRename()
+    {
+        // The demo model's shape: 8 layers of 2 heads of 64 (a wrong one: 3 layers).
+        const auto writeStateFile = [&](const char* name, int layers) {
+            std::vector<rwkv::NamedTensor> tensors;
+            for (int i = 0; i < layers; ++i) {
+                rwkv::NamedTensor t{"blocks." + std::to_string(i) + ".att.time_state", rwkv::DType::F32, {2, 64, 64}, {}};
+                std::vector<float> v(2 * 64 * 64);
+                for (size_t k = 0; k < v.size(); ++k) v[k] = float(int(k % 17) - 8) / 64.0f;
+                t.bytes.resize(v.size() * 4);
+                std::memcpy(t.bytes.data(), v.data(), t.bytes.size());
+                tensors.push_back(std::move(t));
+            }
+            rwkv::writeSafetensors(file(name).toStdString(), tensors);
+            return QUrl::fromLocalFile(file(name));
+        };
+        RunningApp app = rwkv::test::launchApp(m_dir.path());
+        QTRY_VERIFY_WITH_TIMEOUT(app.controller->modelReady(), kModelTimeoutMs);
+        QTRY_VERIFY_WITH_TIMEOUT(!app.controller->busy(), kJobTimeoutMs);
+        StateListModel* states = app.controller->states()->list();
+        const int before = states->rowCount();
+
+        app.controller->transfer()->importFile(writeStateFile("tuned.safetensors", 8));
+        QTRY_COMPARE_WITH_TIMEOUT(states->rowCount(), before + 1, kJobTimeoutMs);
+        const StateRow tuned = states->rows()[rowOf(app, QStringLiteral("tuned"))];
+        QVERIFY(tuned.usable);
+        QCOMPARE(tuned.note, QStringLiteral("state-tuning file tuned.safetensors"));
+        QVERIFY(tuned.byteSize >= qint64(app.controller->model().value(QStringLiteral("stateBytes")).toDouble()));
+        QTRY_VERIFY(app.controller->transfer()->notice().contains(QStringLiteral("tuned")));
+
+        app.controller->transfer()->importFile(writeStateFile("narrow.safetensors", 3));
+        QTRY_VERIFY_WITH_TIMEOUT(!app.controller->errorText().isEmpty(), kJobTimeoutMs);
+        QVERIFY2(app.controller->errorText().contains(QStringLiteral("3 layers")), qPrintable(app.controller->errorText()));
+        app.controller->dismissError();
+        QTRY_VERIFY(!app.controller->busy());
+        QCOMPARE(states->rowCount(), before + 1);
+
+        app.controller->states()->newChat(tuned.id);
+        QTRY_COMPARE_WITH_TIMEOUT(app.controller->conversationTitle(), QStringLiteral("tuned"), kJobTimeoutMs);
+
+        app.controller->states()->rename(tuned.id, QStringLiteral("  calm tone "));
+        QTRY_VERIFY_WITH_TIMEOUT(rowOf(app, QStringLiteral("calm tone")) >= 0, kJobTimeoutMs);
+        QCOMPARE(rowOf(app, QStringLiteral("tuned")), -1);
+        app.controller->transfer()->importFile(QUrl::fromLocalFile(file("tuned.safetensors")));
+        QTRY_COMPARE_WITH_TIMEOUT(states->rowCount(), before + 2, kJobTimeoutMs);
+        app.controller->states()->rename(states->rows()[rowOf(app, QStringLiteral("tuned"))].id, QStringLiteral("calm tone"));
+        QTRY_VERIFY_WITH_TIMEOUT(app.controller->errorText().contains(QStringLiteral("exists")), kJobTimeoutMs);
+        QVERIFY(rowOf(app, QStringLiteral("tuned")) >= 0);
+        app.controller->dismissError();
     }
 };
 

@@ -110,9 +110,17 @@ private slots:
         QCOMPARE(listed.size(), size_t(2));
         QCOMPARE(listed[0].at("name").get<std::string>(), std::string("canary"));
         QVERIFY(listed[0].at("stored_bytes").get<int64_t>() > 0);
-        QCOMPARE(cli({"state", "rm", "canary", "--db", db()}).exitCode, 0);
+        // Renamed, it loads under its new name only; a taken or blank name is refused.
+        QCOMPARE(cli({"state", "rename", "canary", "goose", "--db", db()}).out, QByteArray("state 'canary' renamed to 'goose'\n"));
+        verifyCleanError(cli({"state", "rename", "goose", "chat", "--db", db()}), 2, "a state named 'chat' exists");
+        verifyCleanError(cli({"state", "rename", "goose", "  ", "--db", db()}), 2, "needs a name");
+        verifyCleanError(cli({"state", "rename", "canary", "x", "--db", db()}), 2, "no state named 'canary'");
+        const Run renamed = cli({"state", "load", "goose", "--prompt", " network", "--max-tokens", "5", "--temperature", "0",
+                                 "--json", "--db", db()});
+        QCOMPARE(json(renamed).at("tokens").get<std::vector<int>>(), (std::vector<int>{32227, 47601, 4596, 56812, 31296}));
+        QCOMPARE(cli({"state", "rm", "goose", "--db", db()}).exitCode, 0);
         QCOMPARE(json(cli({"state", "list", "--json", "--db", db()})).size(), size_t(1));
-        verifyCleanError(cli({"state", "load", "canary", "--db", db()}), 2, "no state named 'canary'");
+        verifyCleanError(cli({"state", "load", "goose", "--db", db()}), 2, "no state named 'goose'");
     }
 
     // Export and import: a conversation and a state move to a fresh database and continue the

@@ -171,6 +171,17 @@ void SnapshotStore::setNote(int64_t id, const std::string& note)
     m_db.prepare("UPDATE snapshots SET note = ?2 WHERE id = ?1").bind(1, id).bind(2, note).run();
 }
 
+void SnapshotStore::rename(int64_t id, const std::string& name)
+{
+    if (name.find_first_not_of(" \t\r\n") == std::string::npos)
+        throw Error(ErrorCode::InvalidArgument, "a state needs a name");
+    const std::optional<SnapshotInfo> self = info(id);
+    if (!self || self->name.empty()) throw Error(ErrorCode::InvalidArgument, "no saved state " + std::to_string(id));
+    if (const auto other = named(name); other && other->id != id)
+        throw Error(ErrorCode::InvalidArgument, "a state named '" + name + "' exists; choose another name");
+    m_db.prepare("UPDATE snapshots SET name = ?2 WHERE id = ?1").bind(1, id).bind(2, name).run();
+}
+
 void SnapshotStore::remove(int64_t id)
 {
     m_db.prepare("DELETE FROM snapshots WHERE id = ?1").bind(1, id).run();

@@ -75,6 +75,9 @@ public:
     std::vector<int64_t> allIds();
     // The note of a named state: what it holds, in the user's words.
     void setNote(int64_t id, const std::string& note);
+    // Gives named state `id` another name. Throws Error(InvalidArgument) when `name` is blank,
+    // another state has it, or `id` is no named state.
+    void rename(int64_t id, const std::string& name);
     void remove(int64_t id);
 
     SnapshotCodec& codec() { return m_codec; }

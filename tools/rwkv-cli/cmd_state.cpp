@@ -1,4 +1,4 @@
-// rwkv-cli state save|load|list|rm|export|import: named snapshots of a model state in the store.
+// rwkv-cli state save|load|list|rm|rename|export|import: named snapshots of a model state in the store.
 #include "core/chat_session.h"
 #include "core/error.h"
 #include "core/generator.h"
@@ -133,6 +133,16 @@ int remove(Store& store, const Invocation& call, Args& args)
     return 0;
 }
 
+int rename(Store& store, const Invocation& call, Args& args)
+{
+    args.finish();
+    const std::optional<SnapshotInfo> info = store.snapshots().named(call.positionals[0]);
+    if (!info) throw Error(ErrorCode::InvalidArgument, "no state named '" + call.positionals[0] + "'");
+    store.snapshots().rename(info->id, call.positionals[1]);
+    std::printf("state '%s' renamed to '%s'\n", call.positionals[0].c_str(), call.positionals[1].c_str());
+    return 0;
+}
+
 int exportState(Store& store, const Invocation& call, Args& args)
 {
     args.finish();
@@ -190,6 +200,7 @@ int runState(Invocation& call)
     if (verb == "load") return load(*store, call, args);
     if (verb == "list") return list(*store, args);
     if (verb == "rm") return remove(*store, call, args);
+    if (verb == "rename") return rename(*store, call, args);
     if (verb == "export") return exportState(*store, call, args);
     if (verb == "import") return importState(*store, call, args);
     throw std::logic_error("state " + std::string(verb) + " has no handler");

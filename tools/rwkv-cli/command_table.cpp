@@ -180,6 +180,7 @@ std::vector<CommandSpec> makeSpecs()
                  true, true)},
         {C::State, "state", "list", "", "named states", options({kJson, kDb})},
         {C::State, "state", "rm", "NAME", "delete a named state", options({kDb})},
+        {C::State, "state", "rename", "NAME NEW", "give a named state another name", options({kDb})},
         {C::State, "state", "export", "NAME FILE",
          "write the named state to FILE (.rwkvx), for this or another machine; FILE must not exist", options({kDb})},
         {C::State, "state", "import", "FILE",

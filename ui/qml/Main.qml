@@ -202,12 +202,13 @@ ApplicationWindow {
         onAccepted: window.app.openDocument(selectedFile)
     }
 
-    // Conversations and states exported from this or another machine (.rwkvx).
+    // Conversations and states exported from this or another machine (.rwkvx), and
+    // state-tuning files (a tuned initial state for the loaded model).
     FileDialog {
         id: importDialog
         objectName: "importDialog"
         title: qsTr("Import a conversation or a state")
-        nameFilters: [qsTr("RWKV exports (*.rwkvx)"), qsTr("All files (*)")]
+        nameFilters: [qsTr("RWKV exports and state-tuning files (*.rwkvx *.pth *.safetensors)"), qsTr("All files (*)")]
         onAccepted: window.app.transfer.importFile(selectedFile)
     }
     FileDialog {

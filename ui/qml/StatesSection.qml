@@ -4,8 +4,9 @@ import QtQuick.Layouts
 import "Format.js" as Format
 
 // The sidebar's saved states ("Save state…" on a reply, an imported state, `rwkv-cli state
-// save`): name, model and size; click or "New chat from this state" to continue from one;
-// delete from its menu. A state of other weights is shown disabled with the reason.
+// save`, a state-tuning file imported): name, model and size; click or "New chat from this
+// state" to continue from one; rename or delete from its menu. A state of other weights is
+// shown disabled with the reason.
 ColumnLayout {
     id: section
 
@@ -95,10 +96,41 @@ ColumnLayout {
                     onTriggered: section.app.states.newChat(stateItem.stateId)
                 }
                 MenuItem {
+                    text: qsTr("Rename…")
+                    onTriggered: {
+                        renameDialog.stateId = stateItem.stateId
+                        renameField.text = stateItem.name
+                        renameDialog.open()
+                    }
+                }
+                MenuItem {
                     text: qsTr("Delete state")
                     onTriggered: section.app.states.remove(stateItem.stateId)
                 }
             }
+        }
+    }
+
+    Dialog {
+        id: renameDialog
+        objectName: "renameStateDialog"
+        property var stateId: 0
+        parent: Overlay.overlay
+        anchors.centerIn: parent
+        width: 340
+        modal: true
+        title: qsTr("Rename state")
+        standardButtons: Dialog.Ok | Dialog.Cancel
+        onAccepted: if (renameField.text.trim().length > 0) section.app.states.rename(stateId, renameField.text)
+        onOpened: renameField.forceActiveFocus()
+
+        TextField {
+            id: renameField
+            objectName: "renameStateField"
+            width: renameDialog.availableWidth
+            selectByMouse: true
+            onAccepted: renameDialog.accept()
+            Accessible.name: qsTr("New name of the state")
         }
     }
 }
