@@ -1,6 +1,7 @@
 #include "core/chat_session.h"
 
 #include "core/error.h"
+#include "core/generate_alternatives.h"
 #include "core/generation_checks.h"
 #include "core/monotonic_clock.h"
 #include "core/prompt_format.h"
@@ -107,24 +108,30 @@ ChatTurn ChatSession::send(std::string_view userText, const GenerationOptions& o
                            std::stop_token cancel)
 {
     requireOpen();
-    return runTurn(m_current, std::nullopt, userText, options, onText, std::move(cancel));
+    return runTurns(m_current, std::nullopt, userText, options, 1, onText, std::move(cancel)).front();
 }
 
 ChatTurn ChatSession::sendFrom(int64_t parentMessageId, std::string_view userText, const GenerationOptions& options,
                                const TextFn& onText, std::stop_token cancel)
 {
     messageOfThisConversation(parentMessageId);
-    return runTurn(parentMessageId, std::nullopt, userText, options, onText, std::move(cancel));
+    return runTurns(parentMessageId, std::nullopt, userText, options, 1, onText, std::move(cancel)).front();
 }
 
 ChatTurn ChatSession::regenerate(int64_t assistantMessageId, const GenerationOptions& options, const TextFn& onText,
                                  std::stop_token cancel)
 {
+    return regenerateAlternatives(assistantMessageId, options, 1, onText, std::move(cancel)).front();
+}
+
+std::vector<ChatTurn> ChatSession::regenerateAlternatives(int64_t assistantMessageId, const GenerationOptions& options,
+                                                          int alternatives, const TextFn& onText, std::stop_token cancel)
+{
     const MessageRecord reply = messageOfThisConversation(assistantMessageId);
     if (reply.role != MessageRole::Assistant || !reply.parentId)
         throw Error(ErrorCode::InvalidArgument, "message " + std::to_string(assistantMessageId) + " is not a reply");
     const MessageRecord question = m_store.conversations().message(*reply.parentId);
-    return runTurn(*question.parentId, question.id, question.content, options, onText, std::move(cancel));
+    return runTurns(*question.parentId, question.id, question.content, options, alternatives, onText, std::move(cancel));
 }
 
 void ChatSession::switchTo(int64_t messageId)
@@ -137,15 +144,17 @@ void ChatSession::switchTo(int64_t messageId)
     m_current = messageId;
 }
 
-ChatTurn ChatSession::runTurn(int64_t parentMessageId, std::optional<int64_t> userMessageId, std::string_view userText,
-                              const GenerationOptions& options, const TextFn& onText, std::stop_token cancel)
+std::vector<ChatTurn> ChatSession::runTurns(int64_t parentMessageId, std::optional<int64_t> userMessageId,
+                                            std::string_view userText, const GenerationOptions& options, int alternatives,
+                                            const TextFn& onText, std::stop_token cancel)
 {
     throwIfProblem(checkPromptText(userText, "the message", true));
+    if (alternatives < 1 || alternatives > kMaxBatch)
+        throw Error(ErrorCode::InvalidArgument, "alternatives: 1 to " + std::to_string(kMaxBatch) + " replies at once");
     const std::string text = cleanUserText(userText);
-    ChatTurn turn;
     int64_t t0 = nowNs();
     State state = restore(parentMessageId);
-    turn.restoreNs = nowNs() - t0;
+    const int64_t restoreNs = nowNs() - t0;
 
     // A reply always ends at the turn end, whatever stop strings the caller asked for.
     GenerationOptions chatOptions = options;
@@ -153,29 +162,49 @@ ChatTurn ChatSession::runTurn(int64_t parentMessageId, std::optional<int64_t> us
         chatOptions.stopStrings.emplace_back(kTurnEnd);
     chatOptions.dropLeadingSpace = true;
     const std::vector<int32_t> prompt = m_tokenizer.encode(chatPrompt(text));
-    turn.promptTokens = int64_t(prompt.size());
-    turn.generation = generate(m_model, &m_tokenizer, prompt, state, chatOptions, onText, cancel);
+    std::vector<Alternative> replies;
+    if (alternatives == 1) { // the single stream, exactly as before
+        replies.push_back({generate(m_model, &m_tokenizer, prompt, state, chatOptions, onText, cancel), std::move(state)});
+    } else {
+        std::vector<GenerationOptions> each(size_t(alternatives), chatOptions);
+        for (size_t i = 0; i < each.size(); ++i)
+            if (chatOptions.sampling.seed) each[i].sampling.seed = *chatOptions.sampling.seed + i;
+        replies = generateAlternatives(m_model, &m_tokenizer, prompt, state, each, [&](int i, std::string_view t) {
+            if (i == 0 && onText) onText(t);
+        }, cancel);
+    }
     // A reply cut by the token limit or a cancel still closes its turn, so the stored state
     // is always at a turn boundary and the next "User:" starts a fresh line as in training.
-    if (turn.generation.reason != StopReason::StopString) m_model.forward(m_tokenizer.encode(kTurnEnd), state);
+    for (Alternative& r : replies)
+        if (r.result.reason != StopReason::StopString) m_model.forward(m_tokenizer.encode(kTurnEnd), r.state);
 
     // Compress before taking the write lock, so other connections wait only for the write.
     t0 = nowNs();
-    const EncodedSnapshot encoded = m_store.snapshots().codec().encode(state);
+    std::vector<EncodedSnapshot> encoded;
+    for (const Alternative& r : replies) encoded.push_back(m_store.snapshots().codec().encode(r.state));
     ConversationStore& conversations = m_store.conversations();
     Transaction tx(m_store.database());
     m_store.snapshots().registerModel(m_model.fingerprint(), m_weightsPath, m_model.config());
-    turn.userMessageId = userMessageId ? *userMessageId
-                                       : conversations.addMessage(m_conversation, parentMessageId, MessageRole::User, text);
-    turn.assistantMessageId =
-        conversations.addMessage(m_conversation, turn.userMessageId, MessageRole::Assistant, turn.generation.text);
-    turn.snapshotId = m_store.snapshots().insert(encoded, state.weightsFingerprint(), {turn.assistantMessageId, std::nullopt});
-    conversations.setCurrentMessage(m_conversation, turn.assistantMessageId);
+    const int64_t userId = userMessageId ? *userMessageId
+                                         : conversations.addMessage(m_conversation, parentMessageId, MessageRole::User, text);
+    std::vector<ChatTurn> turns(replies.size());
+    for (size_t i = 0; i < replies.size(); ++i) {
+        ChatTurn& turn = turns[i];
+        turn.userMessageId = userId;
+        turn.generation = std::move(replies[i].result);
+        turn.promptTokens = int64_t(prompt.size());
+        turn.restoreNs = restoreNs;
+        turn.assistantMessageId = conversations.addMessage(m_conversation, userId, MessageRole::Assistant, turn.generation.text);
+        turn.snapshotId = m_store.snapshots().insert(encoded[i], replies[i].state.weightsFingerprint(),
+                                                     {turn.assistantMessageId, std::nullopt});
+    }
+    conversations.setCurrentMessage(m_conversation, turns.front().assistantMessageId);
     if (conversations.get(m_conversation).title.empty()) conversations.setTitle(m_conversation, titleFrom(text));
     tx.commit();
-    turn.saveNs = nowNs() - t0;
-    m_current = turn.assistantMessageId;
-    return turn;
+    const int64_t saveNs = nowNs() - t0;
+    for (ChatTurn& turn : turns) turn.saveNs = saveNs;
+    m_current = turns.front().assistantMessageId;
+    return turns;
 }
 
 int ChatSession::rebuildByReplay(int64_t messageId, std::stop_token cancel)

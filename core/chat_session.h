@@ -91,7 +91,13 @@ public:
     // Another reply to the user message of `assistantMessageId`, as its sibling.
     ChatTurn regenerate(int64_t assistantMessageId, const GenerationOptions& options, const TextFn& onText = {},
                         std::stop_token cancel = {});
-    // Continues from `messageId` (root or assistant) from now on.
+    // `alternatives` (1…kMaxBatch) more replies to the user message of `assistantMessageId` at
+    // once, decoded together (core/generate_alternatives.h), each a new sibling; reply i samples
+    // with the options' seed + i when they have one. The first becomes current; onText streams
+    // the first only. Returns the turns in order.
+    std::vector<ChatTurn> regenerateAlternatives(int64_t assistantMessageId, const GenerationOptions& options,
+                                                 int alternatives, const TextFn& onText = {}, std::stop_token cancel = {});
+    // Continues from `messageId` (root, assistant or document) from now on.
     void switchTo(int64_t messageId);
 
     // Recomputes, for the loaded weights, the snapshot of every root and assistant message on
@@ -101,8 +107,11 @@ public:
     int rebuildByReplay(int64_t messageId, std::stop_token cancel = {});
 
 private:
-    ChatTurn runTurn(int64_t parentMessageId, std::optional<int64_t> userMessageId, std::string_view userText,
-                     const GenerationOptions& options, const TextFn& onText, std::stop_token cancel);
+    // One reply, or several decoded together, after `userText` following parentMessageId (an
+    // existing user message when userMessageId is set); stored in one transaction.
+    std::vector<ChatTurn> runTurns(int64_t parentMessageId, std::optional<int64_t> userMessageId,
+                                   std::string_view userText, const GenerationOptions& options, int alternatives,
+                                   const TextFn& onText, std::stop_token cancel);
     MessageRecord messageOfThisConversation(int64_t messageId);
     void requireOpen() const;
     // The snapshot of `messageId` for the loaded weights, if it has one.
