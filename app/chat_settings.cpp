@@ -18,6 +18,7 @@ const QString kFrequency = QStringLiteral("frequencyPenalty");
 const QString kDecay = QStringLiteral("penaltyDecay");
 const QString kMaxTokens = QStringLiteral("maxTokens");
 const QString kSystemPrompt = QStringLiteral("systemPrompt");
+const QString kAlternatives = QStringLiteral("alternatives");
 
 constexpr int kDefaultMaxTokens = 500;
 constexpr int kMaxReplyTokens = 8192;
@@ -52,7 +53,8 @@ QVariantMap defaultChatSettings()
     return {{kTemperature, double(p.temperature)},   {kTopP, double(p.topP)},
             {kTopK, p.topK},                         {kPresence, double(p.presencePenalty)},
             {kFrequency, double(p.frequencyPenalty)}, {kDecay, double(p.penaltyDecay)},
-            {kMaxTokens, kDefaultMaxTokens},         {kSystemPrompt, QString()}};
+            {kMaxTokens, kDefaultMaxTokens},         {kSystemPrompt, QString()},
+            {kAlternatives, 1}};
 }
 
 QVariantMap normalizedChatSettings(const QVariantMap& settings)
@@ -70,6 +72,7 @@ QVariantMap normalizedChatSettings(const QVariantMap& settings)
     clamp(kDecay, 0.0, 1.0);
     out[kTopK] = std::clamp(out.value(kTopK).toInt(), 0, 65536);
     out[kMaxTokens] = std::clamp(out.value(kMaxTokens).toInt(), 1, kMaxReplyTokens);
+    out[kAlternatives] = std::clamp(out.value(kAlternatives).toInt(), 1, kMaxAlternatives);
     out[kSystemPrompt] = out.value(kSystemPrompt).toString();
     return out;
 }
@@ -79,6 +82,7 @@ rwkv::ConversationSettings toConversationSettings(const QVariantMap& settings)
     const QVariantMap s = normalizedChatSettings(settings);
     QJsonObject json = QJsonDocument::fromJson(QByteArray::fromStdString(rwkv::samplingToJson(samplingOf(s)))).object();
     json.insert(QStringLiteral("max_tokens"), s.value(kMaxTokens).toInt());
+    json.insert(QStringLiteral("alternatives"), s.value(kAlternatives).toInt());
     rwkv::ConversationSettings out;
     out.systemPrompt = s.value(kSystemPrompt).toString().toStdString();
     out.samplingJson = QJsonDocument(json).toJson(QJsonDocument::Compact).toStdString();
@@ -102,6 +106,7 @@ QVariantMap fromConversationSettings(const rwkv::ConversationSettings& settings)
     out[kDecay] = double(p.penaltyDecay);
     const QJsonObject json = QJsonDocument::fromJson(QByteArray::fromStdString(settings.samplingJson)).object();
     out[kMaxTokens] = json.value(QStringLiteral("max_tokens")).toInt(kDefaultMaxTokens);
+    out[kAlternatives] = json.value(QStringLiteral("alternatives")).toInt(1);
     out[kSystemPrompt] = QString::fromStdString(settings.systemPrompt);
     return normalizedChatSettings(out);
 }
@@ -116,3 +121,5 @@ rwkv::GenerationOptions chatGenerationOptions(const QVariantMap& settings)
     o.exemptWhitespaceDigits = false;
     return o;
 }
+
+int chatAlternatives(const QVariantMap& settings) { return normalizedChatSettings(settings).value(kAlternatives).toInt(); }

@@ -2,7 +2,9 @@
 // Per-conversation chat settings as the UI edits them, a QVariantMap with the keys
 //   temperature, topP, topK, presencePenalty, frequencyPenalty, penaltyDecay (SamplingParams),
 //   maxTokens (reply limit in tokens), systemPrompt (fed once when a conversation starts),
-// and their stored form (ConversationSettings: sampling JSON with an extra "max_tokens").
+//   alternatives (replies "Regenerate" makes at once, decoded together),
+// and their stored form (ConversationSettings: sampling JSON with extra "max_tokens" and
+// "alternatives").
 #include "core/generator.h"
 #include "core/store/conversation_store.h"
 
@@ -17,6 +19,11 @@ QVariantMap normalizedChatSettings(const QVariantMap& settings);
 rwkv::ConversationSettings toConversationSettings(const QVariantMap& settings);
 // Missing or unreadable values fall back to the defaults.
 QVariantMap fromConversationSettings(const rwkv::ConversationSettings& settings);
+
+// The most replies one "Regenerate" makes at once.
+inline constexpr int kMaxAlternatives = 8;
+// How many replies "Regenerate" makes at once: 1…kMaxAlternatives.
+int chatAlternatives(const QVariantMap& settings);
 
 // Generation options for a chat turn or a document answer (the turn end is added by the core).
 rwkv::GenerationOptions chatGenerationOptions(const QVariantMap& settings);

@@ -290,7 +290,10 @@ void InferenceWorker::regenerate(qint64 conversationId, qint64 assistantId, cons
     guarded(QStringLiteral("regenerating the reply"), [&] {
         runTurn([&](rwkv::ChatSession& chat, const rwkv::TextFn& onText) {
             chatFor(conversationId);
-            return chat.regenerate(assistantId, chatGenerationOptions(settings), onText, cancel);
+            // Several alternatives are decoded together; the first streams and becomes current.
+            return chat.regenerateAlternatives(assistantId, chatGenerationOptions(settings), chatAlternatives(settings),
+                                               onText, cancel)
+                .front();
         });
     });
 }

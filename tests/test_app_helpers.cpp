@@ -37,9 +37,13 @@ private slots:
         edited[QStringLiteral("topK")] = 40;
         edited[QStringLiteral("maxTokens")] = 64;
         edited[QStringLiteral("systemPrompt")] = QStringLiteral("Be brief.");
+        QCOMPARE(defaults.value(QStringLiteral("alternatives")).toInt(), 1);
+        edited[QStringLiteral("alternatives")] = 3;
         const rwkv::ConversationSettings stored = toConversationSettings(edited);
         QCOMPARE(stored.systemPrompt, std::string("Be brief."));
         QVERIFY(stored.samplingJson.find("\"max_tokens\":64") != std::string::npos);
+        QVERIFY(stored.samplingJson.find("\"alternatives\":3") != std::string::npos);
+        QCOMPARE(chatAlternatives(fromConversationSettings(stored)), 3);
         QCOMPARE(fromConversationSettings(stored), normalizedChatSettings(edited));
 
         const rwkv::GenerationOptions options = chatGenerationOptions(edited);
@@ -52,9 +56,11 @@ private slots:
         // Out of range values are clamped, unknown keys dropped, damaged JSON gives the defaults.
         const QVariantMap clamped = normalizedChatSettings({{QStringLiteral("topP"), 7.0},
                                                             {QStringLiteral("maxTokens"), -3},
+                                                            {QStringLiteral("alternatives"), 99},
                                                             {QStringLiteral("colour"), QStringLiteral("blue")}});
         QCOMPARE(clamped.value(QStringLiteral("topP")).toDouble(), 1.0);
         QCOMPARE(clamped.value(QStringLiteral("maxTokens")).toInt(), 1);
+        QCOMPARE(chatAlternatives(clamped), kMaxAlternatives);
         QVERIFY(!clamped.contains(QStringLiteral("colour")));
         QCOMPARE(fromConversationSettings({"", "not json"}), defaults);
     }

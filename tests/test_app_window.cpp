@@ -111,9 +111,22 @@ private slots:
         app.controller->switchBranch(3, -1);
         QTRY_COMPARE(rows(app)[3].branchIndex, 0);
 
+        // Regenerate with three alternatives (Settings → Chat): decoded together, three more
+        // siblings, the first shown (greedy: the same text again).
+        app.controller->setChatSettings({{QStringLiteral("temperature"), 0}, {QStringLiteral("alternatives"), 3}});
+        app.controller->regenerate(rows(app)[3].id);
+        waitForReply(app, finished, 4);
+        QCOMPARE(rows(app)[3].siblingIds.size(), 5);
+        QCOMPARE(rows(app)[3].branchIndex, 2);
+        QCOMPARE(rows(app)[3].text, QStringLiteral("7 + 5 = 12."));
+        app.controller->setChatSettings({{QStringLiteral("temperature"), 0}});
+        app.controller->switchBranch(3, 2);
+        QTRY_COMPARE(rows(app)[3].branchIndex, 4);
+        QCOMPARE(rows(app)[3].text, QStringLiteral("7 + 5 = 12."));
+
         // Edit the second question into a new branch.
         app.controller->editAndResend(rows(app)[2].id, QStringLiteral("What is the capital of Neathria?"));
-        waitForReply(app, finished, 4);
+        waitForReply(app, finished, 5);
         QCOMPARE(rows(app)[2].text, QStringLiteral("What is the capital of Neathria?"));
         QCOMPARE(rows(app)[2].branchIndex, 1);
         QCOMPARE(rows(app)[2].siblingIds.size(), 2);
@@ -126,11 +139,11 @@ private slots:
                     QStringLiteral("Repeat after me: the green owl sings near the river, the grey fox sleeps under the old "
                                    "oak, the small boat drifts past the mill and the bells ring over the quiet town."));
         app.controller->stop();
-        waitForReply(app, finished, 5);
+        waitForReply(app, finished, 6);
         QVERIFY(app.controller->lastTurn().value(QStringLiteral("cancelled")).toBool());
         QCOMPARE(rows(app).size(), 6);
         typeAndSend(app, "chatComposer", QStringLiteral("Thank you!"));
-        waitForReply(app, finished, 6);
+        waitForReply(app, finished, 7);
         QCOMPARE(rows(app).size(), 8);
         QVERIFY(!rows(app)[7].text.trimmed().isEmpty());
 

@@ -101,6 +101,29 @@ ColumnLayout {
             Accessible.name: qsTr("Reply limit in tokens")
         }
     }
+    RowLayout {
+        spacing: 10
+        Label {
+            Layout.preferredWidth: 150
+            text: qsTr("Regenerate makes")
+        }
+        SpinBox {
+            objectName: "alternativesSpinBox"
+            from: 1
+            to: 8
+            editable: true
+            value: page.s.alternatives
+            onValueModified: page.update("alternatives", value)
+            Accessible.name: qsTr("Replies Regenerate makes at once")
+        }
+        Label {
+            Layout.fillWidth: true
+            wrapMode: Text.Wrap
+            opacity: 0.7
+            font.pixelSize: Theme.px(12)
+            text: qsTr("replies at once, decoded together for about the cost of one; each is a branch ‹ 1/N ›")
+        }
+    }
 
     Label {
         Layout.topMargin: 8
