@@ -2,7 +2,8 @@
 // The local OpenAI-compatible API (server/) inside the app, on the app's loaded model, with
 // its own prefix cache in memory. Serves on its own thread from construction to destruction.
 // The InferenceWorker creates it and takes the same model lock around its own model work, so
-// API requests and the app's turns never run the model at once.
+// API requests and the app's turns never run the model at once; the app's chat takes it per
+// model call (ChatSession::setModelLock), so requests run between its tokens.
 #include "core/fair_mutex.h"
 #include "core/model.h"
 #include "core/tokenizer/tokenizer.h"

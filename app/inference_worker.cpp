@@ -99,6 +99,7 @@ void InferenceWorker::openStore()
         m_store = std::make_unique<rwkv::Store>(m_databasePath);
         if (m_model && m_tokenizer) {
             m_chat = std::make_unique<rwkv::ChatSession>(*m_store, *m_model, *m_tokenizer, m_modelPath);
+            m_chat->setModelLock(&m_modelLock); // API requests get the model between its tokens
             m_library = std::make_unique<rwkv::DocumentLibrary>(*m_store, *m_model, *m_tokenizer, m_modelPath);
         }
         emit storeOpened(qs(m_databasePath.string()));
@@ -245,8 +246,7 @@ void InferenceWorker::runTurn(const std::function<rwkv::ChatTurn(rwkv::ChatSessi
 {
     requireModel();
     if (!m_chat) throw rwkv::Error(rwkv::ErrorCode::Database, "the conversation database is not open");
-    const std::lock_guard model(m_modelLock);
-    const rwkv::ChatTurn result = turn(*m_chat, streamer());
+    const rwkv::ChatTurn result = turn(*m_chat, streamer()); // the session locks the model per call
     flushStream();
     const rwkv::GenerationResult& g = result.generation;
     TurnStats stats;
@@ -317,7 +317,6 @@ void InferenceWorker::rebuildConversation(qint64 conversationId, std::stop_token
 {
     guarded(QStringLiteral("rebuilding the conversation"), [&] {
         rwkv::ChatSession& chat = chatFor(conversationId);
-        const std::lock_guard model(m_modelLock);
         chat.rebuildByReplay(chat.currentMessageId(), cancel);
         emit conversationShown(viewOf(conversationId, true));
     });

@@ -79,7 +79,6 @@ void InferenceWorker::chatAboutDocument(qint64 documentId, const QVariantMap& se
         requireModel();
         if (!m_chat || !m_library) throw rwkv::Error(rwkv::ErrorCode::Database, "the conversation database is not open");
         const rwkv::DocumentRecord d = m_library->find(std::to_string(documentId));
-        const std::lock_guard model(m_modelLock);
         m_chat->startFromDocument(d, m_library->documentState(documentId), toConversationSettings(settings));
         emit conversationShown(viewOf(m_chat->conversationId(), false));
         emit conversationsListed(conversationRows(store()));
@@ -93,7 +92,7 @@ void InferenceWorker::readIntoChat(qint64 conversationId, const QString& path, c
         requireModel();
         if (!m_chat) throw rwkv::Error(rwkv::ErrorCode::Database, "the conversation database is not open");
         const DocumentSource source = prepareDocument(path);
-        const std::lock_guard model(m_modelLock);
+        // No model lock here: the session takes it for each model call.
         if (conversationId == 0) m_chat->start(m_model->newState(), "", toConversationSettings(settings));
         else chatFor(conversationId);
         try {

@@ -87,7 +87,6 @@ void InferenceWorker::startFromState(qint64 stateId, const QVariantMap& settings
             throw rwkv::Error(rwkv::ErrorCode::InvalidArgument, "that state is no longer saved");
         // Refuses other weights with the store's message, as a restore does.
         const rwkv::State state = store().snapshots().load(stateId, m_model->config(), m_model->fingerprint());
-        const std::lock_guard model(m_modelLock);  // a system prompt is read into the state
         const int64_t id = m_chat->start(state, info->name, toConversationSettings(settings));
         emit conversationsListed(conversationRows(store()));
         emit conversationStarted(id);

@@ -48,6 +48,13 @@ std::string speedText(double tokensPerSecond)
 
 } // namespace
 
+int64_t deviceFreeBytes(const std::string& id, const Device& device)
+{
+    if (id == "cpu") return availableMemoryBytes();
+    const auto memory = device.memoryInfo();
+    return memory && memory->budget > memory->used ? int64_t(memory->budget - memory->used) : -1;
+}
+
 std::vector<DeviceOffer> availableDeviceOffers(int threads)
 {
     std::vector<DeviceOffer> out;
@@ -55,11 +62,11 @@ std::vector<DeviceOffer> availableDeviceOffers(int threads)
         if (!d.available) continue;
         try {
             const std::unique_ptr<Device> device = createDevice(d.id, threads);
-            if (d.id == "cpu") {
-                out.insert(out.begin(), {d.id, device->name(), availableMemoryBytes()});
-            } else if (const auto memory = device->memoryInfo(); memory && memory->budget > memory->used) {
-                out.push_back({d.id, device->name(), int64_t(memory->budget - memory->used)});
-            }
+            const int64_t free = deviceFreeBytes(d.id, *device);
+            if (d.id == "cpu")
+                out.insert(out.begin(), {d.id, device->name(), free});
+            else if (free > 0)
+                out.push_back({d.id, device->name(), free});
         } catch (const Error&) {
             // A device that lists as available but does not open is not offered.
         }

@@ -6,6 +6,7 @@
 // (core/strategy_choices.h). Shared by the CLI (--strategy auto) and the app.
 #include "core/auto_strategy.h"
 #include "core/checkpoint.h"
+#include "core/device.h"
 
 #include <filesystem>
 #include <functional>
@@ -21,6 +22,9 @@ struct AutomaticPick {
 
 // The CPU first, then every available GPU whose memory this build can read.
 std::vector<DeviceOffer> availableDeviceOffers(int threads = 0);
+// Free memory of device `id`: the host's available memory for "cpu", else the device's
+// budget less what is in use; -1 when it cannot tell.
+int64_t deviceFreeBytes(const std::string& id, const Device& device);
 
 // Throws Error(OutOfMemory) saying what the model needs when nothing fits, and the last
 // candidate's error when every one fails to load. `status` hears what is being measured.

@@ -34,7 +34,7 @@ int64_t ChatSession::start(const State& initialState, std::string_view title, co
 {
     State state = initialState;
     const std::string system = settings.systemPrompt.empty() ? std::string() : cleanUserText(settings.systemPrompt);
-    if (!system.empty()) m_model.forward(m_tokenizer.encode(systemPrompt(system)), state);
+    if (!system.empty()) forward(m_tokenizer.encode(systemPrompt(system)), state);
     const EncodedSnapshot encoded = m_store.snapshots().codec().encode(state);
 
     Transaction tx(m_store.database());
@@ -80,9 +80,9 @@ State ChatSession::restore(int64_t messageId)
     if (m.role == MessageRole::User)
         throw Error(ErrorCode::InvalidArgument, "message " + std::to_string(messageId)
                                                     + " is a user message; continue from the reply before it or after it");
-    if (const auto id = snapshotForThisModel(messageId))
-        return m_store.snapshots().load(*id, m_model.config(), m_model.fingerprint());
     std::vector<SnapshotInfo> snapshots = m_store.snapshots().forMessage(messageId);
+    if (const auto id = snapshotForThisModel(snapshots))
+        return m_store.snapshots().load(*id, m_model.config(), m_model.fingerprint());
     if (snapshots.empty()) {
         // Pruned (core/store/state_retention.h): the nearest ancestor's state and the few
         // messages after it, replayed; nothing is written.
@@ -164,19 +164,24 @@ std::vector<ChatTurn> ChatSession::runTurns(int64_t parentMessageId, std::option
     const std::vector<int32_t> prompt = m_tokenizer.encode(chatPrompt(text));
     std::vector<Alternative> replies;
     if (alternatives == 1) { // the single stream, exactly as before
-        replies.push_back({generate(m_model, &m_tokenizer, prompt, state, chatOptions, onText, cancel), std::move(state)});
+        replies.push_back(
+            {generate(m_model, &m_tokenizer, prompt, state, chatOptions, onText, cancel, m_modelLock), std::move(state)});
     } else {
         std::vector<GenerationOptions> each(size_t(alternatives), chatOptions);
         for (size_t i = 0; i < each.size(); ++i)
             if (chatOptions.sampling.seed) each[i].sampling.seed = *chatOptions.sampling.seed + i;
         replies = generateAlternatives(m_model, &m_tokenizer, prompt, state, each, [&](int i, std::string_view t) {
             if (i == 0 && onText) onText(t);
-        }, cancel);
+        }, cancel, m_modelLock);
     }
     // A reply cut by the token limit or a cancel still closes its turn, so the stored state
     // is always at a turn boundary and the next "User:" starts a fresh line as in training.
     for (Alternative& r : replies)
-        if (r.result.reason != StopReason::StopString) m_model.forward(m_tokenizer.encode(kTurnEnd), r.state);
+        if (r.result.reason != StopReason::StopString) forward(m_tokenizer.encode(kTurnEnd), r.state);
+    {
+        const std::unique_lock lock = lockModel(); // home from a device or the batch slots
+        for (const Alternative& r : replies) (void)r.state.data();
+    }
 
     // Compress before taking the write lock, so other connections wait only for the write.
     t0 = nowNs();
@@ -228,10 +233,10 @@ int ChatSession::rebuildByReplay(int64_t messageId, std::stop_token cancel)
     return written;
 }
 
-std::optional<int64_t> ChatSession::snapshotForThisModel(int64_t messageId)
+std::optional<int64_t> ChatSession::snapshotForThisModel(const std::vector<SnapshotInfo>& snapshots) const
 {
     const std::string mine = fingerprintHex(m_model.fingerprint());
-    for (const SnapshotInfo& s : m_store.snapshots().forMessage(messageId))
+    for (const SnapshotInfo& s : snapshots)
         if (s.modelFingerprint == mine) return s.id;
     return std::nullopt;
 }
@@ -240,7 +245,7 @@ std::pair<State, size_t> ChatSession::deepestStoredState(const std::vector<Messa
 {
     for (size_t i = path.size(); i-- > 0;) {
         if (path[i].role == MessageRole::User) continue;
-        if (const auto id = snapshotForThisModel(path[i].id))
+        if (const auto id = snapshotForThisModel(m_store.snapshots().forMessage(path[i].id)))
             return {m_store.snapshots().load(*id, m_model.config(), m_model.fingerprint()), i + 1};
         if (path[i].role == MessageRole::Document)
             throw Error(ErrorCode::IncompatibleState,
@@ -262,7 +267,20 @@ void ChatSession::feedMessage(const MessageRecord& m, State& state)
         throw Error(ErrorCode::Database, "document message " + std::to_string(m.id) + " cannot be replayed");
     else // a reply is stored without the space after "Assistant:" (older ones kept it)
         text = (m.content.starts_with(' ') ? "" : " ") + m.content + std::string(kTurnEnd);
-    if (!text.empty()) m_model.forward(m_tokenizer.encode(text), state);
+    if (!text.empty()) forward(m_tokenizer.encode(text), state);
+}
+
+std::unique_lock<FairMutex> ChatSession::lockModel()
+{
+    return m_modelLock ? std::unique_lock(*m_modelLock) : std::unique_lock<FairMutex>();
+}
+
+std::vector<float> ChatSession::forward(std::span<const int32_t> tokens, State& state)
+{
+    const std::unique_lock lock = lockModel();
+    std::vector<float> logits = m_model.forward(tokens, state);
+    (void)state.data();
+    return logits;
 }
 
 } // namespace rwkv

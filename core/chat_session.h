@@ -9,6 +9,7 @@
 // and document messages have snapshots (one per weights fingerprint); a document's text is not
 // stored, so its snapshot is the only way back to its state.
 #include "core/document_reader.h"
+#include "core/fair_mutex.h"
 #include "core/generator.h"
 #include "core/model.h"
 #include "core/store/store.h"
@@ -17,7 +18,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <mutex>
 #include <optional>
+#include <span>
 #include <stop_token>
 #include <string>
 #include <string_view>
@@ -72,6 +75,10 @@ public:
     // Error(InvalidArgument) when there is no such conversation.
     void open(int64_t conversationId);
     int64_t conversationId() const { return m_conversation; }
+    // The lock others take around their use of the model (the app's API server): with one,
+    // every model call of this session takes it for that call only, so a turn lets others in
+    // between its tokens instead of holding the model to its end. Borrowed; null = none.
+    void setModelLock(FairMutex* lock) { m_modelLock = lock; }
     int64_t currentMessageId() const { return m_current; }
 
     // The state after message `messageId` (root or assistant), from its snapshot; for a message
@@ -114,13 +121,18 @@ private:
                                    const TextFn& onText, std::stop_token cancel);
     MessageRecord messageOfThisConversation(int64_t messageId);
     void requireOpen() const;
-    // The snapshot of `messageId` for the loaded weights, if it has one.
-    std::optional<int64_t> snapshotForThisModel(int64_t messageId);
+    // The one of a message's snapshots made with the loaded weights, if any.
+    std::optional<int64_t> snapshotForThisModel(const std::vector<SnapshotInfo>& snapshots) const;
     // The state of the deepest root or reply of `path` (root first) with a snapshot for these
     // weights, and the index after it; the model's initial state and 0 when none has one.
     std::pair<State, size_t> deepestStoredState(const std::vector<MessageRecord>& path);
     // Advances `state` by message m's text as the chat format writes it (replay).
     void feedMessage(const MessageRecord& m, State& state);
+    // m_modelLock taken, when there is one.
+    std::unique_lock<FairMutex> lockModel();
+    // m_model.forward under the model lock; the state comes home (from a device) before the
+    // lock is let go, so reading it later never races another user of the model.
+    std::vector<float> forward(std::span<const int32_t> tokens, State& state);
     // Stores a document message after parentId with `state` and makes it current.
     DocumentTurn saveDocumentMessage(int64_t parentId, std::string_view name, int64_t tokens, const State& state);
 
@@ -128,6 +140,7 @@ private:
     Model& m_model;
     const Tokenizer& m_tokenizer;
     std::filesystem::path m_weightsPath;
+    FairMutex* m_modelLock = nullptr;
     int64_t m_conversation = 0;
     int64_t m_current = 0;
 };

@@ -28,8 +28,11 @@ DocumentTurn ChatSession::readDocument(int64_t parentMessageId, const std::files
                                                     + " is a user message; read a document after a reply");
     const DocumentRead scan = scanDocument(file, m_tokenizer);
     State state = restore(parentMessageId);
+    std::unique_lock lock = lockModel(); // the whole read: a document is not read token by token
     const DocumentRead read =
         rwkv::readDocument(m_model, m_tokenizer, file, state, scan, 512, progress, std::move(cancel));
+    (void)state.data();
+    lock = {};
     DocumentTurn turn =
         saveDocumentMessage(parentMessageId, name.empty() ? pathToUtf8(file.filename()) : std::string(name), read.tokens, state);
     turn.readNs = read.elapsedNs;

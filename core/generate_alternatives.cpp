@@ -7,12 +7,13 @@
 
 #include <limits>
 #include <memory>
+#include <mutex>
 
 namespace rwkv {
 
 std::vector<Alternative> generateAlternatives(Model& model, const Tokenizer* tokenizer, std::span<const int32_t> prompt,
                                               State& state, std::span<const GenerationOptions> options,
-                                              const AlternativeTextFn& onText, std::stop_token cancel)
+                                              const AlternativeTextFn& onText, std::stop_token cancel, FairMutex* modelLock)
 {
     if (prompt.empty()) throw Error(ErrorCode::InvalidArgument, "the prompt is empty");
     if (options.empty() || options.size() > size_t(kMaxBatch))
@@ -21,11 +22,20 @@ std::vector<Alternative> generateAlternatives(Model& model, const Tokenizer* tok
 
     const size_t n = options.size();
     const int64_t t0 = nowNs();
-    const std::vector<float> first = model.forward(prompt, state);
+    const std::vector<float> first = prefill(model, prompt, state, modelLock, cancel);
     const int64_t prefillNs = nowNs() - t0;
     const size_t vocab = first.size();
 
     std::vector<Alternative> out(n);
+    if (first.empty()) { // cancelled while reading the prompt, as generate() reports it
+        for (Alternative& a : out) {
+            a.result.reason = StopReason::Cancelled;
+            a.result.prefillTokens = int(prompt.size());
+            a.result.prefillNs = prefillNs;
+            a.state = state;
+        }
+        return out;
+    }
     std::vector<std::unique_ptr<ReplyStream>> replies;
     std::vector<float> logits(n * vocab); // row i: reply i's next-token logits (sampling edits them)
     for (size_t i = 0; i < n; ++i) {
@@ -60,13 +70,22 @@ std::vector<Alternative> generateAlternatives(Model& model, const Tokenizer* tok
             ++out[i].result.decodeTokens;
         }
         if (tokens.empty()) break;
+        std::unique_lock<FairMutex> lock;
+        if (modelLock) lock = std::unique_lock(*modelLock);
         const std::vector<float> next =
             tokens.size() == 1 ? model.forward(tokens, *states[0]) : model.forwardBatch(tokens, states);
+        if (lock) lock.unlock();
         for (size_t k = 0; k < rows.size(); ++k)
             std::copy(next.begin() + std::ptrdiff_t(k * vocab), next.begin() + std::ptrdiff_t((k + 1) * vocab),
                       logits.begin() + std::ptrdiff_t(rows[k] * vocab));
     }
     const int64_t decodeNs = nowNs() - t1;
+    {
+        // Home from the batch slots while the model is ours: others may step it afterwards.
+        std::unique_lock<FairMutex> lock;
+        if (modelLock) lock = std::unique_lock(*modelLock);
+        for (const Alternative& a : out) (void)a.state.data();
+    }
 
     for (size_t i = 0; i < n; ++i) {
         ReplyStream& reply = *replies[i];

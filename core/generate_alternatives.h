@@ -5,6 +5,7 @@
 // them: n replies for little more than the reading cost of one. Each reply samples with its own
 // options (for different replies, different seeds or none). The batched step equals stepping
 // each State alone, so reply i is what generate() gives with options[i] alone.
+#include "core/fair_mutex.h"
 #include "core/generator.h"
 #include "core/model.h"
 #include "core/state.h"
@@ -27,9 +28,11 @@ using AlternativeTextFn = std::function<void(int index, std::string_view text)>;
 
 // Reads `prompt` into `state` (which then holds the prompt), then decodes options.size()
 // replies (1…kMaxBatch) together. A cancel ends every reply (reason Cancelled) with what it has.
-// Throws Error(InvalidArgument) for an empty prompt, no or too many replies, or bad options.
+// With a modelLock each model call takes it (see prefill()). Throws Error(InvalidArgument) for
+// an empty prompt, no or too many replies, or bad options.
 std::vector<Alternative> generateAlternatives(Model& model, const Tokenizer* tokenizer, std::span<const int32_t> prompt,
                                               State& state, std::span<const GenerationOptions> options,
-                                              const AlternativeTextFn& onText = {}, std::stop_token cancel = {});
+                                              const AlternativeTextFn& onText = {}, std::stop_token cancel = {},
+                                              FairMutex* modelLock = nullptr);
 
 } // namespace rwkv

@@ -1,7 +1,8 @@
 // Conversations kept as states, with the demo model: restoring a snapshot and continuing
 // gives bit-identical logits to never stopping; resuming, branching and regenerating equal
 // an uninterrupted run of the same history; a snapshot of other weights is refused with a
-// clear message and can be rebuilt by replaying the text; a schema-1 database continues.
+// clear message and can be rebuilt by replaying the text; a schema-1 database continues; with
+// a model lock a turn lets another user of the model in between its tokens.
 #include "backends/registry.h"
 #include "core/chat_session.h"
 #include "core/checkpoint.h"
@@ -15,7 +16,10 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <atomic>
+#include <chrono>
 #include <cstring>
+#include <thread>
 
 using namespace rwkv;
 
@@ -195,6 +199,37 @@ private slots:
         const GenerationResult r = generate(*m_model, m_tokenizer.get(), m_tokenizer->encode(chatPrompt("Hello!")), state, greedyChat());
         QCOMPARE(turn.generation.text, r.text);
         QVERIFY(sameBits(session.restore(turn.assistantMessageId).data(), state.data()));
+    }
+
+    // With a model lock (the app's, shared with its API server) a turn takes it per model call:
+    // another user gets the model between two of its tokens, not after the whole reply.
+    void aTurnLetsOthersInBetweenItsTokens()
+    {
+        QTemporaryDir dir;
+        Store store((dir.path() + "/db.sqlite").toStdString());
+        ChatSession session(store, *m_model, *m_tokenizer, m_modelPath);
+        FairMutex lock;
+        session.setModelLock(&lock);
+        session.start(m_model->newState(), "", {});
+        std::atomic<bool> acquired{false};
+        bool inTurn = false;
+        std::thread other;
+        int pieces = 0;
+        const ChatTurn turn = session.send("Tell me about the river.", greedyChat(), [&](std::string_view) {
+            if (++pieces != 2) return;
+            other = std::thread([&] {
+                const std::lock_guard g(lock);
+                acquired = true;
+                State s = m_model->newState();
+                m_model->forward(std::vector<int32_t>{33, 44}, s);
+            });
+            for (int i = 0; i < 400 && !acquired; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            inTurn = acquired;
+        });
+        other.join();
+        QVERIFY(pieces > 2);
+        QVERIFY2(inTurn, "the turn held the model lock between its tokens");
+        QVERIFY(!turn.generation.text.empty());
     }
 
     void otherWeightsAreRefusedThenRebuilt()

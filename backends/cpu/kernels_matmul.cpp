@@ -33,6 +33,11 @@ namespace rwkv::cpu::HWY_NAMESPACE {
 // once from memory beats widening them into a buffer first. The grouped loop holds TT×4
 // accumulators + TT inputs + 1 weight vector: 31 of AVX-512's 32 registers at TT = 6.
 constexpr size_t kMaxStreamRows = HWY_TARGET <= HWY_AVX3 ? 6 : 3;
+// Largest T 16-bit and fp32 weights take the streaming loops for, in groups of at most
+// kMaxStreamRows inputs over each 4-row slice of weights (the later groups read it from L1):
+// a batched decode step, where widening the weights into a buffer first (the GEMM) costs
+// more than it saves.
+constexpr size_t kMaxGroupedRows = 8;
 // Largest T block-quantized weights take the integer decode (streamIntRows) for: the CPU
 // server's default batch. Above kMaxIntGroup the inputs go in groups of at most that many
 // over each 4-row slice of weights, which the later groups read from L1, not from memory.
@@ -239,6 +244,21 @@ void streamDecode(ThreadPool& pool, float* out, const float* in, W w, size_t T, 
             for (size_t o = o0; o < o1; o += 4)
                 for (size_t t = 0; t < T; t += kMaxIntGroup)
                     streamIntGroup<H>(rows + t, std::min(kMaxIntGroup, T - t), I, w, O, out + t * O, o, std::min(o1, o + 4));
+        } else if (T > kMaxStreamRows) {
+            const size_t prefetch = std::clamp<size_t>(kPrefetchBytes / weightBytes<W>(I) / 4, 1, 16) * 4 * I;
+            for (size_t g = a; g < b; ++g)
+                for (size_t t = 0; t < T; t += kMaxStreamRows) {
+                    const float* x = in + t * I;
+                    float* y = out + t * O;
+                    switch (std::min(kMaxStreamRows, T - t)) {
+                    case 1: streamGroup<H, 1>(x, I, w, O, g * 4, y, prefetch); break;
+                    case 2: streamGroup<H, 2>(x, I, w, O, g * 4, y, prefetch); break;
+                    case 3: streamGroup<H, 3>(x, I, w, O, g * 4, y, prefetch); break;
+                    case 4: streamGroup<H, std::min<size_t>(4, kMaxStreamRows)>(x, I, w, O, g * 4, y, prefetch); break;
+                    case 5: streamGroup<H, std::min<size_t>(5, kMaxStreamRows)>(x, I, w, O, g * 4, y, prefetch); break;
+                    default: streamGroup<H, kMaxStreamRows>(x, I, w, O, g * 4, y, prefetch); break;
+                    }
+                }
         } else {
             switch (T) {
             case 1:
@@ -261,7 +281,7 @@ void streamDecode(ThreadPool& pool, float* out, const float* in, W w, size_t T, 
 template <typename W>
 void matmulTyped(ThreadPool& pool, float* out, const float* in, W w, size_t T, size_t I, size_t O)
 {
-    if (T <= (kBlockQuantized<W> ? kMaxIntRows : kMaxStreamRows)) {
+    if (T <= (kBlockQuantized<W> ? kMaxIntRows : kMaxGroupedRows)) {
         switch (decodePrefetchHint(kBlockQuantized<W>)) {
         case PrefetchHint::None: return streamDecode<PrefetchHint::None>(pool, out, in, w, T, I, O);
         case PrefetchHint::T0: return streamDecode<PrefetchHint::T0>(pool, out, in, w, T, I, O);

@@ -189,8 +189,9 @@ void snapshotsAndTransfers()
 
     ConversationDescription cd;
     cd.title = "sums";
-    cd.messages = {{1, 0, std::nullopt, MessageRole::User, "What is 7 + 5?", 1700000000000},
-                   {2, 0, 1, MessageRole::Assistant, "12.", 1700000000001}};
+    cd.messages = {{1, 0, std::nullopt, MessageRole::User, "What is 7 + 5?", 1700000000000, std::nullopt},
+                   {2, 0, 1, MessageRole::Assistant, "12.", 1700000000001, std::nullopt},
+                   {3, 0, 2, MessageRole::Document, "notes.md", 1700000000002, 120}};
     cd.currentMessage = 2;
     cd.states = {{2, fp, 0, 1700000000001}};
     cd.models = {model};

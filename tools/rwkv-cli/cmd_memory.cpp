@@ -2,6 +2,7 @@
 // (core/memory_estimate.h), against what each device has free; --check loads it and compares
 // the estimate with the meters: the process's resident memory for the CPU, the device's own
 // memory meter for a GPU (both read before and after, independently of the estimate).
+#include "backends/automatic_strategy.h"
 #include "backends/strategy_devices.h"
 #include "core/checkpoint.h"
 #include "core/error.h"
@@ -30,13 +31,7 @@ int64_t meterReading(const std::string& id, const Device* device)
     return info ? int64_t(info->used) : -1;
 }
 
-// Free memory of a device: the host's available memory, a GPU's budget less what is used.
-int64_t freeBytes(const std::string& id, const Device* device)
-{
-    if (id == "cpu") return availableMemoryBytes();
-    const auto info = device ? device->memoryInfo() : std::nullopt;
-    return info && info->budget > info->used ? int64_t(info->budget - info->used) : -1;
-}
+int64_t freeBytes(const std::string& id, const Device* device) { return device ? deviceFreeBytes(id, *device) : -1; }
 
 std::string mib(int64_t bytes) { return bytes < 0 ? "-" : formatBytes(bytes); }
 
