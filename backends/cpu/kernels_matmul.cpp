@@ -282,7 +282,10 @@ template <typename W>
 void matmulTyped(ThreadPool& pool, float* out, const float* in, W w, size_t T, size_t I, size_t O)
 {
     if (T <= (kBlockQuantized<W> ? kMaxIntRows : kMaxGroupedRows)) {
-        switch (decodePrefetchHint(kBlockQuantized<W>)) {
+        constexpr RowKind kind = kBlockQuantized<W>                             ? RowKind::BlockQuantized
+                                 : std::is_same_v<W, const hwy::bfloat16_t*> ? RowKind::Bf16
+                                                                               : RowKind::Float;
+        switch (decodePrefetchHint(kind)) {
         case PrefetchHint::None: return streamDecode<PrefetchHint::None>(pool, out, in, w, T, I, O);
         case PrefetchHint::T0: return streamDecode<PrefetchHint::T0>(pool, out, in, w, T, I, O);
         case PrefetchHint::T1: return streamDecode<PrefetchHint::T1>(pool, out, in, w, T, I, O);

@@ -8,10 +8,22 @@ namespace rwkv::cpu {
 namespace {
 
 struct Choice {
-    PrefetchHint hint;          // fp32, fp16 and bf16 rows
+    PrefetchHint hint;          // fp32 and fp16 rows
+    PrefetchHint bf16Hint;      // bf16 rows
     PrefetchHint quantizedHint; // int8 and 4-bit rows
     std::string description;
 };
+
+const char* shortName(PrefetchHint h)
+{
+    switch (h) {
+    case PrefetchHint::None: return "none";
+    case PrefetchHint::T0: return "t0";
+    case PrefetchHint::T1: return "t1";
+    case PrefetchHint::Nta: return "nta";
+    }
+    return "?";
+}
 
 const char* hintName(PrefetchHint h)
 {
@@ -31,16 +43,21 @@ const char* hintName(PrefetchHint h)
 // AVX-512 (Zen 3) none was ahead of t1 in 23 of 24 rows, by up to 13 %: its hardware
 // prefetchers keep up, and the hints only take load slots, so AMD CPUs without AVX-512
 // (Zen 1-3) take none for those. int8 and 4-bit rows measured otherwise: on a Zen 2 EPYC
-// t1 made their decode 20-30 % faster than none (t0 and nta within 3 % of t1). Elsewhere (ARM) the hardware prefetchers alone, as no
-// other hint has been measured there.
+// t1 made their decode 20-30 % faster than none (t0 and nta within 3 % of t1), and bf16 rows
+// (widened with two instructions per vector, where fp16 takes one) 1-4 % and on another day
+// 2-16 % faster, while fp16 rows stayed 3-13 % faster with none. Elsewhere (ARM) the hardware
+// prefetchers alone, as no other hint has been measured there.
 Choice platformDefault()
 {
 #if defined(__x86_64__) || defined(__i386__)
-    if (__builtin_cpu_is("amd") && !__builtin_cpu_supports("avx512f"))
-        return {PrefetchHint::None, PrefetchHint::T1, "the default on AMD CPUs without AVX-512"};
-    return {PrefetchHint::T1, PrefetchHint::T1, "the default on x86"};
+    if (__builtin_cpu_is("amd") && !__builtin_cpu_supports("avx512f")) {
+        const bool zen2 = __builtin_cpu_is("amdfam17h"); // Zen 1 and 2
+        return {PrefetchHint::None, zen2 ? PrefetchHint::T1 : PrefetchHint::None, PrefetchHint::T1,
+                zen2 ? "the default on AMD Zen 1-2" : "the default on AMD CPUs without AVX-512"};
+    }
+    return {PrefetchHint::T1, PrefetchHint::T1, PrefetchHint::T1, "the default on x86"};
 #else
-    return {PrefetchHint::None, PrefetchHint::None, "the default"};
+    return {PrefetchHint::None, PrefetchHint::None, PrefetchHint::None, "the default"};
 #endif
 }
 
@@ -49,10 +66,8 @@ Choice choose()
     const char* env = std::getenv("RWKV_CPU_PREFETCH");
     const std::string v = env ? env : "";
     const char* why = "set by RWKV_CPU_PREFETCH";
-    if (v == "none") return {PrefetchHint::None, PrefetchHint::None, why};
-    if (v == "t0") return {PrefetchHint::T0, PrefetchHint::T0, why};
-    if (v == "t1") return {PrefetchHint::T1, PrefetchHint::T1, why};
-    if (v == "nta") return {PrefetchHint::Nta, PrefetchHint::Nta, why};
+    for (const PrefetchHint h : {PrefetchHint::None, PrefetchHint::T0, PrefetchHint::T1, PrefetchHint::Nta})
+        if (v == shortName(h)) return {h, h, h, why};
     Choice c = platformDefault();
     if (!v.empty()) c.description += " (RWKV_CPU_PREFETCH='" + v + "' is not none, t0, t1 or nta)";
     return c;
@@ -63,7 +78,10 @@ const Choice& chosen()
     static const Choice c = [] {
         Choice r = choose();
         std::string hints = hintName(r.hint);
-        if (r.quantizedHint != r.hint) hints += " for fp32/fp16/bf16 rows, " + std::string(hintName(r.quantizedHint)) + " for int8/q4 rows";
+        if (r.bf16Hint != r.hint || r.quantizedHint != r.hint)
+            hints += std::string(" for fp32/fp16") + (r.bf16Hint == r.hint ? "/bf16" : "") + " rows"
+                     + (r.bf16Hint != r.hint ? std::string(", ") + hintName(r.bf16Hint) + " for bf16 rows" : "")
+                     + (r.quantizedHint != r.hint ? std::string(", ") + hintName(r.quantizedHint) + " for int8/q4 rows" : "");
         r.description = hints + ", " + r.description;
         return r;
     }();
@@ -72,7 +90,15 @@ const Choice& chosen()
 
 } // namespace
 
-PrefetchHint decodePrefetchHint(bool blockQuantized) { return blockQuantized ? chosen().quantizedHint : chosen().hint; }
+PrefetchHint decodePrefetchHint(RowKind rows)
+{
+    switch (rows) {
+    case RowKind::Float: return chosen().hint;
+    case RowKind::Bf16: return chosen().bf16Hint;
+    case RowKind::BlockQuantized: return chosen().quantizedHint;
+    }
+    return chosen().hint;
+}
 
 const char* decodePrefetchDescription() { return chosen().description.c_str(); }
 

@@ -6,8 +6,10 @@ namespace rwkv::cpu {
 
 enum class PrefetchHint { None, T0, T1, Nta };
 
-// For rows of fp32/fp16/bf16 weights, or of block-quantized ones (int8, 4-bit).
-PrefetchHint decodePrefetchHint(bool blockQuantized);
+// What the rows being streamed hold.
+enum class RowKind { Float, Bf16, BlockQuantized }; // fp32 or fp16; bf16; int8 or 4-bit
+
+PrefetchHint decodePrefetchHint(RowKind rows);
 // E.g. "t1 (into L2), the default on x86", for rwkv-cli info and bench.
 const char* decodePrefetchDescription();
 
