@@ -57,6 +57,8 @@ void AppController::connectWorker()
     });
     connect(w, &InferenceWorker::failed, this, [this](const QString& task, const QString& code, const QString& message) {
         // failed() comes before jobFinished(), so the failed job is still first in m_jobs.
+        // When it is the last one queued, no conversation it was to create will be shown.
+        if (m_jobs.size() <= 1) m_awaitingNewConversation = false;
         if (m_streamTarget && m_jobs.value(0) == Job::Generate) {
             m_streamTarget->dropPendingTurn();
             m_streamTarget = nullptr;

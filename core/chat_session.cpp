@@ -272,7 +272,7 @@ void ChatSession::feedMessage(const MessageRecord& m, State& state)
 
 std::unique_lock<FairMutex> ChatSession::lockModel()
 {
-    return m_modelLock ? std::unique_lock(*m_modelLock) : std::unique_lock<FairMutex>();
+    return lockIfShared(m_modelLock);
 }
 
 std::vector<float> ChatSession::forward(std::span<const int32_t> tokens, State& state)

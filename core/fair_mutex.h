@@ -22,4 +22,10 @@ private:
     uint64_t m_serving = 0;
 };
 
+// Holds lock when there is one: a model used by one thread alone is given no lock.
+inline std::unique_lock<FairMutex> lockIfShared(FairMutex* lock)
+{
+    return lock ? std::unique_lock(*lock) : std::unique_lock<FairMutex>();
+}
+
 } // namespace rwkv

@@ -70,8 +70,7 @@ std::vector<Alternative> generateAlternatives(Model& model, const Tokenizer* tok
             ++out[i].result.decodeTokens;
         }
         if (tokens.empty()) break;
-        std::unique_lock<FairMutex> lock;
-        if (modelLock) lock = std::unique_lock(*modelLock);
+        std::unique_lock lock = lockIfShared(modelLock);
         const std::vector<float> next =
             tokens.size() == 1 ? model.forward(tokens, *states[0]) : model.forwardBatch(tokens, states);
         if (lock) lock.unlock();
@@ -82,8 +81,7 @@ std::vector<Alternative> generateAlternatives(Model& model, const Tokenizer* tok
     const int64_t decodeNs = nowNs() - t1;
     {
         // Home from the batch slots while the model is ours: others may step it afterwards.
-        std::unique_lock<FairMutex> lock;
-        if (modelLock) lock = std::unique_lock(*modelLock);
+        const std::unique_lock lock = lockIfShared(modelLock);
         for (const Alternative& a : out) (void)a.state.data();
     }
 

@@ -14,8 +14,7 @@ namespace {
 
 std::vector<float> forwardLocked(Model& model, std::span<const int32_t> tokens, State& state, FairMutex* modelLock)
 {
-    if (!modelLock) return model.forward(tokens, state);
-    std::lock_guard guard(*modelLock);
+    const std::unique_lock lock = lockIfShared(modelLock);
     return model.forward(tokens, state);
 }
 

@@ -10,6 +10,7 @@
 #include "core/generate_alternatives.h"
 #include "core/prompt_format.h"
 #include "core/tokenizer/world_tokenizer.h"
+#include "support/session_helpers.h"
 #include "support/test_support.h"
 
 #include <QTemporaryDir>
@@ -19,6 +20,8 @@
 #include <set>
 
 using namespace rwkv;
+using rwkv::test::expectError;
+using rwkv::test::maxStateDifference;
 
 namespace {
 
@@ -30,24 +33,6 @@ GenerationOptions sampled(uint64_t seed)
     o.sampling.topP = 0.9f;
     o.sampling.seed = seed;
     return o;
-}
-
-float maxDifference(const State& a, const State& b)
-{
-    float worst = 0;
-    for (size_t i = 0; i < a.data().size(); ++i) worst = std::max(worst, std::abs(a.data()[i] - b.data()[i]));
-    return worst;
-}
-
-template <typename F>
-Error expectError(F&& f)
-{
-    try {
-        f();
-    } catch (const Error& e) {
-        return e;
-    }
-    qFatal("expected an rwkv::Error");
 }
 
 } // namespace
@@ -90,7 +75,7 @@ private slots:
             QCOMPARE(streamed[i], expected.text);
             QCOMPARE(got.reason, expected.reason);
             QCOMPARE(got.decodeTokens, expected.decodeTokens);
-            const float d = maxDifference(alternatives[i].state, alone);
+            const float d = maxStateDifference(alternatives[i].state, alone);
             QVERIFY2(d < 1e-4f, qPrintable(QString("reply %1: max difference %2").arg(i).arg(d)));
             distinct.insert(got.tokens);
         }
@@ -121,7 +106,7 @@ private slots:
             alone.open(session.conversationId());
             const ChatTurn single = alone.regenerate(first.assistantMessageId, sampled(40 + i));
             QCOMPARE(single.generation.text, turns[i].generation.text);
-            const float d = maxDifference(session.restore(turns[i].assistantMessageId), alone.restore(single.assistantMessageId));
+            const float d = maxStateDifference(session.restore(turns[i].assistantMessageId), alone.restore(single.assistantMessageId));
             QVERIFY2(d < 1e-4f, qPrintable(QString("reply %1: max difference %2").arg(i).arg(d)));
         }
         QCOMPARE(store.integrityCheck(), std::string("ok"));

@@ -10,6 +10,7 @@
 #include "core/prompt_format.h"
 #include "core/tokenizer/world_tokenizer.h"
 #include "support/reference_case.h"
+#include "support/session_helpers.h"
 #include "support/test_support.h"
 
 #include <QFile>
@@ -22,6 +23,7 @@
 #include <thread>
 
 using namespace rwkv;
+using rwkv::test::expectError;
 
 namespace {
 
@@ -42,17 +44,6 @@ GenerationOptions greedyChat()
     o.dropLeadingSpace = true; // as ChatSession does, so the reference runs show the same text
     o.exemptWhitespaceDigits = false;
     return o;
-}
-
-template <typename F>
-Error expectError(F&& f)
-{
-    try {
-        f();
-    } catch (const Error& e) {
-        return e;
-    }
-    qFatal("expected an rwkv::Error");
 }
 
 } // namespace

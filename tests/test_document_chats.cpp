@@ -14,6 +14,7 @@
 #include "core/store/transfer.h"
 #include "core/tokenizer/world_tokenizer.h"
 #include "support/reference_case.h"
+#include "support/session_helpers.h"
 #include "support/test_support.h"
 
 #include <QTemporaryDir>
@@ -25,61 +26,19 @@
 #include <fstream>
 
 using namespace rwkv;
+using rwkv::test::countRows;
+using rwkv::test::expectError;
+using rwkv::test::greedyQaOptions;
+using rwkv::test::maxStateDifference;
+using rwkv::test::writeFile;
 
 namespace {
-
-std::filesystem::path writeFile(const QTemporaryDir& dir, const std::string& name, const std::string& bytes)
-{
-    const std::filesystem::path path = (dir.path() + "/").toStdString() + name;
-    std::ofstream(path, std::ios::binary) << bytes;
-    return path;
-}
-
-// The options test_documents checks the qa10 answers with (ChatSession adds the turn end).
-GenerationOptions greedy()
-{
-    GenerationOptions o;
-    o.maxTokens = 80;
-    o.sampling.temperature = 0;
-    o.sampling.presencePenalty = 0.5f;
-    o.sampling.frequencyPenalty = 0.5f;
-    o.sampling.bannedTokens = {0};
-    o.exemptWhitespaceDigits = false;
-    return o;
-}
 
 std::vector<float> values(const State& s) { return {s.data().begin(), s.data().end()}; }
 
 bool sameBits(const State& a, const State& b)
 {
     return a.data().size() == b.data().size() && std::memcmp(a.data().data(), b.data().data(), a.data().size() * 4) == 0;
-}
-
-// Absolute: replayed states differ from one forward by float rounding (relative to values near 0
-// that would look large).
-float maxDifference(const State& a, const State& b)
-{
-    float worst = 0;
-    for (size_t i = 0; i < a.data().size(); ++i) worst = std::max(worst, std::abs(a.data()[i] - b.data()[i]));
-    return worst;
-}
-
-int64_t count(Store& store, const char* table)
-{
-    Statement s = store.database().prepare(std::string("SELECT count(*) FROM ") + table);
-    s.step();
-    return s.columnInt(0);
-}
-
-template <typename F>
-Error expectError(F&& f)
-{
-    try {
-        f();
-    } catch (const Error& e) {
-        return e;
-    }
-    qFatal("expected an rwkv::Error");
 }
 
 } // namespace
@@ -127,17 +86,17 @@ private slots:
             QCOMPARE(docMessage.tokenCount, std::optional<int64_t>(doc.document.tokenCount));
             QVERIFY(sameBits(session.restore(opened.messageId), library.documentState(doc.document.id)));
 
-            const ChatTurn first = session.send(qa(i, "question"), greedy());
+            const ChatTurn first = session.send(qa(i, "question"), greedyQaOptions());
             QCOMPARE(first.generation.text, qa(i, "expected"));
-            QCOMPARE(first.generation.text, library.ask(doc.document.id, qa(i, "question"), greedy()).text);
+            QCOMPARE(first.generation.text, library.ask(doc.document.id, qa(i, "question"), greedyQaOptions()).text);
             // The next question starts after the first answer, not from the document again.
             State expected = session.restore(first.assistantMessageId);
             const std::string followUp = "Say that again.";
             const std::string reply =
                 generate(*m_model, m_tokenizer.get(), m_tokenizer->encode(chatPrompt(followUp)), expected,
-                         [] { GenerationOptions o = greedy(); o.stopStrings = {std::string(kTurnEnd)}; o.dropLeadingSpace = true; return o; }())
+                         [] { GenerationOptions o = greedyQaOptions(); o.stopStrings = {std::string(kTurnEnd)}; o.dropLeadingSpace = true; return o; }())
                     .text;
-            QCOMPARE(session.send(followUp, greedy()).generation.text, reply);
+            QCOMPARE(session.send(followUp, greedyQaOptions()).generation.text, reply);
             // root (empty system prompt) → document → user → assistant → user → assistant
             QCOMPARE(store.conversations().pathTo(session.currentMessageId()).size(), size_t(6));
         }
@@ -152,7 +111,7 @@ private slots:
         ConversationSettings settings;
         settings.systemPrompt = "You answer questions about documents.";
         session.start(m_model->newState(), "", settings);
-        const ChatTurn hello = session.send("Hello!", greedy());
+        const ChatTurn hello = session.send("Hello!", greedyQaOptions());
 
         const auto first = writeFile(dir, "first.txt", qa(2, "document"));
         const auto second = writeFile(dir, "second.md", qa(3, "document"));
@@ -176,8 +135,8 @@ private slots:
         QVERIFY(test::relativeMaxError(values(session.restore(b.messageId)), values(fed)) < 1e-5);
 
         // Branches like any message: two questions after the first document, then back.
-        const ChatTurn q1 = session.sendFrom(a.messageId, qa(2, "question"), greedy());
-        const ChatTurn q2 = session.sendFrom(a.messageId, "What is this about?", greedy());
+        const ChatTurn q1 = session.sendFrom(a.messageId, qa(2, "question"), greedyQaOptions());
+        const ChatTurn q2 = session.sendFrom(a.messageId, "What is this about?", greedyQaOptions());
         QCOMPARE(store.conversations().children(a.messageId).size(), size_t(3)); // document "notes" and two questions
         QCOMPARE(*store.conversations().message(q1.userMessageId).parentId, a.messageId);
         QCOMPARE(*store.conversations().message(q2.userMessageId).parentId, a.messageId);
@@ -195,19 +154,19 @@ private slots:
         Store store((dir.path() + "/db.sqlite").toStdString());
         ChatSession session(store, *m_model, *m_tokenizer, m_modelPath);
         session.start(m_model->newState(), "", {});
-        const ChatTurn hello = session.send("Hello!", greedy());
+        const ChatTurn hello = session.send("Hello!", greedyQaOptions());
         std::string text;
         for (int i = 0; i < 300; ++i) text.append("Line ").append(std::to_string(i)).append(" of a long file.\n");
         const auto path = writeFile(dir, "long.txt", text);
-        const int64_t snapshots = count(store, "snapshots"), messages = count(store, "messages");
+        const int64_t snapshots = countRows(store.database(), "snapshots"), messages = countRows(store.database(), "messages");
         std::stop_source stop;
         const Error e = expectError([&] {
             session.readDocument(hello.assistantMessageId, path, {}, [&](const IngestProgress&) { stop.request_stop(); },
                                  stop.get_token());
         });
         QCOMPARE(e.code(), ErrorCode::Cancelled);
-        QCOMPARE(count(store, "snapshots"), snapshots);
-        QCOMPARE(count(store, "messages"), messages);
+        QCOMPARE(countRows(store.database(), "snapshots"), snapshots);
+        QCOMPARE(countRows(store.database(), "messages"), messages);
         QCOMPARE(session.currentMessageId(), hello.assistantMessageId);
         QCOMPARE(expectError([&] { session.readDocument(hello.assistantMessageId, dir.path().toStdString() + "/none.txt"); }).code(),
                  ErrorCode::Io);
@@ -222,7 +181,7 @@ private slots:
         const DocumentTurn doc = session.readDocument(session.currentMessageId(), writeFile(dir, "d.txt", qa(5, "document")));
         const std::vector<std::string> questions = {"Who is it about?", "Where?", "Why?", "When?"};
         std::vector<ChatTurn> turns;
-        for (const std::string& q : questions) turns.push_back(session.send(q, greedy()));
+        for (const std::string& q : questions) turns.push_back(session.send(q, greedyQaOptions()));
         const PruneReport report = pruneConversationStates(store, session.conversationId(), 100);
         QCOMPARE(report.snapshots, int64_t(3)); // the replies but the last (a leaf and current)
         QCOMPARE(store.snapshots().forMessage(doc.messageId).size(), size_t(1));
@@ -232,7 +191,7 @@ private slots:
         State expected = session.restore(doc.messageId);
         for (size_t i = 0; i < 2; ++i)
             m_model->forward(m_tokenizer->encode(chatPrompt(questions[i]) + " " + turns[i].generation.text + "\n\n"), expected);
-        const float d = maxDifference(session.restore(turns[1].assistantMessageId), expected);
+        const float d = maxStateDifference(session.restore(turns[1].assistantMessageId), expected);
         QVERIFY2(d < 1e-4f, qPrintable(QString("max difference %1").arg(d)));
     }
 
@@ -243,7 +202,7 @@ private slots:
         ChatSession session(store, *m_model, *m_tokenizer, m_modelPath);
         const int64_t id = session.start(m_model->newState(), "", {});
         const DocumentTurn doc = session.readDocument(session.currentMessageId(), writeFile(dir, "report.txt", qa(1, "document")));
-        const ChatTurn turn = session.send("Who?", greedy());
+        const ChatTurn turn = session.send("Who?", greedyQaOptions());
         // The document and the reply after it as if read with other weights of the same shape.
         Fingerprint other = m_model->fingerprint();
         other[0] ^= 0x11;
@@ -282,7 +241,7 @@ private slots:
         const MessageRecord m = fresh.conversations().message(again.currentMessageId());
         QCOMPARE(m.role, MessageRole::Document);
         QCOMPARE(m.tokenCount, std::optional<int64_t>(doc.tokens));
-        QCOMPARE(again.send(qa(6, "question"), greedy()).generation.text, session.send(qa(6, "question"), greedy()).generation.text);
+        QCOMPARE(again.send(qa(6, "question"), greedyQaOptions()).generation.text, session.send(qa(6, "question"), greedyQaOptions()).generation.text);
     }
 };
 

@@ -9,6 +9,7 @@
 #include "core/prompt_format.h"
 #include "core/tokenizer/world_tokenizer.h"
 #include "support/reference_case.h"
+#include "support/session_helpers.h"
 #include "support/test_support.h"
 
 #include <QTemporaryDir>
@@ -19,34 +20,11 @@
 #include <fstream>
 
 using namespace rwkv;
+using rwkv::test::countRows;
+using rwkv::test::greedyQaOptions;
+using rwkv::test::writeFile;
 
 namespace {
-
-std::filesystem::path writeFile(const QTemporaryDir& dir, const std::string& name, const std::string& bytes)
-{
-    const std::filesystem::path path = (dir.path() + "/").toStdString() + name;
-    std::ofstream(path, std::ios::binary) << bytes;
-    return path;
-}
-
-GenerationOptions greedy()
-{
-    GenerationOptions o;
-    o.maxTokens = 80;
-    o.sampling.temperature = 0;
-    o.sampling.presencePenalty = 0.5f;
-    o.sampling.frequencyPenalty = 0.5f;
-    o.sampling.bannedTokens = {0};
-    o.exemptWhitespaceDigits = false;
-    return o;
-}
-
-int64_t count(Store& store, const char* table)
-{
-    Statement s = store.database().prepare(std::string("SELECT count(*) FROM ") + table);
-    s.step();
-    return s.columnInt(0);
-}
 
 // A document of several thousand tokens: many short lines of invented facts.
 std::string longDocument(int lines)
@@ -165,20 +143,20 @@ private slots:
             QCOMPARE(r.document.tokenCount,
                      int64_t(m_tokenizer->encode(documentPrompt(items[i].at("document").get<std::string>())).size()));
             const std::string question = items[i].at("question").get<std::string>();
-            const std::string answer = library.ask(library.find(name).id, question, greedy()).text;
+            const std::string answer = library.ask(library.find(name).id, question, greedyQaOptions()).text;
             const std::string expected = items[i].at("expected").get<std::string>(); // no space after "Assistant:"
             hits += answer == expected ? 1 : 0;
             if (answer != expected) qWarning("%s: got '%s', expected '%s'", name.c_str(), answer.c_str(), expected.c_str());
             // The stored state is never changed by a question: asking again gives the same answer.
-            QCOMPARE(library.ask(r.document.id, question, greedy()).text, answer);
+            QCOMPARE(library.ask(r.document.id, question, greedyQaOptions()).text, answer);
         }
         QCOMPARE(hits, 10);
-        QCOMPARE(count(store, "documents"), int64_t(10));
+        QCOMPARE(countRows(store.database(), "documents"), int64_t(10));
         // Read once: the same content is not read again.
         const IngestResult again = library.ingest(writeFile(dir, "copy.txt", items[0].at("document").get<std::string>()));
         QVERIFY(again.alreadyStored);
         QCOMPARE(again.document.name, std::string("qa0.txt"));
-        QCOMPARE(count(store, "documents"), int64_t(10));
+        QCOMPARE(countRows(store.database(), "documents"), int64_t(10));
     }
 
     void cancelledIngestStoresNothing()
@@ -201,8 +179,8 @@ private slots:
             QVERIFY2(std::string(e.what()).find("nothing was stored") != std::string::npos, e.what());
         }
         QCOMPARE(reports, 3);
-        QCOMPARE(count(store, "documents"), int64_t(0));
-        QCOMPARE(count(store, "snapshots"), int64_t(0));
+        QCOMPARE(countRows(store.database(), "documents"), int64_t(0));
+        QCOMPARE(countRows(store.database(), "snapshots"), int64_t(0));
         QCOMPARE(store.integrityCheck(), std::string("ok"));
         // Reading it again to the end works.
         QCOMPARE(library.ingest(path, options).document.tokenCount, scanDocument(path, *m_tokenizer).tokens);

@@ -9,6 +9,7 @@
 #include "core/prompt_format.h"
 #include "core/store/state_retention.h"
 #include "core/tokenizer/world_tokenizer.h"
+#include "support/session_helpers.h"
 #include "support/test_support.h"
 
 #include <QTemporaryDir>
@@ -18,6 +19,7 @@
 #include <set>
 
 using namespace rwkv;
+using rwkv::test::maxStateDifference;
 
 namespace {
 
@@ -27,13 +29,6 @@ GenerationOptions greedy()
     o.maxTokens = 24;
     o.sampling.temperature = 0;
     return o;
-}
-
-float maxDifference(const State& a, const State& b)
-{
-    float worst = 0;
-    for (size_t i = 0; i < a.data().size(); ++i) worst = std::max(worst, std::abs(a.data()[i] - b.data()[i]));
-    return worst;
 }
 
 } // namespace
@@ -89,7 +84,7 @@ private slots:
 
         // Every reply's state is back, replayed from the nearest kept one.
         for (size_t i = 0; i < replies.size(); ++i) {
-            const float d = maxDifference(chat.restore(replies[i]), before[i]);
+            const float d = maxStateDifference(chat.restore(replies[i]), before[i]);
             QVERIFY2(d < 1e-4f, qPrintable(QString("turn %1: max difference %2").arg(i + 1).arg(d)));
         }
         // A turn continues from a pruned reply as it would have from its stored state.

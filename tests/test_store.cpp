@@ -7,6 +7,7 @@
 #include "core/store/search.h"
 #include "core/store/store.h"
 #include "helpers/kill_writer_state.h"
+#include "support/session_helpers.h"
 #include "support/test_support.h"
 
 #include <QCryptographicHash>
@@ -20,6 +21,8 @@
 #include <limits>
 
 using namespace rwkv;
+using rwkv::test::countRows;
+using rwkv::test::expectError;
 
 namespace {
 
@@ -48,24 +51,6 @@ QByteArray fileHash(const QString& path)
     return QCryptographicHash::hash(f.readAll(), QCryptographicHash::Sha256);
 }
 
-int64_t count(Database& db, const char* table)
-{
-    Statement s = db.prepare(std::string("SELECT count(*) FROM ") + table);
-    s.step();
-    return s.columnInt(0);
-}
-
-template <typename F>
-Error expectError(F&& f)
-{
-    try {
-        f();
-    } catch (const Error& e) {
-        return e;
-    }
-    qFatal("expected an rwkv::Error");
-}
-
 // "s0", "s1", ... (appending avoids GCC 12's false -Wrestrict on "literal" + std::string).
 std::string snapshotName(int i)
 {
@@ -91,7 +76,7 @@ void fill(Store& store, int n)
 void verifyAllIntact(Store& store, int n)
 {
     QCOMPARE(store.integrityCheck(), std::string("ok"));
-    QCOMPARE(count(store.database(), "snapshots"), int64_t(n));
+    QCOMPARE(countRows(store.database(), "snapshots"), int64_t(n));
     for (int i = 0; i < n; ++i) {
         const std::string name = snapshotName(i);
         const auto info = store.snapshots().named(name);
@@ -128,7 +113,7 @@ private slots:
         QVERIFY(keys.step());
         QCOMPARE(keys.columnInt(0), int64_t(1));
         for (const char* table : {"models", "conversations", "messages", "conversation_settings", "snapshots", "documents"})
-            QCOMPARE(count(db, table), int64_t(0));
+            QCOMPARE(countRows(db, table), int64_t(0));
         QCOMPARE(store.integrityCheck(), std::string("ok"));
     }
 
@@ -207,8 +192,8 @@ private slots:
         const Error orphan = expectError([&] { c.addMessage(7, 999, MessageRole::User, "no parent"); });
         QCOMPARE(orphan.code(), ErrorCode::Database);
         c.remove(7); // cascades to the messages and their states
-        QCOMPARE(count(store.database(), "messages"), int64_t(0));
-        QCOMPARE(count(store.database(), "snapshots"), int64_t(0));
+        QCOMPARE(countRows(store.database(), "messages"), int64_t(0));
+        QCOMPARE(countRows(store.database(), "snapshots"), int64_t(0));
         QCOMPARE(store.integrityCheck(), std::string("ok"));
     }
 
@@ -387,7 +372,7 @@ private slots:
         other.exec("COMMIT");
         store.snapshots().save(sampleState("s2"), {std::nullopt, std::string("s2")});
         verifyAllIntact(store, 3);
-        QCOMPARE(count(store.database(), "conversations"), int64_t(1));
+        QCOMPARE(countRows(store.database(), "conversations"), int64_t(1));
     }
 
     void conversationTreeAndCascade()
@@ -418,9 +403,9 @@ private slots:
         QCOMPARE(missing.code(), ErrorCode::InvalidArgument);
 
         c.remove(id);
-        QCOMPARE(count(store.database(), "messages"), int64_t(0));
-        QCOMPARE(count(store.database(), "snapshots"), int64_t(0));
-        QCOMPARE(count(store.database(), "conversation_settings"), int64_t(0));
+        QCOMPARE(countRows(store.database(), "messages"), int64_t(0));
+        QCOMPARE(countRows(store.database(), "snapshots"), int64_t(0));
+        QCOMPARE(countRows(store.database(), "conversation_settings"), int64_t(0));
         QCOMPARE(store.integrityCheck(), std::string("ok"));
     }
 
@@ -444,8 +429,8 @@ private slots:
         const Error e = expectError([&] { store.snapshots().remove(d.snapshotId); });
         QCOMPARE(e.code(), ErrorCode::Database);
         store.documents().remove(d.id);
-        QCOMPARE(count(store.database(), "documents"), int64_t(0));
-        QCOMPARE(count(store.database(), "snapshots"), int64_t(1));
+        QCOMPARE(countRows(store.database(), "documents"), int64_t(0));
+        QCOMPARE(countRows(store.database(), "snapshots"), int64_t(1));
     }
 };
 

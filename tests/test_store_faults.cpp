@@ -6,6 +6,7 @@
 #include "core/io/safetensors_writer.h"
 #include "core/store/store.h"
 #include "support/cli_run.h"
+#include "support/session_helpers.h"
 #include "support/test_support.h"
 
 #include <QCryptographicHash>
@@ -25,6 +26,7 @@
 #include <vector>
 
 using namespace rwkv;
+using rwkv::test::expectError;
 
 namespace {
 
@@ -38,18 +40,6 @@ QByteArray fileHash(const QString& path)
     QFile f(path);
     if (!f.open(QIODevice::ReadOnly)) return {};
     return QCryptographicHash::hash(f.readAll(), QCryptographicHash::Sha256);
-}
-
-template <typename F>
-Error expectError(F&& f)
-{
-    try {
-        f();
-    } catch (const Error& e) {
-        return e;
-    }
-    QTest::qFail("expected an rwkv::Error", __FILE__, __LINE__);
-    return Error(ErrorCode::InvalidArgument, "no error");
 }
 
 // A database with enough conversations to span many pages; closed (WAL checkpointed) on return.
