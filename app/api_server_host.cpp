@@ -4,6 +4,7 @@
 
 #ifdef RWKV_HAVE_SERVER
 #include "server/api_server.h"
+#include "server/batch_replies.h"
 
 #include <thread>
 
@@ -49,6 +50,8 @@ ApiServerHost::~ApiServerHost()
 
 std::string ApiServerHost::url() const { return "http://127.0.0.1:" + std::to_string(m_parts->port) + "/v1"; }
 
+rwkv::ReplyDecoder ApiServerHost::replyDecoder() { return rwkv::server::batchReplyDecoder(m_parts->engine.scheduler()); }
+
 #else
 
 struct ApiServerHost::Parts {};
@@ -61,5 +64,7 @@ ApiServerHost::ApiServerHost(rwkv::Model&, const rwkv::Tokenizer&, rwkv::FairMut
 ApiServerHost::~ApiServerHost() = default;
 
 std::string ApiServerHost::url() const { return {}; }
+
+rwkv::ReplyDecoder ApiServerHost::replyDecoder() { return {}; }
 
 #endif

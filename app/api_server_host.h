@@ -2,9 +2,10 @@
 // The local OpenAI-compatible API (server/) inside the app, on the app's loaded model, with
 // its own prefix cache in memory. Serves on its own thread from construction to destruction.
 // The InferenceWorker creates it and takes the same model lock around its own model work, so
-// API requests and the app's turns never run the model at once; the app's chat takes it per
-// model call (ChatSession::setModelLock), so requests run between its tokens.
+// API requests and the app's work never run the model at once; the app's chat turns decode in
+// the server's running batch (replyDecoder), beside the requests.
 #include "core/fair_mutex.h"
+#include "core/generate_alternatives.h"
 #include "core/model.h"
 #include "core/tokenizer/tokenizer.h"
 
@@ -26,6 +27,9 @@ public:
 
     // "http://127.0.0.1:PORT/v1", what a client's base URL is.
     std::string url() const;
+    // Decodes in the server's running batch (server/batch_replies.h), for the app's chat
+    // session while this host lives.
+    rwkv::ReplyDecoder replyDecoder();
 
 private:
     struct Parts;

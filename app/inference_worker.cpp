@@ -99,8 +99,9 @@ void InferenceWorker::openStore()
         m_store = std::make_unique<rwkv::Store>(m_databasePath);
         if (m_model && m_tokenizer) {
             m_chat = std::make_unique<rwkv::ChatSession>(*m_store, *m_model, *m_tokenizer, m_modelPath);
-            m_chat->setModelLock(&m_modelLock); // API requests get the model between its tokens
+            m_chat->setModelLock(&m_modelLock); // API requests get the model between its calls
             m_library = std::make_unique<rwkv::DocumentLibrary>(*m_store, *m_model, *m_tokenizer, m_modelPath);
+            shareBatchWithChat();
         }
         emit storeOpened(qs(m_databasePath.string()));
         emit conversationsListed(conversationRows(*m_store));
@@ -112,7 +113,7 @@ void InferenceWorker::openStore()
 void InferenceWorker::setApiServer(int port)
 {
     guarded(QStringLiteral("starting the local API server"), [&] {
-        m_api.reset();
+        stopApiServer();
         m_apiPort = port;
         startApiServer();
     });
@@ -128,7 +129,19 @@ void InferenceWorker::startApiServer()
                         qs(e.what()));
         }
     }
+    shareBatchWithChat();
     emit apiServerChanged(m_api ? qs(m_api->url()) : QString());
+}
+
+void InferenceWorker::stopApiServer()
+{
+    if (m_chat) m_chat->setReplyDecoder({}); // it borrows the server's batch
+    m_api.reset();
+}
+
+void InferenceWorker::shareBatchWithChat()
+{
+    if (m_chat) m_chat->setReplyDecoder(m_api ? m_api->replyDecoder() : rwkv::ReplyDecoder{});
 }
 
 void InferenceWorker::listDevices()

@@ -159,6 +159,9 @@ private:
     // Starts the API server on the loaded model when one is wanted and none runs, and reports
     // its URL; a failure (port taken) is reported with failed(), never thrown.
     void startApiServer();
+    void stopApiServer();
+    // While the API server runs, the chat's turns decode in its running batch.
+    void shareBatchWithChat();
     QList<StateRow> stateRows();
     // A state-tuning file as a named state of the loaded weights (importTransferFile's other half).
     void importStateTuningFile(const std::filesystem::path& file);

@@ -88,7 +88,7 @@ ModelInfo InferenceWorker::installModel(const rwkv::Checkpoint& checkpoint, cons
     m_modelPath = path.toStdString();
     if (m_tokenizer && m_store) {
         m_chat = std::make_unique<rwkv::ChatSession>(*m_store, *m_model, *m_tokenizer, m_modelPath);
-        m_chat->setModelLock(&m_modelLock); // API requests get the model between its tokens
+        m_chat->setModelLock(&m_modelLock); // API requests get the model between its calls
         m_library = std::make_unique<rwkv::DocumentLibrary>(*m_store, *m_model, *m_tokenizer, m_modelPath);
     }
     ModelInfo info;
@@ -104,7 +104,7 @@ ModelInfo InferenceWorker::installModel(const rwkv::Checkpoint& checkpoint, cons
 void InferenceWorker::unloadModel()
 {
     // The API server goes first: it borrows the model (and this thread holds no model lock here).
-    m_api.reset();
+    stopApiServer();
     m_chat.reset();
     m_library.reset();
     m_model.reset();

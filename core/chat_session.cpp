@@ -162,18 +162,20 @@ std::vector<ChatTurn> ChatSession::runTurns(int64_t parentMessageId, std::option
         chatOptions.stopStrings.emplace_back(kTurnEnd);
     chatOptions.dropLeadingSpace = true;
     const std::vector<int32_t> prompt = m_tokenizer.encode(chatPrompt(text));
+    std::vector<GenerationOptions> each(size_t(alternatives), chatOptions);
+    for (size_t i = 0; i < each.size(); ++i)
+        if (chatOptions.sampling.seed) each[i].sampling.seed = *chatOptions.sampling.seed + i;
+    const auto firstText = [&](int i, std::string_view t) {
+        if (i == 0 && onText) onText(t);
+    };
     std::vector<Alternative> replies;
-    if (alternatives == 1) { // the single stream, exactly as before
+    if (m_replyDecoder)
+        replies = m_replyDecoder(prompt, state, each, firstText, cancel);
+    else if (alternatives == 1) // the single stream
         replies.push_back(
             {generate(m_model, &m_tokenizer, prompt, state, chatOptions, onText, cancel, m_modelLock), std::move(state)});
-    } else {
-        std::vector<GenerationOptions> each(size_t(alternatives), chatOptions);
-        for (size_t i = 0; i < each.size(); ++i)
-            if (chatOptions.sampling.seed) each[i].sampling.seed = *chatOptions.sampling.seed + i;
-        replies = generateAlternatives(m_model, &m_tokenizer, prompt, state, each, [&](int i, std::string_view t) {
-            if (i == 0 && onText) onText(t);
-        }, cancel, m_modelLock);
-    }
+    else
+        replies = generateAlternatives(m_model, &m_tokenizer, prompt, state, each, firstText, cancel, m_modelLock);
     // A reply cut by the token limit or a cancel still closes its turn, so the stored state
     // is always at a turn boundary and the next "User:" starts a fresh line as in training.
     for (Alternative& r : replies)

@@ -10,6 +10,7 @@
 // stored, so its snapshot is the only way back to its state.
 #include "core/document_reader.h"
 #include "core/fair_mutex.h"
+#include "core/generate_alternatives.h"
 #include "core/generator.h"
 #include "core/model.h"
 #include "core/store/store.h"
@@ -79,6 +80,10 @@ public:
     // every model call of this session takes it for that call only, so a turn lets others in
     // between its tokens instead of holding the model to its end. Borrowed; null = none.
     void setModelLock(FairMutex* lock) { m_modelLock = lock; }
+    // Who decodes the replies of a turn (with the model lock above, the app's API server's
+    // running batch, so its turns and the API's requests share each step's read of the
+    // weights). Empty (the default): generate() and generateAlternatives() on this thread.
+    void setReplyDecoder(ReplyDecoder decoder) { m_replyDecoder = std::move(decoder); }
     int64_t currentMessageId() const { return m_current; }
 
     // The state after message `messageId` (root or assistant), from its snapshot; for a message
@@ -141,6 +146,7 @@ private:
     const Tokenizer& m_tokenizer;
     std::filesystem::path m_weightsPath;
     FairMutex* m_modelLock = nullptr;
+    ReplyDecoder m_replyDecoder;
     int64_t m_conversation = 0;
     int64_t m_current = 0;
 };

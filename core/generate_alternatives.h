@@ -26,6 +26,13 @@ struct Alternative {
 // Text of reply `index` as soon as it is complete (see ReplyStream).
 using AlternativeTextFn = std::function<void(int index, std::string_view text)>;
 
+// Something that decodes the replies to a prompt as generateAlternatives does (its contract,
+// except that `state` may be consumed): ChatSession's default is generate()/generateAlternatives
+// on the calling thread; the app hands its turns to the API server's running batch instead.
+using ReplyDecoder = std::function<std::vector<Alternative>(std::span<const int32_t> prompt, State& state,
+                                                            std::span<const GenerationOptions> options,
+                                                            const AlternativeTextFn& onText, std::stop_token cancel)>;
+
 // Reads `prompt` into `state` (which then holds the prompt), then decodes options.size()
 // replies (1…kMaxBatch) together. A cancel ends every reply (reason Cancelled) with what it has.
 // With a modelLock each model call takes it (see prefill()). Throws Error(InvalidArgument) for

@@ -38,11 +38,11 @@ void BatchJob::ended(int choice, StopReason reason, int64_t tokens)
     m_news.notify_all();
 }
 
-void BatchJob::state(std::vector<int32_t> tokens, State state)
+void BatchJob::state(std::vector<int32_t> tokens, State state, int choice)
 {
     {
         const std::lock_guard lock(m_mutex);
-        m_pending.states.push_back({std::move(tokens), std::move(state)});
+        m_pending.states.push_back({std::move(tokens), std::move(state), choice});
     }
     m_news.notify_all();
 }

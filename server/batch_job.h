@@ -42,6 +42,7 @@ public:
     struct PrefixState {
         std::vector<int32_t> tokens;
         State state;
+        int choice = -1;  // the reply's choice, or -1 for a prompt prefix
     };
     // Everything reported since the last take().
     struct News {
@@ -59,6 +60,10 @@ public:
     // Client side: stop; nothing more is reported.
     void cancel() { m_cancelled = true; }
     bool cancelled() const { return m_cancelled; }
+    // Client side: end every reply at the next step as it stands (reason Cancelled), its
+    // state still reported; a job whose prompt is not yet read fails with Error(Cancelled).
+    void stop() { m_stopped = true; }
+    bool stopped() const { return m_stopped; }
 
     // Scheduler side. The request, read and advanced by the scheduler only.
     BatchRequest& request() { return m_request; }
@@ -66,7 +71,7 @@ public:
     void text(int choice, std::string_view text);
     void sampled() { ++m_sampled; }
     void ended(int choice, StopReason reason, int64_t tokens);
-    void state(std::vector<int32_t> tokens, State state);
+    void state(std::vector<int32_t> tokens, State state, int choice = -1);
     // No more reports: done, or failed with `error`.
     void finish(std::exception_ptr error = nullptr);
     // Scheduler only: sequences of this job still in the batch; whether it failed.
@@ -76,6 +81,7 @@ public:
 private:
     BatchRequest m_request;
     std::atomic<bool> m_cancelled{false};
+    std::atomic<bool> m_stopped{false};
     std::atomic<int64_t> m_sampled{0};
     std::mutex m_mutex;
     std::condition_variable m_news;

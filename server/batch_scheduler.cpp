@@ -9,6 +9,15 @@
 
 namespace rwkv::server {
 
+namespace {
+
+std::exception_ptr stoppedBeforeReply()
+{
+    return std::make_exception_ptr(Error(ErrorCode::Cancelled, "stopped before the reply began"));
+}
+
+} // namespace
+
 struct BatchScheduler::Prompt {
     std::shared_ptr<BatchJob> job;
     bool started = false; // its replies are in the batch
@@ -106,7 +115,8 @@ void BatchScheduler::admit()
     // request for many choices is not starved by a stream of single ones.
     while (!m_waiting.empty()) {
         std::shared_ptr<BatchJob>& job = m_waiting.front();
-        if (job->cancelled()) {
+        if (job->cancelled() || job->stopped()) {
+            if (job->stopped()) fail(*job, stoppedBeforeReply());
             m_waiting.pop_front();
             continue;
         }
@@ -167,6 +177,10 @@ void BatchScheduler::feedPrompts()
         BatchJob& job = *p->job;
         if (budget == 0) break;
         if (p->started || job.failed || job.cancelled()) continue;
+        if (job.stopped()) {
+            fail(job, stoppedBeforeReply());
+            continue;
+        }
         BatchRequest& r = job.request();
         // The last prompt token is fed in the first decoding step: its logits start the reply.
         size_t stop = r.tokens.size() - 1;
@@ -221,6 +235,13 @@ void BatchScheduler::sample(std::span<float> logits)
             release(s, true);
             continue;
         }
+        if (s.job->stopped()) { // every token it returned is fed: the state matches the text
+            s.reply.cancel();
+            s.reply.finish();
+            s.job->ended(s.choice, s.reply.reason(), int64_t(s.reply.tokens().size()));
+            release(s, true);
+            continue;
+        }
         try {
             const std::optional<int32_t> token = s.reply.next(logits.subspan(b * V, V));
             if (token) s.job->sampled();
@@ -250,7 +271,7 @@ void BatchScheduler::release(Sequence& s, bool reportState)
         std::vector<int32_t> tokens = s.job->request().tokens;
         tokens.insert(tokens.end(), s.reply.tokens().begin(), s.reply.tokens().end());
         (void)s.state.data(); // brought home from the batch slot here, not on the client's thread
-        s.job->state(std::move(tokens), std::move(s.state));
+        s.job->state(std::move(tokens), std::move(s.state), s.choice);
     }
     if (--s.job->live == 0) s.job->finish();
 }

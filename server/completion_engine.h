@@ -58,6 +58,8 @@ public:
     Completion run(const CompletionRequest& request, const ReplySink& sink, std::stop_token cancel);
 
     int maxBatch() const { return m_scheduler.maxBatch(); }
+    // The running batch, for work of others that should share its steps (the app's chat).
+    BatchScheduler& scheduler() { return m_scheduler; }
 
 private:
     // The request's prompt tokens and the prompt length after which a state is kept.

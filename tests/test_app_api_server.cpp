@@ -1,6 +1,6 @@
 // The app's "Local API server" switch: off by default; on, an OpenAI client (node's fetch)
-// chats with the app's loaded model while the app runs its own turn on the same model; off
-// again, nothing listens. The port survives a restart of the app.
+// chats with the app's loaded model while the app runs its own turn in the same batch; off
+// again, nothing listens and the app's turns decode on their own. The port survives a restart of the app.
 #include "app/app_controller.h"
 #include "support/app_harness.h"
 #include "support/test_support.h"
@@ -90,7 +90,7 @@ private slots:
             QTRY_COMPARE_WITH_TIMEOUT(app->apiServerUrl(), url, kReplyTimeoutMs);
             QVERIFY(app->apiServerEnabled());
 
-            // The app's own turn and an API request at once: they share the model in turn.
+            // The app's own turn and an API request at once: they decode in the same batch.
             app->setChatSettings({{QStringLiteral("temperature"), 0}});
             QSignalSpy finished(app.get(), &AppController::replyFinished);
             app->send(QStringLiteral("Hello!"));
@@ -114,6 +114,13 @@ private slots:
             startClient(refused, url);
             QVERIFY(refused.waitForFinished(kReplyTimeoutMs));
             QVERIFY(refused.exitCode() != 0); // nothing listens any more
+            // The app's turns decode on their own again.
+            app->setChatSettings({{QStringLiteral("temperature"), 0}});
+            QSignalSpy finished(app.get(), &AppController::replyFinished);
+            app->send(QStringLiteral("Hello!"));
+            QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kReplyTimeoutMs);
+            QTRY_VERIFY_WITH_TIMEOUT(!app->busy(), kReplyTimeoutMs);
+            QCOMPARE(app->messages()->rows().last().text, kHello);
         }
     }
 };

@@ -1,7 +1,8 @@
 // One model shared by chat turns, document reading and API completions at the same time, as
-// the app shares it (its worker thread holds the model lock for a whole turn, ingest or
-// question; the API engine takes it for each step of its batch): every answer equals the one
-// the same work gives alone, each store stays intact, and nothing deadlocks. On the CPU in
+// the app shares it (its chat turns decode in the API engine's batch, which takes the model
+// lock for each step; its worker thread holds the lock for a whole ingest or question): every
+// answer equals the one the same work gives alone, each store stays intact, and nothing
+// deadlocks. On the CPU in
 // fp32 a batched step sums each row exactly as a single one, so "equals" is exact text.
 // Built under ThreadSanitizer by the tsan preset (docs/fuzzing.md, "Concurrency").
 #include "backends/registry.h"
@@ -10,7 +11,9 @@
 #include "core/document_library.h"
 #include "core/prompt_format.h"
 #include "core/tokenizer/world_tokenizer.h"
+#include "server/batch_replies.h"
 #include "server/completion_engine.h"
+#include "support/session_helpers.h"
 #include "support/test_support.h"
 
 #include <QTemporaryDir>
@@ -26,6 +29,7 @@
 
 using namespace rwkv;
 using namespace rwkv::server;
+using rwkv::test::maxStateDifference;
 
 namespace {
 
@@ -61,17 +65,26 @@ class TestServeConcurrency : public QObject {
     std::unique_ptr<WorldTokenizer> m_tokenizer;
     std::filesystem::path m_modelPath;
 
-    // Chat turns in one conversation, each holding the model lock throughout.
-    void chat(Store& store, FairMutex& lock, std::vector<std::string>& replies)
+    // Chat turns in one conversation: alone, each holding the model lock throughout; with a
+    // batch (as the app while its API server runs), decoded in it beside the API's requests.
+    void chat(Store& store, FairMutex& lock, CompletionEngine* batch, std::vector<std::string>& replies)
     {
         ChatSession session(store, *m_model, *m_tokenizer, m_modelPath);
-        {
-            const std::lock_guard hold(lock);
-            session.start(m_model->newState(), "", {});
+        if (batch) {
+            session.setModelLock(&lock);
+            session.setReplyDecoder(batchReplyDecoder(batch->scheduler()));
         }
+        std::unique_lock hold(lock, std::defer_lock);
+        const auto holdAlone = [&] {
+            if (!batch) hold.lock();
+        };
+        holdAlone();
+        session.start(m_model->newState(), "", {});
+        if (hold) hold.unlock();
         for (const char* question : kQuestions) {
-            const std::lock_guard hold(lock);
+            holdAlone();
             replies.push_back(session.send(question, greedy(40)).generation.text);
+            if (hold) hold.unlock();
         }
     }
 
@@ -117,7 +130,7 @@ class TestServeConcurrency : public QObject {
         CompletionEngine engine(*m_model, *m_tokenizer, lock, cache);
         Answers a;
         std::vector<std::function<void()>> work = {
-            [&] { chat(chatStore, lock, a.chat); },
+            [&] { chat(chatStore, lock, concurrent ? &engine : nullptr, a.chat); },
             [&] { documents(documentStore, lock, dir, a.documents); },
         };
         for (int c = 0; c < kApiClients; ++c) work.push_back([&, c] { api(engine, c, a.api[size_t(c)]); });
@@ -172,6 +185,55 @@ private slots:
             QCOMPARE(together.documents, alone.documents);
             for (int c = 0; c < kApiClients; ++c) QCOMPARE(together.api[size_t(c)], alone.api[size_t(c)]);
         }
+    }
+
+    // The chat's turns in the running batch (server/batch_replies.h): alternatives as
+    // generateAlternatives makes them alone, and a stop mid-reply keeps the text so far, stored
+    // with a state that holds exactly the prompt, those tokens and the turn end.
+    void chatTurnsInTheBatch()
+    {
+        QTemporaryDir dir;
+        Store store((dir.path() + "/db.sqlite").toStdString());
+        FairMutex lock;
+        PrefixCache cache(*m_model, int64_t(1) << 30, nullptr);
+        CompletionEngine engine(*m_model, *m_tokenizer, lock, cache);
+        ChatSession session(store, *m_model, *m_tokenizer, m_modelPath);
+        session.setModelLock(&lock);
+        session.start(m_model->newState(), "", {});
+        const ChatTurn first = session.send("Hello!", greedy(24));
+
+        GenerationOptions sampled;
+        sampled.maxTokens = 24;
+        sampled.sampling.temperature = 1.0f;
+        sampled.sampling.topP = 0.9f;
+        sampled.sampling.seed = 7;
+        const std::vector<ChatTurn> alone = session.regenerateAlternatives(first.assistantMessageId, sampled, 3);
+        session.setReplyDecoder(batchReplyDecoder(engine.scheduler()));
+        const std::vector<ChatTurn> batched = session.regenerateAlternatives(first.assistantMessageId, sampled, 3);
+        QCOMPARE(batched.size(), alone.size());
+        for (size_t i = 0; i < alone.size(); ++i) {
+            QCOMPARE(batched[i].generation.text, alone[i].generation.text);
+            QCOMPARE(batched[i].generation.tokens, alone[i].generation.tokens);
+            QCOMPARE(int(batched[i].generation.reason), int(alone[i].generation.reason));
+        }
+
+        std::stop_source stop;
+        int pieces = 0;
+        const std::string question = "Tell me a long story about the river town.";
+        const ChatTurn cut = session.sendFrom(first.assistantMessageId, question, greedy(400), [&](std::string_view) {
+            if (++pieces == 4) stop.request_stop();
+        }, stop.get_token());
+        QCOMPARE(int(cut.generation.reason), int(StopReason::Cancelled));
+        QVERIFY2(!cut.generation.tokens.empty() && cut.generation.tokens.size() < 40,
+                 qPrintable(QString("%1 tokens after the stop").arg(cut.generation.tokens.size())));
+        QCOMPARE(store.conversations().message(cut.assistantMessageId).content, cut.generation.text);
+        std::vector<int32_t> fed = m_tokenizer->encode(chatPrompt(question));
+        fed.insert(fed.end(), cut.generation.tokens.begin(), cut.generation.tokens.end());
+        const std::vector<int32_t> end = m_tokenizer->encode(kTurnEnd);
+        fed.insert(fed.end(), end.begin(), end.end());
+        State expected = session.restore(first.assistantMessageId);
+        m_model->forward(fed, expected);
+        QVERIFY(maxStateDifference(session.restore(cut.assistantMessageId), expected) < 1e-4f);
     }
 };
 
