@@ -2,8 +2,8 @@
 // The local OpenAI-compatible API (server/) inside the app, on the app's loaded model, with
 // its own prefix cache in memory. Serves on its own thread from construction to destruction.
 // The InferenceWorker creates it and takes the same model lock around its own model work, so
-// API requests and the app's work never run the model at once; the app's chat turns decode in
-// the server's running batch (replyDecoder), beside the requests.
+// API requests and the app's work never run the model at once; the app's chat turns and
+// document answers decode in the server's running batch (replyDecoder), beside the requests.
 #include "core/fair_mutex.h"
 #include "core/generate_alternatives.h"
 #include "core/model.h"

@@ -101,7 +101,8 @@ void InferenceWorker::openStore()
             m_chat = std::make_unique<rwkv::ChatSession>(*m_store, *m_model, *m_tokenizer, m_modelPath);
             m_chat->setModelLock(&m_modelLock); // API requests get the model between its calls
             m_library = std::make_unique<rwkv::DocumentLibrary>(*m_store, *m_model, *m_tokenizer, m_modelPath);
-            shareBatchWithChat();
+            m_library->setModelLock(&m_modelLock);
+            shareApiBatch();
         }
         emit storeOpened(qs(m_databasePath.string()));
         emit conversationsListed(conversationRows(*m_store));
@@ -129,19 +130,21 @@ void InferenceWorker::startApiServer()
                         qs(e.what()));
         }
     }
-    shareBatchWithChat();
+    shareApiBatch();
     emit apiServerChanged(m_api ? qs(m_api->url()) : QString());
 }
 
 void InferenceWorker::stopApiServer()
 {
-    if (m_chat) m_chat->setReplyDecoder({}); // it borrows the server's batch
     m_api.reset();
+    shareApiBatch(); // no longer theirs to borrow
 }
 
-void InferenceWorker::shareBatchWithChat()
+void InferenceWorker::shareApiBatch()
 {
-    if (m_chat) m_chat->setReplyDecoder(m_api ? m_api->replyDecoder() : rwkv::ReplyDecoder{});
+    const rwkv::ReplyDecoder decoder = m_api ? m_api->replyDecoder() : rwkv::ReplyDecoder{};
+    if (m_chat) m_chat->setReplyDecoder(decoder);
+    if (m_library) m_library->setReplyDecoder(decoder);
 }
 
 void InferenceWorker::listDevices()

@@ -160,8 +160,8 @@ private:
     // its URL; a failure (port taken) is reported with failed(), never thrown.
     void startApiServer();
     void stopApiServer();
-    // While the API server runs, the chat's turns decode in its running batch.
-    void shareBatchWithChat();
+    // While the API server runs, chat turns and document answers decode in its running batch.
+    void shareApiBatch();
     QList<StateRow> stateRows();
     // A state-tuning file as a named state of the loaded weights (importTransferFile's other half).
     void importStateTuningFile(const std::filesystem::path& file);
@@ -177,7 +177,8 @@ private:
     LoadedModel m_loaded;
     std::unique_ptr<rwkv::ChatSession> m_chat;
     std::unique_ptr<rwkv::DocumentLibrary> m_library;
-    // Taken around the worker's own model work; the API server takes it per token.
+    // Taken around the worker's own model work (chat and answers per model call); the API
+    // server's batch takes it per step.
     rwkv::FairMutex m_modelLock;
     int m_apiPort = 0;
     std::unique_ptr<ApiServerHost> m_api;  // declared after the model: destroyed first

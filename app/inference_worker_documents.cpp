@@ -55,7 +55,7 @@ void InferenceWorker::askDocument(qint64 documentId, const QString& question, co
         requireModel();
         if (!m_library) throw rwkv::Error(rwkv::ErrorCode::Database, "the conversation database is not open");
         rwkv::GenerationOptions options = chatGenerationOptions(settings);
-        const std::lock_guard model(m_modelLock);
+        // No model lock here: the library takes it per model call, or answers in the API's batch.
         const auto t0 = std::chrono::steady_clock::now();
         const rwkv::GenerationResult g =
             m_library->ask(documentId, question.toStdString(), options, streamer(), cancel);

@@ -90,6 +90,7 @@ ModelInfo InferenceWorker::installModel(const rwkv::Checkpoint& checkpoint, cons
         m_chat = std::make_unique<rwkv::ChatSession>(*m_store, *m_model, *m_tokenizer, m_modelPath);
         m_chat->setModelLock(&m_modelLock); // API requests get the model between its calls
         m_library = std::make_unique<rwkv::DocumentLibrary>(*m_store, *m_model, *m_tokenizer, m_modelPath);
+        m_library->setModelLock(&m_modelLock);
     }
     ModelInfo info;
     info.path = path;

@@ -83,7 +83,12 @@ GenerationResult DocumentLibrary::ask(int64_t documentId, std::string_view quest
     if (std::find(chatOptions.stopStrings.begin(), chatOptions.stopStrings.end(), kTurnEnd) == chatOptions.stopStrings.end())
         chatOptions.stopStrings.emplace_back(kTurnEnd);
     chatOptions.dropLeadingSpace = true;
-    return generate(m_model, &m_tokenizer, m_tokenizer.encode(chatPrompt(text)), state, chatOptions, onText, cancel);
+    const std::vector<int32_t> prompt = m_tokenizer.encode(chatPrompt(text));
+    if (!m_replyDecoder) return generate(m_model, &m_tokenizer, prompt, state, chatOptions, onText, cancel, m_modelLock);
+    const auto text0 = [&](int, std::string_view t) {
+        if (onText) onText(t);
+    };
+    return m_replyDecoder(prompt, state, std::span(&chatOptions, 1), text0, cancel).front().result;
 }
 
 } // namespace rwkv

@@ -14,6 +14,7 @@
 #include <stop_token>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace rwkv {
 
@@ -47,12 +48,18 @@ public:
     // Answers one question from a copy of the document's state (the stored state is unchanged).
     GenerationResult ask(int64_t documentId, std::string_view question, const GenerationOptions& options,
                          const TextFn& onText = {}, std::stop_token cancel = {});
+    // As ChatSession's: with a lock, ask() takes it per model call; with a decoder, its answer
+    // is decoded there (the app's API batch). ingest() takes neither: its caller holds the lock.
+    void setModelLock(FairMutex* lock) { m_modelLock = lock; }
+    void setReplyDecoder(ReplyDecoder decoder) { m_replyDecoder = std::move(decoder); }
 
 private:
     Store& m_store;
     Model& m_model;
     const Tokenizer& m_tokenizer;
     std::filesystem::path m_weightsPath;
+    FairMutex* m_modelLock = nullptr;
+    ReplyDecoder m_replyDecoder;
 };
 
 } // namespace rwkv

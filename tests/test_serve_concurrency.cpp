@@ -1,9 +1,9 @@
 // One model shared by chat turns, document reading and API completions at the same time, as
-// the app shares it (its chat turns decode in the API engine's batch, which takes the model
-// lock for each step; its worker thread holds the lock for a whole ingest or question): every
+// the app shares it (its chat turns and document answers decode in the API engine's batch,
+// which takes the model lock for each step; its worker holds the lock for a whole ingest): every
 // answer equals the one the same work gives alone, each store stays intact, and nothing
-// deadlocks. On the CPU in
-// fp32 a batched step sums each row exactly as a single one, so "equals" is exact text.
+// deadlocks. On the CPU in fp32 a batched step sums each row exactly as a single one, so
+// "equals" is exact text.
 // Built under ThreadSanitizer by the tsan preset (docs/fuzzing.md, "Concurrency").
 #include "backends/registry.h"
 #include "core/chat_session.h"
@@ -89,12 +89,17 @@ class TestServeConcurrency : public QObject {
     }
 
     // Reads the first documents of the demo model's qa10 set and asks each its question,
-    // holding the lock for each step.
-    void documents(Store& store, FairMutex& lock, const QTemporaryDir& dir, std::vector<std::string>& answers)
+    // holding the lock for each step; with a batch, the answers are decoded in it.
+    void documents(Store& store, FairMutex& lock, CompletionEngine* batch, const QTemporaryDir& dir,
+                   std::vector<std::string>& answers)
     {
         std::ifstream in(test::dataDir() / "rwkv7-demo-18.7m-20261123.verify.json");
         const nlohmann::json items = nlohmann::json::parse(in).at("qa10").at("items");
         DocumentLibrary library(store, *m_model, *m_tokenizer, m_modelPath);
+        if (batch) {
+            library.setModelLock(&lock);
+            library.setReplyDecoder(batchReplyDecoder(batch->scheduler()));
+        }
         for (int i = 0; i < kRounds; ++i) {
             const nlohmann::json& item = items.at(size_t(i));
             const std::filesystem::path file = (dir.path() + QStringLiteral("/doc%1.txt").arg(i)).toStdString();
@@ -104,7 +109,8 @@ class TestServeConcurrency : public QObject {
                 const std::lock_guard hold(lock);
                 id = library.ingest(file).document.id;
             }
-            const std::lock_guard hold(lock);
+            std::unique_lock hold(lock, std::defer_lock);
+            if (!batch) hold.lock();
             answers.push_back(library.ask(id, item.at("question").get<std::string>(), greedy(24)).text);
         }
     }
@@ -131,7 +137,7 @@ class TestServeConcurrency : public QObject {
         Answers a;
         std::vector<std::function<void()>> work = {
             [&] { chat(chatStore, lock, concurrent ? &engine : nullptr, a.chat); },
-            [&] { documents(documentStore, lock, dir, a.documents); },
+            [&] { documents(documentStore, lock, concurrent ? &engine : nullptr, dir, a.documents); },
         };
         for (int c = 0; c < kApiClients; ++c) work.push_back([&, c] { api(engine, c, a.api[size_t(c)]); });
         a.errors.resize(work.size());
