@@ -42,19 +42,19 @@ const char* hintName(PrefetchHint h)
 // 2 threads; none was up to 1.4x slower on the Xeon for 16-bit weights. On an AMD EPYC without
 // AVX-512 (Zen 3) none was ahead of t1 in 23 of 24 rows, by up to 13 %: its hardware
 // prefetchers keep up, and the hints only take load slots, so AMD CPUs without AVX-512
-// (Zen 1-3) take none for those. Rows used in place from the mapped file (bf16 checkpoints,
-// int8 and 4-bit files) measured otherwise: on a Zen 2 EPYC t1 made int8/q4 decode 20-30 %
-// faster than none and bf16 2-16 %, and nta was ahead of t1 in 10 of 12 shape/thread/type
-// cases (by up to 12 %; 3 % behind for 0.4B q4), so Zen 1-2 take nta for them; fp16/fp32
-// rows there stay 3-25 % faster with none. Elsewhere (ARM) the hardware prefetchers alone,
-// as no other hint has been measured there.
+// (Zen 1-3) take none for those. Rows used in place from the mapped file measured otherwise
+// on a Zen 2 EPYC: t1 made int8/q4 decode 20-30 % faster than none (nta 1-6 % behind t1 for
+// q4, level for int8), and bf16 2-16 %, with nta 1-4 % ahead of t1 for bf16 (3-8 % while the
+// file's page cache was in small pages), so Zen 1-2 take nta for bf16 rows; fp16/fp32 rows
+// there stay 3-25 % faster with none. Elsewhere (ARM) the hardware prefetchers alone, as no
+// other hint has been measured there.
 Choice platformDefault()
 {
 #if defined(__x86_64__) || defined(__i386__)
     if (__builtin_cpu_is("amd") && !__builtin_cpu_supports("avx512f")) {
-        if (__builtin_cpu_is("amdfam17h")) // Zen 1 and 2
-            return {PrefetchHint::None, PrefetchHint::Nta, PrefetchHint::Nta, "the default on AMD Zen 1-2"};
-        return {PrefetchHint::None, PrefetchHint::None, PrefetchHint::T1, "the default on AMD CPUs without AVX-512"};
+        const bool zen2 = __builtin_cpu_is("amdfam17h"); // Zen 1 and 2
+        return {PrefetchHint::None, zen2 ? PrefetchHint::Nta : PrefetchHint::None, PrefetchHint::T1,
+                zen2 ? "the default on AMD Zen 1-2" : "the default on AMD CPUs without AVX-512"};
     }
     return {PrefetchHint::T1, PrefetchHint::T1, PrefetchHint::T1, "the default on x86"};
 #else
