@@ -44,8 +44,8 @@ const char* hintName(PrefetchHint h)
 // prefetchers keep up, and the hints only take load slots, so AMD CPUs without AVX-512
 // (Zen 1-3) take none for those. Rows used in place from the mapped file measured otherwise
 // on a Zen 2 EPYC: t1 made int8/q4 decode 20-30 % faster than none (nta 1-6 % behind t1 for
-// q4, level for int8), and bf16 2-16 %, with nta 1-4 % ahead of t1 for bf16 (3-8 % while the
-// file's page cache was in small pages), so Zen 1-2 take nta for bf16 rows; fp16/fp32 rows
+// q4, level for int8), and bf16 2-16 %, with nta 1-4 % ahead of t1 for bf16 (3-8 % on an aged
+// page cache of the file), so Zen 1-2 take nta for bf16 rows; fp16/fp32 rows
 // there stay 3-25 % faster with none. Elsewhere (ARM) the hardware prefetchers alone, as no
 // other hint has been measured there.
 Choice platformDefault()
