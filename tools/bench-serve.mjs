@@ -8,7 +8,8 @@
 //     for each client count N, N clients each send --requests requests one after another:
 //     aggregate completion tokens/s and the mean time to first token (the batch's gain); then
 //     the time to first token of one newcomer on the idle server and while the largest N run.
-//     Start the server with --max-batch at least the largest N.
+//     Start the server with --max-batch above the largest N: with every slot taken, the
+//     newcomer waits for a reply to end before its prompt is read.
 // URL is the server's base, e.g. http://127.0.0.1:8000/v1. Prints one JSON object.
 const [mode, url, model, ...rest] = process.argv.slice(2);
 const text = (name, fallback) => {
@@ -110,11 +111,13 @@ async function scaling() {
   const rows = [];
   for (const n of counts) rows.push(await load(n, requests, replyTokens, `run ${n}`));
   for (const row of rows) row.speedup = +(row.completionTokensPerSecond / rows[0].completionTokensPerSecond).toFixed(2);
-  const newcomer = async () => Math.round((await timedChat([{ role: 'user', content: 'Hello! I just arrived.' }], 8)).firstMs);
-  const idleFirstTokenMs = await newcomer();
+  // Two different greetings of one length, so neither resumes from the other's cached prompt.
+  const newcomer = async (name) =>
+    Math.round((await timedChat([{ role: 'user', content: `Hello! ${name} just arrived.` }], 8)).firstMs);
+  const idleFirstTokenMs = await newcomer('Ada');
   const busy = load(Math.max(...counts), requests, replyTokens, 'background');
   await new Promise((resolve) => setTimeout(resolve, 1000));
-  const loadedFirstTokenMs = await newcomer();
+  const loadedFirstTokenMs = await newcomer('Bob');
   await busy;
   return { rows, newcomer: { idleFirstTokenMs, loadedFirstTokenMs, whileClients: Math.max(...counts) } };
 }
