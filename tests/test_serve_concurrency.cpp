@@ -74,17 +74,14 @@ class TestServeConcurrency : public QObject {
             session.setModelLock(&lock);
             session.setReplyDecoder(batchReplyDecoder(batch->scheduler()));
         }
-        std::unique_lock hold(lock, std::defer_lock);
-        const auto holdAlone = [&] {
-            if (!batch) hold.lock();
-        };
-        holdAlone();
-        session.start(m_model->newState(), "", {});
-        if (hold) hold.unlock();
+        const auto holdAlone = [&] { return lockIfShared(batch ? nullptr : &lock); };
+        {
+            const auto held = holdAlone();
+            session.start(m_model->newState(), "", {});
+        }
         for (const char* question : kQuestions) {
-            holdAlone();
+            const auto held = holdAlone();
             replies.push_back(session.send(question, greedy(40)).generation.text);
-            if (hold) hold.unlock();
         }
     }
 
@@ -109,8 +106,7 @@ class TestServeConcurrency : public QObject {
                 const std::lock_guard hold(lock);
                 id = library.ingest(file).document.id;
             }
-            std::unique_lock hold(lock, std::defer_lock);
-            if (!batch) hold.lock();
+            const auto held = lockIfShared(batch ? nullptr : &lock);
             answers.push_back(library.ask(id, item.at("question").get<std::string>(), greedy(24)).text);
         }
     }
