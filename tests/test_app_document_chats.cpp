@@ -63,7 +63,7 @@ private slots:
         app.controller->openDocument(QUrl::fromLocalFile(facts));
         QTRY_VERIFY_WITH_TIMEOUT(app.controller->documentId() > 0, kJobTimeoutMs);
         typeAndSend(app, "documentComposer", question);
-        waitForReply(app, finished, 1);
+        QVERIFY(waitForReply(app, finished, 1));
         const QString answer = app.controller->answers()->rows().value(1).text;
         QVERIFY(!answer.isEmpty());
 
@@ -82,7 +82,7 @@ private slots:
                  qPrintable(doc.text));
         app.controller->setChatSettings({{QStringLiteral("temperature"), 0}});
         typeAndSend(app, "chatComposer", question);
-        waitForReply(app, finished, 2);
+        QVERIFY(waitForReply(app, finished, 2));
         QCOMPARE(app.controller->messages()->rowCount(), 3);
         QCOMPARE(app.controller->messages()->rows()[2].text, answer);
 

@@ -227,7 +227,7 @@ private slots:
         app.controller->setChatSettings({{QStringLiteral("temperature"), 0}});
         QSignalSpy finished(app.controller.get(), &AppController::replyFinished);
         app.controller->send(QStringLiteral("What is 7 + 5?"));
-        rwkv::test::waitForReply(app, finished, 1);
+        QVERIFY(rwkv::test::waitForReply(app, finished, 1));
         QCOMPARE(app.controller->messages()->rows().value(1).text, QStringLiteral("7 + 5 = 12."));
     }
 

@@ -57,7 +57,7 @@ private slots:
             // and it still answers.
             app.controller->newConversation();
             app.controller->send(QStringLiteral("What is 7 + 5?"));
-            rwkv::test::waitForReply(app, finished, ++turns);
+            QVERIFY(rwkv::test::waitForReply(app, finished, ++turns));
             QCOMPARE(rows(app).size(), 2);
             QCOMPARE(rows(app)[1].text, QStringLiteral("7 + 5 = 12."));
         }
@@ -100,7 +100,7 @@ private slots:
         QVERIFY2(app.controller->errorText().isEmpty(), qPrintable(app.controller->errorText()));
         QSignalSpy finished(app.controller.get(), &AppController::replyFinished);
         app.controller->send(QStringLiteral("What is 7 + 5?"));
-        rwkv::test::waitForReply(app, finished, 1);
+        QVERIFY(rwkv::test::waitForReply(app, finished, 1));
         QCOMPARE(rows(app).at(1).text, QStringLiteral("7 + 5 = 12."));
     }
 
@@ -115,7 +115,7 @@ private slots:
         QSignalSpy finished(app.controller.get(), &AppController::replyFinished);
         for (int i = 1; i <= 6; ++i) {
             app.controller->send(QStringLiteral("What is %1 + 5?").arg(i));
-            rwkv::test::waitForReply(app, finished, i);
+            QVERIFY(rwkv::test::waitForReply(app, finished, i));
         }
         QTest::keyClick(app.window, Qt::Key_Comma, Qt::ControlModifier);
         QObject* dialog = app.window->findChild<QObject*>(QStringLiteral("settingsDialog"));
@@ -136,7 +136,7 @@ private slots:
         QVERIFY(rwkv::test::saveScreenshot(app, "settings-storage.png"));
         QTest::keyClick(app.window, Qt::Key_Escape);
         app.controller->send(QStringLiteral("What is 7 + 5?"));
-        rwkv::test::waitForReply(app, finished, 7);
+        QVERIFY(rwkv::test::waitForReply(app, finished, 7));
         QCOMPARE(rows(app).last().text, QStringLiteral("7 + 5 = 12."));
     }
 

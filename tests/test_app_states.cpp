@@ -85,7 +85,7 @@ private slots:
 
         QSignalSpy finished(app.controller.get(), &AppController::replyFinished);
         app.controller->send(QStringLiteral("Hello!"));
-        waitForReply(app, finished, 1);
+        QVERIFY(waitForReply(app, finished, 1));
         const qint64 original = app.controller->conversationId();
 
         // "Save state…" under the reply, a name typed into its dialog, Enter.
@@ -121,7 +121,7 @@ private slots:
 
         // The original conversation goes on...
         app.controller->send(QStringLiteral("What is 7 + 5?"));
-        waitForReply(app, finished, 2);
+        QVERIFY(waitForReply(app, finished, 2));
         const QString continued = app.controller->messages()->rows().last().text;
         QVERIFY(!continued.isEmpty());
 
@@ -132,7 +132,7 @@ private slots:
         QTRY_COMPARE(app.controller->conversationTitle(), QStringLiteral("greeting"));
         QVERIFY(app.controller->messages()->rows().isEmpty());
         app.controller->send(QStringLiteral("What is 7 + 5?"));
-        waitForReply(app, finished, 3);
+        QVERIFY(waitForReply(app, finished, 3));
         QCOMPARE(app.controller->messages()->rows().last().text, continued);
 
         // Other weights: refused with the reason, no conversation made.

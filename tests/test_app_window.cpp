@@ -70,7 +70,7 @@ private slots:
         QSignalSpy finished(app.controller.get(), &AppController::replyFinished);
         const double samplesBefore = app.controller->meters()->rowCount();
         typeAndSend(app, "chatComposer", QStringLiteral("Hello!"));
-        waitForReply(app, finished, 1);
+        QVERIFY(waitForReply(app, finished, 1));
         QVERIFY(sawStreamedText);
         QCOMPARE(rows(app).size(), 2);
         QCOMPARE(rows(app)[0].text, QStringLiteral("Hello!"));
@@ -99,12 +99,12 @@ private slots:
         QCOMPARE(app.controller->conversationTitle(), QStringLiteral("Hello!"));
 
         typeAndSend(app, "chatComposer", QStringLiteral("What is 7 + 5?"));
-        waitForReply(app, finished, 2);
+        QVERIFY(waitForReply(app, finished, 2));
         QCOMPARE(rows(app)[3].text, QStringLiteral("7 + 5 = 12."));
 
         // Regenerate the last reply: a sibling (greedy, so the same text); then switch back.
         app.controller->regenerate(rows(app)[3].id);
-        waitForReply(app, finished, 3);
+        QVERIFY(waitForReply(app, finished, 3));
         QCOMPARE(rows(app).size(), 4);
         QCOMPARE(rows(app)[3].siblingIds.size(), 2);
         QCOMPARE(rows(app)[3].branchIndex, 1);
@@ -115,7 +115,7 @@ private slots:
         // siblings, the first shown (greedy: the same text again).
         app.controller->setChatSettings({{QStringLiteral("temperature"), 0}, {QStringLiteral("alternatives"), 3}});
         app.controller->regenerate(rows(app)[3].id);
-        waitForReply(app, finished, 4);
+        QVERIFY(waitForReply(app, finished, 4));
         QCOMPARE(rows(app)[3].siblingIds.size(), 5);
         QCOMPARE(rows(app)[3].branchIndex, 2);
         QCOMPARE(rows(app)[3].text, QStringLiteral("7 + 5 = 12."));
@@ -126,7 +126,7 @@ private slots:
 
         // Edit the second question into a new branch.
         app.controller->editAndResend(rows(app)[2].id, QStringLiteral("What is the capital of Neathria?"));
-        waitForReply(app, finished, 5);
+        QVERIFY(waitForReply(app, finished, 5));
         QCOMPARE(rows(app)[2].text, QStringLiteral("What is the capital of Neathria?"));
         QCOMPARE(rows(app)[2].branchIndex, 1);
         QCOMPARE(rows(app)[2].siblingIds.size(), 2);
@@ -139,11 +139,11 @@ private slots:
                     QStringLiteral("Repeat after me: the green owl sings near the river, the grey fox sleeps under the old "
                                    "oak, the small boat drifts past the mill and the bells ring over the quiet town."));
         app.controller->stop();
-        waitForReply(app, finished, 6);
+        QVERIFY(waitForReply(app, finished, 6));
         QVERIFY(app.controller->lastTurn().value(QStringLiteral("cancelled")).toBool());
         QCOMPARE(rows(app).size(), 6);
         typeAndSend(app, "chatComposer", QStringLiteral("Thank you!"));
-        waitForReply(app, finished, 7);
+        QVERIFY(waitForReply(app, finished, 7));
         QCOMPARE(rows(app).size(), 8);
         QVERIFY(!rows(app)[7].text.trimmed().isEmpty());
 
@@ -167,7 +167,7 @@ private slots:
         // Only this turn's prompt is fed: the history came back as a state, not as text.
         QSignalSpy finished(app.controller.get(), &AppController::replyFinished);
         typeAndSend(app, "chatComposer", QStringLiteral("What is 7 + 5?"));
-        waitForReply(app, finished, 1);
+        QVERIFY(waitForReply(app, finished, 1));
         const auto tokenizer = rwkv::tokenizerForVocab(65536, rwkv::test::shareDir() / "vocab");
         const double promptTokens = double(tokenizer->encode(rwkv::chatPrompt("What is 7 + 5?")).size());
         QCOMPARE(app.controller->lastTurn().value(QStringLiteral("promptTokens")).toDouble(), promptTokens);
@@ -179,7 +179,7 @@ private slots:
         for (const char* text : more) {
             QTest::qWait(1200);
             typeAndSend(app, "chatComposer", QString::fromLatin1(text));
-            waitForReply(app, finished, ++turns);
+            QVERIFY(waitForReply(app, finished, ++turns));
         }
         screenshot(app, "chat-long.png");
         screenshot(app, "meters.png", item(app, "metersPanel")->mapRectToScene(item(app, "metersPanel")->boundingRect()));
@@ -207,7 +207,7 @@ private slots:
         QCOMPARE(app.controller->messages()->rowCount(), 0);
         QSignalSpy finished(app.controller.get(), &AppController::replyFinished);
         app.controller->send(QStringLiteral("What does this **Python** print?\n```python\nprint(7 + 5)\n```"));
-        waitForReply(app, finished, 1);
+        QVERIFY(waitForReply(app, finished, 1));
         const QVariantList segments =
             app.controller->messages()->data(app.controller->messages()->index(0), MessageListModel::SegmentsRole).toList();
         QCOMPARE(segments.size(), 2);
@@ -296,12 +296,12 @@ private slots:
         QSignalSpy finished(app.controller.get(), &AppController::replyFinished);
         app.controller->setChatSettings({{QStringLiteral("temperature"), 0}});
         typeAndSend(app, "documentComposer", QStringLiteral("What does Lamquyr Jikeath own?"));
-        waitForReply(app, finished, 1);
+        QVERIFY(waitForReply(app, finished, 1));
         QCOMPARE(app.controller->answers()->rowCount(), 2);
         const QString answer = app.controller->answers()->rows()[1].text;
         QVERIFY2(answer.contains(QStringLiteral("pink canoe")), qPrintable(answer));
         typeAndSend(app, "documentComposer", QStringLiteral("What does Fimcys Triste work as?"));
-        waitForReply(app, finished, 2);
+        QVERIFY(waitForReply(app, finished, 2));
         QCOMPARE(app.controller->answers()->rowCount(), 4);
         screenshot(app, "document-answers.png");
 
@@ -318,7 +318,7 @@ private slots:
         QTRY_COMPARE(QGuiApplication::clipboard()->text(), answer);
         QVERIFY(button(1, "regenerateButton")->isVisible());
         rwkv::test::clickItem(app, button(1, "regenerateButton"));
-        waitForReply(app, finished, 3);
+        QVERIFY(waitForReply(app, finished, 3));
         const QList<MessageRow> answers = app.controller->answers()->rows();
         QCOMPARE(answers.size(), 4);
         QCOMPARE(answers[0].text, QStringLiteral("What does Fimcys Triste work as?"));

@@ -3,6 +3,7 @@
 
 #include <QDir>
 #include <QTest>
+#include <QtQuickTest/quicktest.h>
 
 namespace rwkv::test {
 namespace {
@@ -45,11 +46,16 @@ QQuickItem* findItem(const RunningApp& app, const char* objectName)
     return app.window->findChild<QQuickItem*>(QString::fromLatin1(objectName));
 }
 
-void waitForReply(const RunningApp& app, QSignalSpy& finished, int count)
+bool waitForReply(const RunningApp& app, QSignalSpy& finished, int count)
 {
     constexpr int kReplyTimeoutMs = 60'000;
-    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), count, kReplyTimeoutMs);
-    QTRY_VERIFY_WITH_TIMEOUT(!app.controller->busy(), kReplyTimeoutMs);
+    const AppController& c = *app.controller;
+    const auto failed = [&] { return !c.busy() && finished.count() < count && !c.errorText().isEmpty(); };
+    const bool ended = QTest::qWaitFor([&] { return (finished.count() >= count && !c.busy()) || failed(); }, kReplyTimeoutMs);
+    if (ended && finished.count() == count && !c.busy()) return true;
+    qWarning("waitForReply: %lld of %d replies, %s; the app's error: \"%s\"", qlonglong(finished.count()), count,
+             c.busy() ? "still busy" : "idle", qPrintable(c.errorText()));
+    return false;
 }
 
 void typeAndSend(const RunningApp& app, const char* composer, const QString& text)
@@ -66,6 +72,9 @@ void typeAndSend(const RunningApp& app, const char* composer, const QString& tex
 
 void clickItem(const RunningApp& app, const QQuickItem* item, Qt::MouseButton button)
 {
+    // A page just shown (a tab, a dialog) is laid out at the next polish: before it, the item's
+    // position is stale and the click lands beside it (a lost click).
+    if (!QQuickTest::qWaitForPolish(app.window)) qWarning("clickItem: the window's layout did not settle");
     const QPointF centre = item->mapToScene(QPointF(item->width() / 2, item->height() / 2));
     QTest::mouseClick(app.window, button, {}, centre.toPoint());
 }

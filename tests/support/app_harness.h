@@ -33,13 +33,16 @@ RunningApp launchApp(const QString& dir, QSize size = QSize(1280, 800), const st
 // The window's item named `objectName`, or null.
 QQuickItem* findItem(const RunningApp& app, const char* objectName);
 
-// Waits until `finished` (a spy on replyFinished) has `count` signals and the app is idle.
-void waitForReply(const RunningApp& app, QSignalSpy& finished, int count);
+// Waits until `finished` (a spy on replyFinished) has `count` signals and the app is idle;
+// false (with the app's error, if it shows one) when that does not come, early when the
+// reply's job failed. Use as QVERIFY(waitForReply(...)): a failure must end the test, not
+// leave every later turn waiting out its own timeout.
+[[nodiscard]] bool waitForReply(const RunningApp& app, QSignalSpy& finished, int count);
 
 // Types `text` into the composer named `composer` and presses Enter, as a person would.
 void typeAndSend(const RunningApp& app, const char* composer, const QString& text);
 
-// Clicks the middle of `item` in the window, as a mouse would.
+// Clicks the middle of `item` in the window, as a mouse would, once the window's layout settled.
 void clickItem(const RunningApp& app, const QQuickItem* item, Qt::MouseButton button = Qt::LeftButton);
 
 // Saves the window (or `crop` of it) as build/screenshots/<name>; false if that failed.
