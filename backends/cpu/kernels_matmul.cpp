@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #undef HWY_TARGET_INCLUDE
@@ -97,8 +98,9 @@ HWY_NOINLINE void streamRows(const float* x, size_t I, W w, float* out, size_t o
 // with the input rows rounded to int16 (int_dot_inl.h), each block sum times its two scales
 // once. One weight row at a time, as for 16-bit weights (2 or 4 neighbouring rows block by
 // block measured 4-30 % slower on a Zen 2); its scales are widened and combined with each
-// input's in one pass, kScaleChunk blocks at a time. Two blocks a step, into two accumulators per
-// input for one or two inputs, to cover the FMA latency.
+// input's in one pass, kScaleChunk blocks at a time. For one input a step is a cache line (2 int8
+// or 4 q4 blocks), each block into its own accumulator to cover the FMA latency (q4 in 2 blocks a
+// step measured 2-6 % slower on a Zen 2); more inputs take 2 blocks a step.
 constexpr size_t kScaleChunk = 256;
 template <PrefetchHint H, size_t TT, typename W>
 HWY_NOINLINE void streamIntRows(const IntRow* x, size_t I, W w, size_t O, float* out, size_t o0, size_t o1)
@@ -107,7 +109,8 @@ HWY_NOINLINE void streamIntRows(const IntRow* x, size_t I, W w, size_t O, float*
     const hn::Repartition<float, decltype(d16)> df;
     using VI = hn::Vec<hn::Repartition<int32_t, decltype(d16)>>;
     constexpr size_t B = kQ8Block, step = weightBytes<W>(B);
-    constexpr size_t NA = TT <= 2 ? 2 : 1; // accumulators per input: TT ≥ 3 chains cover the latency
+    constexpr size_t NB = TT == 1 ? 64 / step : 2;         // blocks a step
+    constexpr size_t NA = TT == 1 ? NB : TT == 2 ? 2 : 1; // accumulators per input: TT ≥ 3 chains cover the latency
     HWY_ALIGN float scale[TT][kScaleChunk];
     for (size_t o = o0; o < o1; ++o) {
         hn::Vec<decltype(df)> acc[TT][NA];
@@ -134,15 +137,15 @@ HWY_NOINLINE void streamIntRows(const IntRow* x, size_t I, W w, size_t O, float*
                 }
             };
             size_t b = 0;
-            for (; b + 2 <= blocks; b += 2) {
+            for (; b + NB <= blocks; b += NB) {
                 if (b * step % 64 == 0) prefetchOnce<H>(values + b * step + kRowPrefetchBytes); // once per line
-                block(b, 0);
-                block(b + 1, NA - 1);
+                [&]<size_t... K>(std::index_sequence<K...>) { (block(b + K, K % NA), ...); }(std::make_index_sequence<NB>{});
             }
-            if (b < blocks) block(b, 0);
+            for (; b < blocks; ++b) block(b, 0);
         }
         for (size_t t = 0; t < TT; ++t) {
-            const auto total = NA == 2 ? hn::Add(acc[t][0], acc[t][NA - 1]) : acc[t][0];
+            auto total = acc[t][0];
+            for (size_t a = 1; a < NA; ++a) total = hn::Add(total, acc[t][a]);
             const float sum = hn::GetLane(hn::SumOfLanes(df, total));
             out[t * O + o] = std::is_same_v<W, Q4Ptr> ? sum - offset[t] : sum;
         }
