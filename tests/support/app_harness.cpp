@@ -50,9 +50,9 @@ bool waitForReply(const RunningApp& app, QSignalSpy& finished, int count)
 {
     constexpr int kReplyTimeoutMs = 60'000;
     const AppController& c = *app.controller;
-    const auto failed = [&] { return !c.busy() && finished.count() < count && !c.errorText().isEmpty(); };
-    const bool ended = QTest::qWaitFor([&] { return (finished.count() >= count && !c.busy()) || failed(); }, kReplyTimeoutMs);
-    if (ended && finished.count() == count && !c.busy()) return true;
+    // Idle with the replies, or idle with an error (the reply's job failed: no use waiting on).
+    const auto settled = [&] { return !c.busy() && (finished.count() >= count || !c.errorText().isEmpty()); };
+    if (QTest::qWaitFor(settled, kReplyTimeoutMs) && finished.count() == count) return true;
     qWarning("waitForReply: %lld of %d replies, %s; the app's error: \"%s\"", qlonglong(finished.count()), count,
              c.busy() ? "still busy" : "idle", qPrintable(c.errorText()));
     return false;
