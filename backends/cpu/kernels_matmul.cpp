@@ -287,7 +287,8 @@ void matmulTyped(ThreadPool& pool, float* out, const float* in, W w, size_t T, s
     if (T <= (kBlockQuantized<W> ? kMaxIntRows : kMaxGroupedRows)) {
         constexpr RowKind kind = kBlockQuantized<W>                             ? RowKind::BlockQuantized
                                  : std::is_same_v<W, const hwy::bfloat16_t*> ? RowKind::Bf16
-                                                                               : RowKind::Float;
+                                 : std::is_same_v<W, const hwy::float16_t*>  ? RowKind::Fp16
+                                                                               : RowKind::Fp32;
         switch (decodePrefetchHint(kind)) {
         case PrefetchHint::None: return streamDecode<PrefetchHint::None>(pool, out, in, w, T, I, O);
         case PrefetchHint::T0: return streamDecode<PrefetchHint::T0>(pool, out, in, w, T, I, O);

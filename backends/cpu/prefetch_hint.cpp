@@ -7,10 +7,11 @@ namespace rwkv::cpu {
 
 namespace {
 
+constexpr size_t kKinds = 4; // RowKind's values, in order
+const char* const kKindNames[kKinds] = {"fp32", "fp16", "bf16", "int8/q4"};
+
 struct Choice {
-    PrefetchHint hint;          // fp32 and fp16 rows
-    PrefetchHint bf16Hint;      // bf16 rows
-    PrefetchHint quantizedHint; // int8 and 4-bit rows
+    PrefetchHint hints[kKinds]; // by RowKind
     std::string description;
 };
 
@@ -36,29 +37,29 @@ const char* hintName(PrefetchHint h)
     return "?";
 }
 
-// Measured on four x86 hosts (BENCHMARKS.md): the non-temporal hint, once best on an AMD
-// Zen 5, cost up to 2.6x on an Intel Xeon and up to 2x on an AMD EPYC (Zen 4 class). t1 (into
-// L2) was the best or within 3 % of it for fp32, fp16 and bf16 rows on both of the latter, 1 and
-// 2 threads; none was up to 1.4x slower on the Xeon for 16-bit weights. On an AMD EPYC without
-// AVX-512 (Zen 3) none was ahead of t1 in 23 of 24 rows, by up to 13 %: its hardware
-// prefetchers keep up, and the hints only take load slots, so AMD CPUs without AVX-512
-// (Zen 1-3) take none for those. Rows used in place from the mapped file measured otherwise
-// on a Zen 2 EPYC: t1 made int8/q4 decode 20-30 % faster than none (nta 1-6 % behind t1 for
-// q4, level for int8), and bf16 2-16 %, with nta 1-4 % ahead of t1 for bf16 (3-8 % on an aged
-// page cache of the file), so Zen 1-2 take nta for bf16 rows; fp16/fp32 rows
-// there stay 3-25 % faster with none. Elsewhere (ARM) the hardware prefetchers alone, as no
-// other hint has been measured there.
+// Measured on five x86 hosts (BENCHMARKS.md): the non-temporal hint, once best on an AMD
+// Zen 5, cost up to 2.6x on an Intel Xeon and up to 2x on an AMD EPYC (Zen 4 class). On the
+// Xeon t1 (into L2) was the best or within 3 % of it for every row kind, 1 and 2 threads. On
+// an AMD EPYC without AVX-512 (Zen 3) none was ahead of t1 in 23 of 24 rows, by up to 13 %:
+// its hardware prefetchers keep up with one-row streams, and the hints only take load slots.
+// Rows used in place from the mapped file measured otherwise on a Zen 2 EPYC: t1 made int8/q4
+// decode 20-30 % faster than none, and nta was 1-4 % ahead of t1 for bf16 (3-8 % on an aged
+// page cache of the file). On a Zen 4 EPYC none beat t1 by 4-18 % for fp16 and bf16 rows at
+// one thread (level at two), while the fp32 rows' four interleaved streams ran 1.3-1.4x
+// faster with t1, and int8 1.15x. Elsewhere (ARM) the hardware prefetchers alone, as no other
+// hint has been measured there.
 Choice platformDefault()
 {
+    using enum PrefetchHint;
 #if defined(__x86_64__) || defined(__i386__)
-    if (__builtin_cpu_is("amd") && !__builtin_cpu_supports("avx512f")) {
-        const bool zen2 = __builtin_cpu_is("amdfam17h"); // Zen 1 and 2
-        return {PrefetchHint::None, zen2 ? PrefetchHint::Nta : PrefetchHint::None, PrefetchHint::T1,
-                zen2 ? "the default on AMD Zen 1-2" : "the default on AMD CPUs without AVX-512"};
+    if (__builtin_cpu_is("amd")) {
+        if (__builtin_cpu_supports("avx512f")) return {{T1, None, None, T1}, "the default on AMD CPUs with AVX-512"};
+        if (__builtin_cpu_is("amdfam17h")) return {{None, None, Nta, T1}, "the default on AMD Zen 1-2"};
+        return {{None, None, None, T1}, "the default on AMD CPUs without AVX-512"};
     }
-    return {PrefetchHint::T1, PrefetchHint::T1, PrefetchHint::T1, "the default on x86"};
+    return {{T1, T1, T1, T1}, "the default on x86"};
 #else
-    return {PrefetchHint::None, PrefetchHint::None, PrefetchHint::None, "the default"};
+    return {{None, None, None, None}, "the default"};
 #endif
 }
 
@@ -66,24 +67,37 @@ Choice choose()
 {
     const char* env = std::getenv("RWKV_CPU_PREFETCH");
     const std::string v = env ? env : "";
-    const char* why = "set by RWKV_CPU_PREFETCH";
     for (const PrefetchHint h : {PrefetchHint::None, PrefetchHint::T0, PrefetchHint::T1, PrefetchHint::Nta})
-        if (v == shortName(h)) return {h, h, h, why};
+        if (v == shortName(h)) return {{h, h, h, h}, "set by RWKV_CPU_PREFETCH"};
     Choice c = platformDefault();
     if (!v.empty()) c.description += " (RWKV_CPU_PREFETCH='" + v + "' is not none, t0, t1 or nta)";
     return c;
+}
+
+// "t1 (into L2) for fp32 and int8/q4 rows, none (...) for fp16 and bf16 rows, <why>", or one
+// hint alone where every row kind takes it.
+std::string describe(const Choice& c)
+{
+    std::string text;
+    for (size_t k = 0; k < kKinds; ++k) {
+        bool first = true;
+        for (size_t j = 0; j < k; ++j) first = first && c.hints[j] != c.hints[k];
+        if (!first) continue;
+        std::string kinds;
+        size_t count = 0;
+        for (size_t j = k; j < kKinds; ++j)
+            if (c.hints[j] == c.hints[k]) kinds += (count++ ? " and " : "") + std::string(kKindNames[j]);
+        text += (text.empty() ? "" : ", ") + std::string(hintName(c.hints[k]));
+        if (count < kKinds) text += " for " + kinds + " rows";
+    }
+    return text + ", " + c.description;
 }
 
 const Choice& chosen()
 {
     static const Choice c = [] {
         Choice r = choose();
-        std::string hints = hintName(r.hint);
-        if (r.bf16Hint != r.hint || r.quantizedHint != r.hint)
-            hints += std::string(" for fp32/fp16") + (r.bf16Hint == r.hint ? "/bf16" : "") + " rows"
-                     + (r.bf16Hint != r.hint ? std::string(", ") + hintName(r.bf16Hint) + " for bf16 rows" : "")
-                     + (r.quantizedHint != r.hint ? std::string(", ") + hintName(r.quantizedHint) + " for int8/q4 rows" : "");
-        r.description = hints + ", " + r.description;
+        r.description = describe(r);
         return r;
     }();
     return c;
@@ -91,15 +105,7 @@ const Choice& chosen()
 
 } // namespace
 
-PrefetchHint decodePrefetchHint(RowKind rows)
-{
-    switch (rows) {
-    case RowKind::Float: return chosen().hint;
-    case RowKind::Bf16: return chosen().bf16Hint;
-    case RowKind::BlockQuantized: return chosen().quantizedHint;
-    }
-    return chosen().hint;
-}
+PrefetchHint decodePrefetchHint(RowKind rows) { return chosen().hints[size_t(rows)]; }
 
 const char* decodePrefetchDescription() { return chosen().description.c_str(); }
 

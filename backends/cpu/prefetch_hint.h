@@ -7,7 +7,7 @@ namespace rwkv::cpu {
 enum class PrefetchHint { None, T0, T1, Nta };
 
 // What the rows being streamed hold.
-enum class RowKind { Float, Bf16, BlockQuantized }; // fp32 or fp16; bf16; int8 or 4-bit
+enum class RowKind { Fp32, Fp16, Bf16, BlockQuantized }; // the last: int8 or 4-bit
 
 PrefetchHint decodePrefetchHint(RowKind rows);
 // E.g. "t1 (into L2), the default on x86", for rwkv-cli info and bench.
