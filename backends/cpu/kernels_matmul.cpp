@@ -285,11 +285,13 @@ template <typename W>
 void matmulTyped(ThreadPool& pool, float* out, const float* in, W w, size_t T, size_t I, size_t O)
 {
     if (T <= (kBlockQuantized<W> ? kMaxIntRows : kMaxGroupedRows)) {
-        constexpr RowKind kind = kBlockQuantized<W>                             ? RowKind::BlockQuantized
-                                 : std::is_same_v<W, const hwy::bfloat16_t*> ? RowKind::Bf16
-                                 : std::is_same_v<W, const hwy::float16_t*>  ? RowKind::Fp16
-                                                                               : RowKind::Fp32;
-        switch (decodePrefetchHint(kind)) {
+        constexpr bool bf16 = std::is_same_v<W, const hwy::bfloat16_t*>, fp16 = std::is_same_v<W, const hwy::float16_t*>;
+        const bool oneRow = T == 1 && I >= kMinRowStreamColumns; // streamRows, for 16-bit rows
+        const RowStream stream = kBlockQuantized<W> ? RowStream::IntRows
+                                 : bf16             ? (oneRow ? RowStream::Bf16Row : RowStream::Bf16Groups)
+                                 : fp16             ? (oneRow ? RowStream::Fp16Row : RowStream::Fp16Groups)
+                                                    : RowStream::Fp32Groups;
+        switch (decodePrefetchHint(stream)) {
         case PrefetchHint::None: return streamDecode<PrefetchHint::None>(pool, out, in, w, T, I, O);
         case PrefetchHint::T0: return streamDecode<PrefetchHint::T0>(pool, out, in, w, T, I, O);
         case PrefetchHint::T1: return streamDecode<PrefetchHint::T1>(pool, out, in, w, T, I, O);

@@ -7,11 +7,11 @@ namespace rwkv::cpu {
 
 namespace {
 
-constexpr size_t kKinds = 4; // RowKind's values, in order
-const char* const kKindNames[kKinds] = {"fp32", "fp16", "bf16", "int8/q4"};
+constexpr size_t kKinds = 6; // RowStream's values, in order
+const char* const kKindNames[kKinds] = {"fp32 groups", "fp16 groups", "bf16 groups", "fp16 one-row", "bf16 one-row", "int8/q4 rows"};
 
 struct Choice {
-    PrefetchHint hints[kKinds]; // by RowKind
+    PrefetchHint hints[kKinds]; // by RowStream
     std::string description;
 };
 
@@ -44,22 +44,22 @@ const char* hintName(PrefetchHint h)
 // its hardware prefetchers keep up with one-row streams, and the hints only take load slots.
 // Rows used in place from the mapped file measured otherwise on a Zen 2 EPYC: t1 made int8/q4
 // decode 20-30 % faster than none, and nta was 1-4 % ahead of t1 for bf16 (3-8 % on an aged
-// page cache of the file). On a Zen 4 EPYC none beat t1 by 4-18 % for fp16 and bf16 rows at
-// one thread (level at two), while the fp32 rows' four interleaved streams ran 1.3-1.4x
-// faster with t1, and int8 1.15x. Elsewhere (ARM) the hardware prefetchers alone, as no other
-// hint has been measured there.
+// page cache of the file). On a Zen 4 EPYC none beat t1 by 4-18 % for one-row 16-bit
+// streams at one thread (level at two), while the four interleaved rows of the grouped loop
+// ran 1.3-1.4x faster with t1 (fp32) and 1.8-2.1x (a batched bf16/fp16 step), int8 1.15x.
+// Elsewhere (ARM) the hardware prefetchers alone, as no other hint has been measured there.
 Choice platformDefault()
 {
     using enum PrefetchHint;
 #if defined(__x86_64__) || defined(__i386__)
     if (__builtin_cpu_is("amd")) {
-        if (__builtin_cpu_supports("avx512f")) return {{T1, None, None, T1}, "the default on AMD CPUs with AVX-512"};
-        if (__builtin_cpu_is("amdfam17h")) return {{None, None, Nta, T1}, "the default on AMD Zen 1-2"};
-        return {{None, None, None, T1}, "the default on AMD CPUs without AVX-512"};
+        if (__builtin_cpu_supports("avx512f")) return {{T1, T1, T1, None, None, T1}, "the default on AMD CPUs with AVX-512"};
+        if (__builtin_cpu_is("amdfam17h")) return {{None, None, Nta, None, Nta, T1}, "the default on AMD Zen 1-2"};
+        return {{None, None, None, None, None, T1}, "the default on AMD CPUs without AVX-512"};
     }
-    return {{T1, T1, T1, T1}, "the default on x86"};
+    return {{T1, T1, T1, T1, T1, T1}, "the default on x86"};
 #else
-    return {{None, None, None, None}, "the default"};
+    return {{None, None, None, None, None, None}, "the default"};
 #endif
 }
 
@@ -68,14 +68,14 @@ Choice choose()
     const char* env = std::getenv("RWKV_CPU_PREFETCH");
     const std::string v = env ? env : "";
     for (const PrefetchHint h : {PrefetchHint::None, PrefetchHint::T0, PrefetchHint::T1, PrefetchHint::Nta})
-        if (v == shortName(h)) return {{h, h, h, h}, "set by RWKV_CPU_PREFETCH"};
+        if (v == shortName(h)) return {{h, h, h, h, h, h}, "set by RWKV_CPU_PREFETCH"};
     Choice c = platformDefault();
     if (!v.empty()) c.description += " (RWKV_CPU_PREFETCH='" + v + "' is not none, t0, t1 or nta)";
     return c;
 }
 
-// "t1 (into L2) for fp32 and int8/q4 rows, none (...) for fp16 and bf16 rows, <why>", or one
-// hint alone where every row kind takes it.
+// "t1 (into L2) for fp32 groups, int8/q4 rows; none (...) for fp16 one-row, bf16 one-row;
+// <why>", or one hint alone where every stream takes it.
 std::string describe(const Choice& c)
 {
     std::string text;
@@ -86,11 +86,11 @@ std::string describe(const Choice& c)
         std::string kinds;
         size_t count = 0;
         for (size_t j = k; j < kKinds; ++j)
-            if (c.hints[j] == c.hints[k]) kinds += (count++ ? " and " : "") + std::string(kKindNames[j]);
-        text += (text.empty() ? "" : ", ") + std::string(hintName(c.hints[k]));
-        if (count < kKinds) text += " for " + kinds + " rows";
+            if (c.hints[j] == c.hints[k]) kinds += (count++ ? ", " : "") + std::string(kKindNames[j]);
+        text += (text.empty() ? "" : "; ") + std::string(hintName(c.hints[k]));
+        if (count < kKinds) text += " for " + kinds;
     }
-    return text + ", " + c.description;
+    return text + "; " + c.description;
 }
 
 const Choice& chosen()
@@ -105,7 +105,7 @@ const Choice& chosen()
 
 } // namespace
 
-PrefetchHint decodePrefetchHint(RowKind rows) { return chosen().hints[size_t(rows)]; }
+PrefetchHint decodePrefetchHint(RowStream stream) { return chosen().hints[size_t(stream)]; }
 
 const char* decodePrefetchDescription() { return chosen().description.c_str(); }
 
