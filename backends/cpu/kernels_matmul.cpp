@@ -70,9 +70,10 @@ constexpr bool kBf16DotTarget = HWY_ARCH_X86_64 && HWY_TARGET <= HWY_AVX3;
 template <PrefetchHint H, typename W>
 HWY_NOINLINE void streamRows(const float* x, size_t I, W w, float* out, size_t o0, size_t o1)
 {
-    // fp16 rows on 512-bit targets take 256-bit vectors: measured 3-13 % faster decode on an
-    // Intel Xeon (BENCHMARKS.md), where bf16 rows ran as fast on the AVX2 target as on AVX3.
-    using D = std::conditional_t<std::is_same_v<W, const hwy::float16_t*> && HWY_TARGET <= HWY_AVX3, hn::Half<DF>, DF>;
+    // 16-bit rows on 512-bit targets take 256-bit vectors: fp16 measured 3-13 % faster decode
+    // on an Intel Xeon, bf16 8-17 % on a Zen 4 (level on the Xeon; BENCHMARKS.md).
+    constexpr bool k16 = std::is_same_v<W, const hwy::float16_t*> || std::is_same_v<W, const hwy::bfloat16_t*>;
+    using D = std::conditional_t<k16 && HWY_TARGET <= HWY_AVX3, hn::Half<DF>, DF>;
     const D df;
     const size_t N = hn::Lanes(df);
     for (size_t o = o0; o < o1; ++o) {
