@@ -33,7 +33,8 @@ struct DocumentPieces::Hasher {
 };
 
 DocumentPieces::DocumentPieces(const std::filesystem::path& path, const Tokenizer& tokenizer)
-    : m_path(path), m_in(path, std::ios::binary), m_hash(std::make_unique<Hasher>())
+    : m_path(path), m_in(path, std::ios::binary), m_pairInToken(tokenizer.bytePairsInTokens()),
+      m_hash(std::make_unique<Hasher>())
 {
     // The reason, as a user can act on it: a missing file, a folder, no permission.
     std::error_code ec;
@@ -42,11 +43,6 @@ DocumentPieces::DocumentPieces(const std::filesystem::path& path, const Tokenize
         const int err = errno;
         (void)std::filesystem::status(path, ec);
         throw Error(ErrorCode::Io, "cannot read " + pathToUtf8(path) + ": " + (ec ? ec.message() : std::string(std::strerror(err))));
-    }
-    for (size_t id = 0; id < tokenizer.vocabSize(); ++id) {
-        const std::string_view bytes = tokenizer.tokenBytes(int32_t(id));
-        for (size_t i = 1; i < bytes.size(); ++i)
-            m_pairInToken[static_cast<unsigned char>(bytes[i - 1])].set(static_cast<unsigned char>(bytes[i]));
     }
     m_pending = kDocumentStart;
 }

@@ -14,8 +14,6 @@
 #include "core/model.h"
 #include "core/tokenizer/tokenizer.h"
 
-#include <array>
-#include <bitset>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -51,7 +49,7 @@ private:
 
     std::filesystem::path m_path;
     std::ifstream m_in;
-    std::array<std::bitset<256>, 256> m_pairInToken{};  // [a][b]: some token contains byte a then b
+    const Tokenizer::BytePairs& m_pairInToken; // [a][b]: some token contains byte a then b
     std::string m_pending;   // normalised text not yet returned
     bool m_pendingCr = false;
     bool m_eof = false, m_done = false;

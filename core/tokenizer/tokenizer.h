@@ -1,8 +1,12 @@
 #pragma once
 // Tokenizer interface shared by the RWKV World tokenizer and the GPT-NeoX BPE tokenizer.
 // Text is UTF-8; tokens are int32 ids in [0, vocabSize()).
+#include <array>
+#include <bitset>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -25,6 +29,16 @@ public:
     virtual size_t vocabSize() const = 0;
     // Short stable name, e.g. "world".
     virtual std::string_view name() const = 0;
+
+    // [a][b]: some token's bytes hold byte a followed by byte b (where a text may be cut and
+    // tokenized in pieces: DocumentPieces). A pass over the whole vocabulary, so it is made
+    // once, on first use, and kept.
+    using BytePairs = std::array<std::bitset<256>, 256>;
+    const BytePairs& bytePairsInTokens() const;
+
+private:
+    mutable std::once_flag m_bytePairsOnce;
+    mutable std::unique_ptr<BytePairs> m_bytePairs;
 };
 
 } // namespace rwkv
