@@ -101,6 +101,21 @@ private slots:
         QVERIFY(std::abs(j.at("perplexity").get<double>() / a.at("perplexity").get<double>() - 1) < 0.2);
     }
 
+    void decodeChunksScoreAsPrefill()
+    {
+        // One token a call runs the decode loops, 128 the prefill GEMMs: in fp32 both are the
+        // same arithmetic up to summation order.
+        const auto prefill = runJson({"perplexity", prosePath(), "--strategy", "cpu fp32", "--max-tokens", "60", "--json"});
+        const auto decode = runJson({"perplexity", prosePath(), "--strategy", "cpu fp32", "--max-tokens", "60",
+                                     "--chunk-tokens", "1", "--json"});
+        QVERIFY(!prefill.is_null() && !decode.is_null());
+        QCOMPARE(decode.at("predicted").get<int>(), 59);
+        const double p = prefill.at("perplexity").get<double>(), d = decode.at("perplexity").get<double>();
+        QVERIFY2(std::abs(d / p - 1) < 1e-5, qPrintable(QString("%1 vs %2").arg(d).arg(p)));
+        verifyCleanError(cli({"perplexity", prosePath(), "--chunk-tokens", "0"}), 2, "--chunk-tokens");
+        verifyCleanError(cli({"perplexity", prosePath(), "--chunk-tokens", "129"}), 2, "--chunk-tokens");
+    }
+
     void positionsMatchTheLogitsCommand()
     {
         // The first three tokens of a text: position 0 predicts token 1, position 1 token 2.

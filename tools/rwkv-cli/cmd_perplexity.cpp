@@ -49,8 +49,9 @@ struct Scores {
     LogitsAgreement agreement;
 };
 
-// Feeds tokens[0, n−1) in chunks with logits at every position; position p predicts tokens[p+1].
-Scores score(const std::vector<int32_t>& tokens, Model& model, Model* reference)
+// Feeds tokens[0, n−1) in chunks of at most `chunk` with logits at every position; position p
+// predicts tokens[p+1].
+Scores score(const std::vector<int32_t>& tokens, size_t chunk, Model& model, Model* reference)
 {
     Scores s;
     State state = model.newState();
@@ -59,12 +60,12 @@ Scores score(const std::vector<int32_t>& tokens, Model& model, Model* reference)
     const size_t V = size_t(model.config().vocab);
     const size_t predicted = tokens.size() - 1;
     ProgressLine progress(stderr);
-    for (size_t begin = 0; begin < predicted; begin += size_t(kMaxChunkTokens)) {
-        const size_t n = std::min(size_t(kMaxChunkTokens), predicted - begin);
-        const std::span<const int32_t> chunk = std::span(tokens).subspan(begin, n);
-        const std::vector<float> logits = model.forward(chunk, state, true);
+    for (size_t begin = 0; begin < predicted; begin += chunk) {
+        const size_t n = std::min(chunk, predicted - begin);
+        const std::span<const int32_t> piece = std::span(tokens).subspan(begin, n);
+        const std::vector<float> logits = model.forward(piece, state, true);
         std::vector<float> referenceLogits;
-        if (reference) referenceLogits = reference->forward(chunk, *referenceState, true);
+        if (reference) referenceLogits = reference->forward(piece, *referenceState, true);
         for (size_t i = 0; i < n; ++i) {
             const std::span<const float> row(logits.data() + i * V, V);
             const int32_t target = tokens[begin + i + 1];
@@ -88,7 +89,10 @@ int runPerplexity(Invocation& call)
     const auto against = args.value("against");
     const int maxTokens = args.intValue("max-tokens", 0);
     const bool json = args.flag("json");
+    const int chunk = args.intValue("chunk-tokens", kMaxChunkTokens);
     if (maxTokens < 0 || maxTokens == 1) throw Error(ErrorCode::InvalidArgument, "--max-tokens must be at least 2");
+    if (chunk < 1 || chunk > kMaxChunkTokens)
+        throw Error(ErrorCode::InvalidArgument, "--chunk-tokens must be between 1 and " + std::to_string(kMaxChunkTokens));
     const ModelOptions options = readModelOptions(args);
     ModelOptions referenceOptions = options;
     if (against) referenceOptions.strategy = parseStrategy(*against);
@@ -104,7 +108,7 @@ int runPerplexity(Invocation& call)
     std::optional<LoadedModel> reference;
     if (against) reference = loadModel(referenceOptions);
 
-    const Scores s = score(tokens, *m.model, reference ? reference->model.get() : nullptr);
+    const Scores s = score(tokens, size_t(chunk), *m.model, reference ? reference->model.get() : nullptr);
     // The bytes of the predicted tokens (all but the first), for bits per byte.
     uint64_t bytes = 0;
     for (size_t i = 1; i < tokens.size(); ++i) bytes += m.tokenizer->tokenBytes(tokens[i]).size();

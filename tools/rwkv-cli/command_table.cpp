@@ -89,6 +89,8 @@ std::vector<CommandSpec> makeSpecs()
          "the share of positions whose most likely token agrees, and the largest logit difference.",
          options({{"against", "S2", "compare with the same model under strategy S2, e.g. \"cpu fp32\""},
                   {"max-tokens", "N", "read only the first N tokens of the file (default: all; at least 2)"},
+                  {"chunk-tokens", "N", "tokens per forward call (default 128, as a prompt is read; 1: as a "
+                                        "reply is decoded, token by token)"},
                   kJson},
                  true)},
         {C::Bench, "bench", "", "", "prefill and decode speed, with the machine's bandwidth and FMA peak",
