@@ -12,7 +12,7 @@
 #include "core/dtype.h"
 #include "core/quantize.h"
 #include "support/device_compare.h"
-#include "support/int16_rounding.h"
+#include "support/input_rounding.h"
 #include "support/weight_decode.h"
 
 #include <QtTest>
@@ -221,8 +221,8 @@ private slots:
                 scale[size_t(t) * O + o] = mag;
             }
 
-        // int8 decode rounds the input rows to int16 blocks (support/int16_rounding.h).
-        const std::vector<double> rounding = type == DType::Q8 && T <= 8 ? rwkv::test::int16RoundingBound(x, wd, I, O)
+        // int8 decode rounds the input rows to int16 blocks (support/input_rounding.h).
+        const std::vector<double> rounding = type == DType::Q8 && T <= 8 ? rwkv::test::inputRoundingBound(x, wd, I, O, 32767)
                                                                          : std::vector<double>{};
         // fp32 activations otherwise: the AVX512-BF16 prefill, with its own bounds, is
         // test_cpu_bf16_dot's.

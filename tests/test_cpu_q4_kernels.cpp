@@ -3,14 +3,14 @@
 // under test, decoded by tests/support/weight_decode.h (not core's decoder), and the kernels
 // must equal the product with those decoded weights, on every SIMD target this machine can
 // run, with 1 and 2 threads, on the decode (streaming) and prefill (GEMM) paths; and that a
-// non-finite input stays NaN through the int16-rounded decode (int8 too). The other weight
+// non-finite input stays NaN through the integer-rounded decode (int8 weights too). The other weight
 // types' matmul checks are test_cpu_kernels'.
 #include "backends/cpu/cpu_device.h"
 #include "backends/cpu/simd_dispatch.h"
 #include "core/dtype.h"
 #include "core/quantize.h"
 #include "support/device_compare.h"
-#include "support/int16_rounding.h"
+#include "support/input_rounding.h"
 #include "support/weight_decode.h"
 
 #include <QtTest>
@@ -97,8 +97,8 @@ private slots:
                 scale[size_t(t) * O + o] = mag;
             }
 
-        // Decode (T ≤ 8) rounds the input rows to int16 blocks (support/int16_rounding.h).
-        const std::vector<double> rounding = T <= 8 ? rwkv::test::int16RoundingBound(x, wd, size_t(I), size_t(O))
+        // Decode (T ≤ 8) rounds the input rows to int8 blocks (support/input_rounding.h).
+        const std::vector<double> rounding = T <= 8 ? rwkv::test::inputRoundingBound(x, wd, size_t(I), size_t(O), 127)
                                                     : std::vector<double>(size_t(T) * O, 0.0);
         TargetGuard guard;
         for (const std::string& target : m_targets) {
@@ -120,7 +120,7 @@ private slots:
         }
     }
 
-    // Decode rounds the input to int16 blocks; an input that is ±inf or NaN must still make
+    // Decode rounds the input to integer blocks; an input that is ±inf or NaN must still make
     // every output NaN, as fp32 arithmetic would, for int8 and q4 weights on every target.
     void nonFiniteInputStaysNaN()
     {

@@ -118,8 +118,8 @@ private slots:
     // demo model under q4 equals, up to fp32 rounding order, an fp32 model whose nn.Linear
     // matrices (head included, embedding not) were replaced by their decoded q4 values and whose
     // LoRA factors were rounded to fp16. (q - 8)·d is exact in fp32, so prefill is bit for bit
-    // equal. Decode rounds each matmul's input row to int16 blocks (test_int8_model: ≤ 2.7e-5 of
-    // the largest logit measured here, against 3.8e-1 for q4 itself).
+    // equal. Decode rounds each matmul's input row to int8 blocks (int_dot_inl.h): 1.1e-2 of the
+    // largest logit measured here, against 3.8e-1 for q4 itself.
     void equalsDequantizedModel()
     {
         const Checkpoint ck = Checkpoint::open(test::demoModelPath());
@@ -135,7 +135,7 @@ private slots:
         for (size_t n : {size_t(1), size_t(5), tokens.size()}) { // token by token, batched decode, prefill
             const double error = compareLogits(allLogits(ck, *m_cpu, DType::Q4, tokens, n), want, 65536).maxRelative;
             qInfo("chunks of %zu: max|Δ|/max|ref| %.2e", n, error);
-            QVERIFY(n <= 8 ? error < 1e-4 : error == 0);
+            QVERIFY(n <= 8 ? error < 3e-2 : error == 0);
         }
     }
 

@@ -2,11 +2,15 @@
 // products (kernels_matmul.cpp). Widening every quantized weight to fp32 costs 3–5 vector
 // operations per 8 weights, more than the memory system needs to deliver them: the int8 and
 // 4-bit decode ran compute-bound at 48–87 % of the bandwidth limit. So each input row is
-// rounded to int16 once per matmul, per block of 32 with its own fp32 scale, and each block's
-// 32 products are summed in int32 by multiply-add-pairs (pmaddwd on x86, 16 products an
-// instruction on AVX2): the weights only widen from 8 to 16 bits, once for all input rows.
-// The rounding moves each input by at most 1/65534 of its block's largest magnitude, 1/256 of
-// what bf16 activations would (tests bound it exactly).
+// rounded to integers once per matmul, per block of 32 with its own fp32 scale, and each
+// block's 32 products are summed in int32 by multiply-add-pairs: the weights widen at most to
+// 16 bits, once for all input rows. For int8 weights the inputs are int16 (pmaddwd, 16
+// products an instruction on AVX2): the rounding moves each input by at most 1/65534 of its
+// block's largest magnitude, 1/256 of what bf16 activations would. For 4-bit weights, whose
+// own rounding is 1/16 of a block's largest weight, the inputs are int8 (1/254 of the block's
+// largest input), so x86 multiplies the nibbles as bytes (pmaddubsw, 32 products an
+// instruction): 6 operations a block instead of 8, and half the input bytes read (as
+// llama.cpp's Q4_0 × Q8_0). Tests bound both roundings exactly.
 // Toggled guard: included once per SIMD target through hwy/foreach_target.h.
 #if defined(RWKV_CPU_INT_DOT_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef RWKV_CPU_INT_DOT_INL_H_
@@ -29,22 +33,29 @@ HWY_BEFORE_NAMESPACE();
 namespace rwkv::cpu::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-// An input row as int16 blocks: x[i] ≈ v[i] · scale[i / 32]. offset[b] = 8 · scale[b] · Σ v
-// over block b: a 4-bit weight q stands for (q − 8) · d, and Σ (q − 8)·v = Σ q·v − 8 Σ v lets
-// the kernel multiply the stored nibbles as they are.
+// An input row as integer blocks: x[i] ≈ v[i] · scale[i / 32], v of type InputInt. offset[b]
+// = 8 · scale[b] · Σ v over block b: a 4-bit weight q stands for (q − 8) · d, and Σ (q − 8)·v
+// = Σ q·v − 8 Σ v lets the kernel multiply the stored nibbles as they are.
 struct IntRow {
-    const int16_t* v;
+    const void* v;
     const float* scale;
     const float* offset;
 };
 
-// Rounds x[0..I) (I a multiple of 32) into v, scale and offset (I / 32 each). A block whose
-// largest magnitude is not finite gets a NaN scale, so the products stay NaN as in fp32.
-HWY_INLINE void quantizeRow(const float* x, size_t I, int16_t* v, float* scale, float* offset)
+// The integers input rows are rounded to for weights W (see the top of this file).
+template <typename W>
+using InputInt = std::conditional_t<std::is_same_v<W, Q4Ptr>, int8_t, int16_t>;
+
+// Rounds x[0..I) (I a multiple of 32) into v (int16 or int8), scale and offset (I / 32 each).
+// A block whose largest magnitude is not finite gets a NaN scale, so the products stay NaN as
+// in fp32.
+template <typename V>
+HWY_INLINE void quantizeRow(const float* x, size_t I, V* v, float* scale, float* offset)
 {
+    constexpr float kLevels = std::numeric_limits<V>::max();
     const hn::CappedTag<float, kQ8Block> df;
     const hn::Rebind<int32_t, decltype(df)> di;
-    const hn::Rebind<int16_t, decltype(df)> d16;
+    const hn::Rebind<V, decltype(df)> dv;
     const size_t N = hn::Lanes(df);
     for (size_t b = 0; b * kQ8Block < I; ++b) {
         const float* xb = x + b * kQ8Block;
@@ -56,14 +67,14 @@ HWY_INLINE void quantizeRow(const float* x, size_t I, int16_t* v, float* scale, 
         }
         const float maxAbs = hn::GetLane(hn::MaxOfLanes(df, m));
         const bool finite = hn::GetLane(hn::SumOfLanes(df, nan)) == 0.0f;
-        const float inv = finite && maxAbs > 0.0f ? 32767.0f / maxAbs : 0.0f;
+        const float inv = finite && maxAbs > 0.0f ? kLevels / maxAbs : 0.0f;
         auto sum = hn::Zero(di);
         for (size_t j = 0; j < kQ8Block; j += N) {
             const auto q = hn::NearestInt(hn::Mul(hn::LoadU(df, xb + j), hn::Set(df, inv)));
             sum = hn::Add(sum, q);
-            hn::StoreU(hn::DemoteTo(d16, q), d16, v + b * kQ8Block + j);
+            hn::StoreU(hn::DemoteTo(dv, q), dv, v + b * kQ8Block + j);
         }
-        scale[b] = finite ? maxAbs / 32767.0f : std::numeric_limits<float>::quiet_NaN();
+        scale[b] = finite ? maxAbs / kLevels : std::numeric_limits<float>::quiet_NaN();
         offset[b] = 8.0f * scale[b] * float(hn::GetLane(hn::SumOfLanes(di, sum)));
     }
 }
@@ -90,13 +101,27 @@ HWY_INLINE void blockDots(D16 d16, const int16_t* const* v, const int8_t* q, hn:
     for (size_t t = 0; t < TT; ++t) sums[t] = hn::Add(sums[t], s1[t]);
 }
 
-// The same for the 4-bit block packed in bytes[0..16), with the stored nibbles q (0..15), not
-// q − 8 (IntRow::offset).
+// The same for the 4-bit block packed in bytes[0..16) and the int8 inputs, with the stored
+// nibbles q (0..15), not q − 8 (IntRow::offset).
 template <size_t TT, class D16>
-HWY_INLINE void blockDots(D16 d16, const int16_t* const* v, const uint8_t* bytes, hn::Vec<hn::Repartition<int32_t, D16>>* sums)
+HWY_INLINE void blockDots(D16 d16, const int8_t* const* v, const uint8_t* bytes, hn::Vec<hn::Repartition<int32_t, D16>>* sums)
 {
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
+    static_assert(hn::MaxLanes(D16()) == Q4Ptr::kHalf); // 256-bit vectors: sums[t].raw is a __m256i
+    // The 16 bytes twice, the upper copy shifted down a nibble, so byte j holds value j, as
+    // the inputs: a block in one vector.
+    const __m256i packed = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes)));
+    const __m256i q = _mm256_and_si256(_mm256_srlv_epi64(packed, _mm256_set_epi64x(4, 4, 0, 0)), _mm256_set1_epi8(15));
+    for (size_t t = 0; t < TT; ++t) {
+        // Unsigned nibbles times signed inputs, pairs summed into int16 (at most 2 · 15 · 127,
+        // never saturating), then pairs of those into int32.
+        const __m256i pairs = _mm256_maddubs_epi16(q, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(v[t])));
+        sums[t].raw = _mm256_madd_epi16(pairs, _mm256_set1_epi16(1));
+    }
+#else
     const hn::Repartition<int32_t, D16> d32;
     const hn::Rebind<uint8_t, D16> d8;
+    const hn::Rebind<int8_t, D16> ds8;
     const hn::RebindToUnsigned<D16> du16;
     const auto low = hn::Set(d16, 15);
     hn::Vec<decltype(d32)> s1[TT];
@@ -105,11 +130,12 @@ HWY_INLINE void blockDots(D16 d16, const int16_t* const* v, const uint8_t* bytes
         const auto w = hn::BitCast(d16, hn::PromoteTo(du16, hn::LoadU(d8, bytes + j)));
         const auto lo = hn::And(w, low), hi = hn::ShiftRight<4>(w);
         for (size_t t = 0; t < TT; ++t) {
-            sums[t] = hn::ReorderWidenMulAccumulate(d32, lo, hn::LoadU(d16, v[t] + j), sums[t], s1[t]);
-            sums[t] = hn::ReorderWidenMulAccumulate(d32, hi, hn::LoadU(d16, v[t] + Q4Ptr::kHalf + j), sums[t], s1[t]);
+            sums[t] = hn::ReorderWidenMulAccumulate(d32, lo, hn::PromoteTo(d16, hn::LoadU(ds8, v[t] + j)), sums[t], s1[t]);
+            sums[t] = hn::ReorderWidenMulAccumulate(d32, hi, hn::PromoteTo(d16, hn::LoadU(ds8, v[t] + Q4Ptr::kHalf + j)), sums[t], s1[t]);
         }
     }
     for (size_t t = 0; t < TT; ++t) sums[t] = hn::Add(sums[t], s1[t]);
+#endif
 }
 
 // scale[0..n) = the weight's fp16 block scales bits[0..n) times the input's block scales xs;

@@ -121,9 +121,9 @@ HWY_NOINLINE void streamIntRows(const IntRow* x, size_t I, W w, size_t O, float*
         for (size_t c = 0; c < I; c += kScaleChunk * B) {
             const W p = w + o * I + c;
             const size_t blocks = std::min(kScaleChunk, (I - c) / B);
-            const int16_t* v[TT];
+            const InputInt<W>* v[TT];
             for (size_t t = 0; t < TT; ++t) {
-                v[t] = x[t].v + c;
+                v[t] = static_cast<const InputInt<W>*>(x[t].v) + c;
                 offset[t] += combineScales(p.scales + p.e / B, x[t].scale + c / B, x[t].offset + c / B, blocks, scale[t]);
             }
             // Accumulator a is a constant in each call: indexing them by b % 2 kept them on
@@ -216,11 +216,12 @@ void streamGroups(const float* x, size_t I, W w, size_t O, float* out, size_t g0
     for (size_t g = g0; g < g1; ++g) streamGroup<H, TT>(x, I, w, O, g * 4, out, prefetch);
 }
 
-// Block-quantized weights: each input row rounded to int16 blocks once per matmul, into
-// buffers this thread keeps.
+// Block-quantized weights: each input row rounded to integer blocks (V: InputInt) once per
+// matmul, into buffers this thread keeps.
+template <typename V>
 void quantizeInputs(const float* in, size_t T, size_t I, IntRow* rows)
 {
-    thread_local std::vector<int16_t> v;
+    thread_local std::vector<V> v;
     thread_local std::vector<float> scales;
     const size_t nb = I / kQ8Block;
     v.resize(T * I);
@@ -236,7 +237,7 @@ template <PrefetchHint H, typename W>
 void streamDecode(ThreadPool& pool, float* out, const float* in, W w, size_t T, size_t I, size_t O)
 {
     IntRow rows[kMaxIntRows] = {};
-    if constexpr (kBlockQuantized<W>) quantizeInputs(in, T, I, rows);
+    if constexpr (kBlockQuantized<W>) quantizeInputs<InputInt<W>>(in, T, I, rows);
     const size_t groups = (O + 3) / 4;
     // Chunks of at least kMinChunkBytes of weights, so a small matrix is not cut into
     // pieces whose hand-out and prefetch ramp-up cost more than they read.
