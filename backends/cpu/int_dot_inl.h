@@ -139,9 +139,11 @@ HWY_INLINE void blockDots(D16 d16, const int8_t* const* v, const uint8_t* bytes,
 }
 
 // scale[0..n) = the weight's fp16 block scales bits[0..n) times the input's block scales xs;
-// returns Σ weight scale · xo, the input's offsets (IntRow::offset) that 4-bit rows subtract.
+// with Offset (4-bit rows) returns Σ weight scale · xo, the input's offsets (IntRow::offset)
+// those rows subtract, else 0.
 // At most 8 lanes: n is 24 for a 768-wide row (the head's), and 16 lanes left 8 blocks per
 // row to the scalar tail, which made q4 decode 1.7x slower on AVX3 than on AVX2 (Zen 4).
+template <bool Offset>
 HWY_INLINE float combineScales(const uint16_t* bits, const float* xs, const float* xo, size_t n, float* scale)
 {
     const hn::CappedTag<float, 8> df;
@@ -153,13 +155,13 @@ HWY_INLINE float combineScales(const uint16_t* bits, const float* xs, const floa
     for (; i + N <= n; i += N) {
         const auto d = hn::PromoteTo(df, hn::LoadU(dh, h + i));
         hn::StoreU(hn::Mul(d, hn::LoadU(df, xs + i)), df, scale + i);
-        off = hn::MulAdd(d, hn::LoadU(df, xo + i), off);
+        if constexpr (Offset) off = hn::MulAdd(d, hn::LoadU(df, xo + i), off);
     }
-    float o = hn::GetLane(hn::SumOfLanes(df, off));
+    float o = Offset ? hn::GetLane(hn::SumOfLanes(df, off)) : 0.0f;
     for (; i < n; ++i) {
         const float d = f16ToFloat(bits[i]);
         scale[i] = d * xs[i];
-        o += d * xo[i];
+        if constexpr (Offset) o += d * xo[i];
     }
     return o;
 }

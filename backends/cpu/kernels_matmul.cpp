@@ -109,6 +109,7 @@ HWY_NOINLINE void streamIntRows(const IntRow* x, size_t I, W w, size_t O, float*
     const IntTag<W> d16;
     const hn::Repartition<float, decltype(d16)> df;
     using VI = hn::Vec<hn::Repartition<int32_t, decltype(d16)>>;
+    constexpr bool q4 = std::is_same_v<W, Q4Ptr>;
     constexpr size_t B = kQ8Block, step = weightBytes<W>(B);
     constexpr size_t NB = TT == 1 ? 64 / step : 2;         // blocks a step
     constexpr size_t NA = TT == 1 ? NB : TT == 2 ? 2 : 1; // accumulators per input: TT ≥ 3 chains cover the latency
@@ -124,7 +125,7 @@ HWY_NOINLINE void streamIntRows(const IntRow* x, size_t I, W w, size_t O, float*
             const InputInt<W>* v[TT];
             for (size_t t = 0; t < TT; ++t) {
                 v[t] = static_cast<const InputInt<W>*>(x[t].v) + c;
-                offset[t] += combineScales(p.scales + p.e / B, x[t].scale + c / B, x[t].offset + c / B, blocks, scale[t]);
+                offset[t] += combineScales<q4>(p.scales + p.e / B, x[t].scale + c / B, x[t].offset + c / B, blocks, scale[t]);
             }
             // Accumulator a is a constant in each call: indexing them by b % 2 kept them on
             // the stack, a store-to-load round trip per block (measured 16 % slower).
@@ -148,7 +149,7 @@ HWY_NOINLINE void streamIntRows(const IntRow* x, size_t I, W w, size_t O, float*
             auto total = acc[t][0];
             for (size_t a = 1; a < NA; ++a) total = hn::Add(total, acc[t][a]);
             const float sum = hn::GetLane(hn::SumOfLanes(df, total));
-            out[t * O + o] = std::is_same_v<W, Q4Ptr> ? sum - offset[t] : sum;
+            out[t * O + o] = q4 ? sum - offset[t] : sum;
         }
     }
 }
@@ -233,6 +234,15 @@ void quantizeInputs(const float* in, size_t T, size_t I, IntRow* rows)
     }
 }
 
+// Whether decode takes streamRows (one 16-bit row at a time) for T inputs of width I; the
+// prefetch hint is chosen by the loop (matmulTyped), so both ask here.
+template <typename W>
+constexpr bool takesRowStream(size_t T, size_t I)
+{
+    constexpr bool k16 = std::is_same_v<W, const hwy::float16_t*> || std::is_same_v<W, const hwy::bfloat16_t*>;
+    return k16 && T == 1 && I >= kMinRowStreamColumns;
+}
+
 template <PrefetchHint H, typename W>
 void streamDecode(ThreadPool& pool, float* out, const float* in, W w, size_t T, size_t I, size_t O)
 {
@@ -267,7 +277,7 @@ void streamDecode(ThreadPool& pool, float* out, const float* in, W w, size_t T, 
         } else {
             switch (T) {
             case 1:
-                if (I >= kMinRowStreamColumns && !std::is_same_v<W, const float*>)
+                if (takesRowStream<W>(T, I))
                     streamRows<H>(in, I, w, out, o0, o1);
                 else
                     streamGroups<H, 1>(in, I, w, O, out, a, b);
@@ -288,7 +298,7 @@ void matmulTyped(ThreadPool& pool, float* out, const float* in, W w, size_t T, s
 {
     if (T <= (kBlockQuantized<W> ? kMaxIntRows : kMaxGroupedRows)) {
         constexpr bool bf16 = std::is_same_v<W, const hwy::bfloat16_t*>, fp16 = std::is_same_v<W, const hwy::float16_t*>;
-        const bool oneRow = T == 1 && I >= kMinRowStreamColumns; // streamRows, for 16-bit rows
+        const bool oneRow = takesRowStream<W>(T, I);
         const RowStream stream = kBlockQuantized<W> ? RowStream::IntRows
                                  : bf16             ? (oneRow ? RowStream::Bf16Row : RowStream::Bf16Groups)
                                  : fp16             ? (oneRow ? RowStream::Fp16Row : RowStream::Fp16Groups)

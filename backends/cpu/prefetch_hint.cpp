@@ -7,11 +7,11 @@ namespace rwkv::cpu {
 
 namespace {
 
-constexpr size_t kKinds = 6; // RowStream's values, in order
-const char* const kKindNames[kKinds] = {"fp32 groups", "fp16 groups", "bf16 groups", "fp16 one-row", "bf16 one-row", "int8/q4 rows"};
+constexpr size_t kStreams = 6; // RowStream's values, in order
+const char* const kStreamNames[kStreams] = {"fp32 groups", "fp16 groups", "bf16 groups", "fp16 one-row", "bf16 one-row", "int8/q4 rows"};
 
 struct Choice {
-    PrefetchHint hints[kKinds]; // by RowStream
+    PrefetchHint hints[kStreams]; // by RowStream
     std::string description;
 };
 
@@ -79,16 +79,16 @@ Choice choose()
 std::string describe(const Choice& c)
 {
     std::string text;
-    for (size_t k = 0; k < kKinds; ++k) {
+    for (size_t k = 0; k < kStreams; ++k) {
         bool first = true;
         for (size_t j = 0; j < k; ++j) first = first && c.hints[j] != c.hints[k];
         if (!first) continue;
-        std::string kinds;
+        std::string streams;
         size_t count = 0;
-        for (size_t j = k; j < kKinds; ++j)
-            if (c.hints[j] == c.hints[k]) kinds += (count++ ? ", " : "") + std::string(kKindNames[j]);
+        for (size_t j = k; j < kStreams; ++j)
+            if (c.hints[j] == c.hints[k]) streams += (count++ ? ", " : "") + std::string(kStreamNames[j]);
         text += (text.empty() ? "" : "; ") + std::string(hintName(c.hints[k]));
-        if (count < kKinds) text += " for " + kinds;
+        if (count < kStreams) text += " for " + streams;
     }
     return text + "; " + c.description;
 }

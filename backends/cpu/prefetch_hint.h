@@ -12,7 +12,7 @@ enum class PrefetchHint { None, T0, T1, Nta };
 enum class RowStream { Fp32Groups, Fp16Groups, Bf16Groups, Fp16Row, Bf16Row, IntRows };
 
 PrefetchHint decodePrefetchHint(RowStream stream);
-// E.g. "t1 (into L2), the default on x86", for rwkv-cli info and bench.
+// E.g. "t1 (into L2); the default on x86", for rwkv-cli info and bench.
 const char* decodePrefetchDescription();
 
 } // namespace rwkv::cpu
