@@ -67,13 +67,16 @@ constexpr bool kBf16DotTarget = HWY_ARCH_X86_64 && HWY_TARGET <= HWY_AVX3;
 // (~60% better grouped), so they take the grouped loop. int8 and 4-bit weights take streamIntRows
 // for every T up to kMaxIntRows.
 // Four accumulators cover FMA latency.
+// fp16 or bf16 weights: what streamRows is for.
+template <typename W>
+constexpr bool k16BitWeights = std::is_same_v<W, const hwy::float16_t*> || std::is_same_v<W, const hwy::bfloat16_t*>;
+
 template <PrefetchHint H, typename W>
 HWY_NOINLINE void streamRows(const float* x, size_t I, W w, float* out, size_t o0, size_t o1)
 {
     // 16-bit rows on 512-bit targets take 256-bit vectors: fp16 measured 3-13 % faster decode
     // on an Intel Xeon, bf16 8-17 % on a Zen 4 (level on the Xeon; BENCHMARKS.md).
-    constexpr bool k16 = std::is_same_v<W, const hwy::float16_t*> || std::is_same_v<W, const hwy::bfloat16_t*>;
-    using D = std::conditional_t<k16 && HWY_TARGET <= HWY_AVX3, hn::Half<DF>, DF>;
+    using D = std::conditional_t<k16BitWeights<W> && HWY_TARGET <= HWY_AVX3, hn::Half<DF>, DF>;
     const D df;
     const size_t N = hn::Lanes(df);
     for (size_t o = o0; o < o1; ++o) {
@@ -239,8 +242,7 @@ void quantizeInputs(const float* in, size_t T, size_t I, IntRow* rows)
 template <typename W>
 constexpr bool takesRowStream(size_t T, size_t I)
 {
-    constexpr bool k16 = std::is_same_v<W, const hwy::float16_t*> || std::is_same_v<W, const hwy::bfloat16_t*>;
-    return k16 && T == 1 && I >= kMinRowStreamColumns;
+    return k16BitWeights<W> && T == 1 && I >= kMinRowStreamColumns;
 }
 
 template <PrefetchHint H, typename W>
