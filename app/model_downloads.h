@@ -3,7 +3,7 @@
 // each, whether its file is here, half downloaded (.part) or kept aside as broken (.bad); one
 // download at a time through core/pull (the code of `rwkv-cli pull`) on a pool thread, with
 // progress, Cancel and resume; and where each model would fit (core/auto_strategy.h
-// catalogFit: a GPU in fp16, else the CPU in bf16, int8 or q4). Lives on the UI thread and never waits on disk or network: the catalog, the files'
+// catalogFit: a GPU in fp16, int8 or q4, else the CPU in bf16, int8 or q4). Lives on the UI thread and never waits on disk or network: the catalog, the files'
 // states and the download are read on a pool thread and come back as queued calls.
 #include "ui/device_list_model.h"
 

@@ -18,6 +18,13 @@ Strategy single(const std::string& device, DType precision) { return Strategy{{S
 
 std::string freeText(const DeviceOffer& o) { return o.id + " has " + formatBytes(o.freeBytes) + " free"; }
 
+// A GPU's widest precision for a checkpoint whose matrices are stored as fileType: fp16, or the
+// type of a quantized file (wider would only spend memory on the same values).
+DType gpuPrecisionFor(DType fileType)
+{
+    return fileType == DType::I8 || fileType == DType::U8 ? cpuPrecisionFor(fileType) : DType::F16;
+}
+
 } // namespace
 
 bool fitsOffers(const ModelConfig& config, const Strategy& strategy, std::span<const DeviceOffer> offers)
@@ -55,18 +62,28 @@ std::vector<Candidate> automaticCandidates(const ModelConfig& config, DType file
     const bool cpuFits = cpuPrecision != DType::F32;
 
     for (const DeviceOffer& gpu : offers.subspan(1)) {
-        const Strategy whole = single(gpu.id, DType::F16);
+        const DType widest = gpuPrecisionFor(fileType);
+        const Strategy whole = single(gpu.id, widest);
         if (fitsOffers(config, whole, offers)) {
-            out.push_back({whole, "the whole model fits " + gpu.id + " as fp16 (" + freeText(gpu) + ")"});
+            out.push_back({whole, "the whole model fits " + gpu.id + " as " + std::string(dtypeName(widest)) + " ("
+                                      + freeText(gpu) + ")"});
             continue;
+        }
+        // Narrower: the whole model as int8 or q4, and (measured against it) fp16 layers with the rest on the CPU.
+        for (DType p : {DType::Q8, DType::Q4}) {
+            if (storageBytes(p, 32) >= storageBytes(widest, 32) || !fitsOffers(config, single(gpu.id, p), offers)) continue;
+            out.push_back({single(gpu.id, p), "the whole model fits " + gpu.id + " as " + std::string(dtypeName(p))
+                                                  + ", the widest precision that fits (" + freeText(gpu) + ")"});
+            break;
         }
         if (!cpuFits) continue;
         // The most layers that fit on the GPU, the rest (and the head) on the CPU.
         for (int k = config.nLayer - 1; k >= 1; --k) {
-            Strategy split{{StrategyStage{gpu.id, DType::F16, k}, StrategyStage{cpu.id, cpuPrecision, -1}}};
+            Strategy split{{StrategyStage{gpu.id, widest, k}, StrategyStage{cpu.id, cpuPrecision, -1}}};
             if (!fitsOffers(config, split, offers)) continue;
             out.push_back({split, std::to_string(k) + " of " + std::to_string(config.nLayer) + " layers fit " + gpu.id
-                                      + " as fp16 (" + freeText(gpu) + "), the rest run on the cpu"});
+                                      + " as " + std::string(dtypeName(widest)) + " (" + freeText(gpu)
+                                      + "), the rest run on the cpu"});
             break;
         }
     }
@@ -87,8 +104,9 @@ CatalogFit catalogFit(int64_t parameters, std::span<const DeviceOffer> offers)
         return kCatalogMargin * double(storageBytes(precision, size_t(std::max<int64_t>(parameters, 0))))
                <= kFitShare * double(o.freeBytes);
     };
-    for (const DeviceOffer& o : offers)
-        if (o.id != "cpu" && room(o, DType::F16)) return {o.id, DType::F16, true};
+    for (DType p : {DType::F16, DType::Q8, DType::Q4})
+        for (const DeviceOffer& o : offers)
+            if (o.id != "cpu" && room(o, p)) return {o.id, p, true};
     for (const DeviceOffer& o : offers)
         if (o.id == "cpu")
             for (DType p : {DType::BF16, DType::Q8, DType::Q4})

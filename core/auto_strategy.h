@@ -40,13 +40,15 @@ bool fitsOffers(const ModelConfig& config, const Strategy& strategy, std::span<c
 DType cpuPrecisionFor(DType fileType);
 
 // The candidates, in the order they are expected to be fast: each GPU with the whole model
-// in fp16, else as many layers as fit there in fp16 and the rest on the CPU; then the CPU
-// alone at cpuPrecisionFor(fileType), or int8, or q4 when only those fit. Empty when nothing
-// fits. offers[0] is the CPU.
+// in fp16 (a quantized file: its own type), else the whole model there in the wider of int8
+// and q4 that fits, and as many layers as fit there at fp16 (or the file's type) with the rest
+// on the CPU; then the CPU alone at cpuPrecisionFor(fileType), or int8, or q4 when only those
+// fit. Empty when nothing fits. offers[0] is the CPU.
 std::vector<Candidate> automaticCandidates(const ModelConfig& config, DType fileType, std::span<const DeviceOffer> offers);
 
 // Where a model of `parameters` would run before its file is here (the catalog knows only the
-// count): the first GPU with room for its weights in fp16, else the CPU in bf16, int8 or q4;
+// count): the first GPU with room for its weights in fp16, int8 or q4 (the widest first: a GPU
+// decodes even q4 far faster than a CPU), else the CPU in bf16, int8 or q4;
 // fits is false when none has room. The weights at that precision plus kCatalogMargin for what
 // the shape adds (the fp32 embedding and vectors, a State, working buffers): 14 % at 1.5B, 5 %
 // at 7B by estimateMemory; more for small models, which fit anyway.

@@ -42,7 +42,7 @@ std::unique_ptr<Model> Model::load(const Checkpoint& checkpoint, std::span<const
             throw Error(ErrorCode::InvalidArgument, "weights can be stored as fp32, fp16, bf16, int8 or q4 only");
         if (!s.device->supportsWeights(s.matrixType))
             throw Error(ErrorCode::Unsupported, s.device->name() + " cannot run " + std::string(dtypeName(s.matrixType))
-                                                    + " weights yet (only the CPU can, issue 18): use fp16 or bf16 there");
+                                                    + " weights: use fp16 or bf16 there");
     }
     const ModelConfig config = detectModelConfig(checkpoint);
     try {

@@ -42,7 +42,7 @@ std::optional<DType> precisionNamed(std::string_view s)
     if (s == "fp32") return DType::F32;
     if (s == "fp16") return DType::F16;
     if (s == "bf16") return DType::BF16;
-    if (s == "int8") return DType::Q8;
+    if (s == "int8" || s == "fp16i8") return DType::Q8; // fp16i8: the official package's name for int8 weights
     if (s == "q4") return DType::Q4;
     return std::nullopt;
 }

@@ -77,7 +77,8 @@ private slots:
         QCOMPARE(texts(automaticCandidates(m_demo, DType::F32, offers)).back(), std::string("cpu bf16"));
     }
 
-    // A GPU too small for the whole model takes the most layers that fit.
+    // A GPU too small for the whole model in fp16 takes it as int8 or q4, the widest that fits,
+    // and, as a second candidate to measure, the most fp16 layers that fit with the rest on the CPU.
     void splitTakesTheLayersThatFit()
     {
         // The 0.1B shape, as `rwkv-cli info` reads a make-random L12 C768 checkpoint.
@@ -85,19 +86,44 @@ private slots:
         s01.nLayer = 12, s01.nEmbd = 768, s01.nHead = 12, s01.headSize = 64, s01.nFfn = 3072, s01.vocab = 65536;
         s01.loraDecay = 64, s01.loraIclr = 64, s01.loraValue = 32, s01.loraGate = 128, s01.paramCount = 191084544;
         const size_t whole = totalOn(s01, parseStrategy("vulkan:0 fp16"), "vulkan:0");
-        const int64_t gpuFree = int64_t(double(whole) * 0.6);
+        const int64_t gpuFree = int64_t(double(whole) * 0.5); // room for q4 (0.37 of fp16), not int8 (0.59)
         const std::vector<DeviceOffer> offers{{"cpu", "cpu", 16 * kGiB}, {"vulkan:0", "gpu", gpuFree}};
         const auto c = automaticCandidates(s01, DType::BF16, offers);
-        QCOMPARE(c.size(), size_t(2));
-        const StrategyStage& gpu = c[0].strategy.stages.at(0);
+        QCOMPARE(c.size(), size_t(3));
+        QCOMPARE(c[0].strategy.text(), std::string("vulkan:0 q4"));
+        QVERIFY2(c[0].why.find("widest precision that fits") != std::string::npos, c[0].why.c_str());
+        const StrategyStage& gpu = c[1].strategy.stages.at(0);
         QCOMPARE(gpu.device, std::string("vulkan:0"));
+        QCOMPARE(gpu.precision, DType::F16);
         QVERIFY(gpu.layers >= 1 && gpu.layers < s01.nLayer - 1);
-        QCOMPARE(c[0].strategy.stages.at(1).device, std::string("cpu"));
-        QVERIFY(double(totalOn(s01, c[0].strategy, "vulkan:0")) <= kFitShare * double(gpuFree));
-        Strategy more = c[0].strategy; // one layer more does not fit
+        QCOMPARE(c[1].strategy.stages.at(1).device, std::string("cpu"));
+        QVERIFY(double(totalOn(s01, c[1].strategy, "vulkan:0")) <= kFitShare * double(gpuFree));
+        Strategy more = c[1].strategy; // one layer more does not fit
         more.stages[0].layers += 1;
         QVERIFY(double(totalOn(s01, more, "vulkan:0")) > kFitShare * double(gpuFree));
-        QCOMPARE(c[1].strategy.text(), std::string("cpu bf16"));
+        QCOMPARE(c[2].strategy.text(), std::string("cpu bf16"));
+
+        // Room for int8: int8; for q4 only: q4; for neither: the split alone.
+        const size_t int8 = totalOn(s01, parseStrategy("vulkan:0 int8"), "vulkan:0");
+        const size_t q4 = totalOn(s01, parseStrategy("vulkan:0 q4"), "vulkan:0");
+        QVERIFY(q4 < int8 && int8 < whole);
+        auto withGpu = [&](size_t bytes, DType fileType) {
+            const std::vector<DeviceOffer> o{{"cpu", "cpu", 16 * kGiB}, {"vulkan:0", "gpu", int64_t(double(bytes) / kFitShare) + 4096}};
+            return automaticCandidates(s01, fileType, o);
+        };
+        QCOMPARE(withGpu(int8, DType::BF16).front().strategy.text(), std::string("vulkan:0 int8"));
+        QCOMPARE(withGpu(q4, DType::BF16).front().strategy.text(), std::string("vulkan:0 q4"));
+        const auto none = withGpu(q4 - 1024 * 1024, DType::BF16);
+        QCOMPARE(none.size(), size_t(2));
+        QCOMPARE(none.front().strategy.stages.at(0).precision, DType::F16); // the split
+        // A quantized file stays in its type on the GPU, whole or in a split.
+        QCOMPARE(texts(withGpu(int8, DType::I8)), (std::vector<std::string>{"vulkan:0 int8", "cpu int8"}));
+        const auto int8File = withGpu(q4, DType::I8);
+        QCOMPARE(int8File.size(), size_t(3));
+        QCOMPARE(int8File[0].strategy.text(), std::string("vulkan:0 q4"));
+        QCOMPARE(int8File[1].strategy.stages.at(0).precision, DType::Q8);
+        QCOMPARE(int8File[1].strategy.stages.at(1).precision, DType::Q8);
+        QCOMPARE(int8File[2].strategy.text(), std::string("cpu int8"));
     }
 
     // Less host memory: int8, then q4; none at all: no candidate and a message with the need.
@@ -120,8 +146,9 @@ private slots:
         QVERIFY2(message.find("as q4") != std::string::npos && message.find("free") != std::string::npos, message.c_str());
     }
 
-    // The catalog's guess from a parameter count: a GPU with room in fp16, else the CPU in the
-    // widest of bf16, int8, q4 that has room; a 1.5B model is 2.8 GiB in fp16.
+    // The catalog's guess from a parameter count: a GPU with room in the widest of fp16, int8,
+    // q4, else the CPU in the widest of bf16, int8, q4 that has room; a 1.5B model is 2.8 GiB in
+    // fp16, 1.5 GiB in int8, 0.8 GiB in q4.
     void catalogFitFromTheParameterCount()
     {
         const int64_t p = 1'500'000'000;
@@ -132,7 +159,9 @@ private slots:
             return f.fits ? f.device + " " + std::string(dtypeName(f.precision)) : std::string("none");
         };
         QCOMPARE(fit(64 * kGiB, 8 * kGiB), std::string("cuda:0 fp16"));
-        QCOMPARE(fit(64 * kGiB, 2 * kGiB), std::string("cpu bf16"));
+        QCOMPARE(fit(64 * kGiB, 2 * kGiB), std::string("cuda:0 int8"));
+        QCOMPARE(fit(64 * kGiB, kGiB * 5 / 4), std::string("cuda:0 q4"));
+        QCOMPARE(fit(64 * kGiB, kGiB / 2), std::string("cpu bf16"));
         QCOMPARE(fit(3 * kGiB, 0), std::string("cpu int8"));
         QCOMPARE(fit(kGiB * 3 / 2, 0), std::string("cpu q4"));
         QCOMPARE(fit(kGiB / 2, 0), std::string("none"));

@@ -136,6 +136,8 @@ private slots:
         for (const char* name : {"fp32", "fp16", "bf16", "int8", "q4"})
             QCOMPARE(parsePrecision(name), parseStrategy(std::string("cpu ") + name).stages.at(0).precision);
         QCOMPARE(parsePrecision("q4"), DType::Q4);
+        // The official package's spelling of int8, shown in ours.
+        QCOMPARE(parseStrategy("cuda fp16i8 *20 -> cpu q4").text(), std::string("cuda:0 int8 *20 -> cpu q4"));
         QVERIFY_THROWS_EXCEPTION(Error, parsePrecision("fp8"));
         QVERIFY_THROWS_EXCEPTION(Error, parsePrecision(""));
     }

@@ -178,14 +178,30 @@ void CudaDevice::matmulNow(const DTensor& out, const DTensor& in, const DTensor&
               "matmul");
         return;
     }
-    void* rounded = halfScratch(size_t(in.numel()) * 2);
+    // int8 / q4: fp16 GEMMs over slices of at most kDequantElements weights decoded to fp16
+    // behind the rounded activations in the same scratch.
+    const bool quantized = isQuantized(weight.dtype);
+    const DType halfType = quantized ? DType::F16 : weight.dtype;
+    const size_t activationBytes = (size_t(in.numel()) * 2 + 255) / 256 * 256;
+    const int sliceRows = quantized ? int(std::clamp<int64_t>(kDequantElements / I, 1, O)) : O;
+    auto* scratch = static_cast<char*>(halfScratch(activationBytes + (quantized ? size_t(sliceRows) * I * 2 : 0)));
     float* alpha = m_constants;
-    toHalf(m_stream, rounded, in, weight.dtype, alpha, reinterpret_cast<unsigned*>(m_constants + 3));
+    toHalf(m_stream, scratch, in, halfType, alpha, reinterpret_cast<unsigned*>(m_constants + 3));
     check(cudaGetLastError(), "activation rounding");
-    const cudaDataType type = weight.dtype == DType::F16 ? CUDA_R_16F : CUDA_R_16BF;
-    check(cublasGemmEx(m_blas, CUBLAS_OP_T, CUBLAS_OP_N, O, T, I, alpha, weight.data, type, I, rounded, type, I, zero,
-                       out.data, CUDA_R_32F, O, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
-          "matmul");
+    const cudaDataType type = halfType == DType::F16 ? CUDA_R_16F : CUDA_R_16BF;
+    for (int o0 = 0; o0 < O; o0 += sliceRows) {
+        const int rows = std::min(sliceRows, O - o0);
+        const void* w = weight.data;
+        if (quantized) {
+            w = scratch + activationBytes;
+            dequantizeRows(m_stream, scratch + activationBytes, weight, o0, rows);
+            check(cudaGetLastError(), "weight decoding");
+        }
+        // Rows o0 .. o0 + rows of out's column-major O × T view start at out + o0, still O apart.
+        check(cublasGemmEx(m_blas, CUBLAS_OP_T, CUBLAS_OP_N, rows, T, I, alpha, w, type, I, scratch, type, I, zero,
+                           out.f32() + o0, CUDA_R_32F, O, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
+              "matmul");
+    }
 }
 
 void CudaDevice::layerNorm(const DTensor& out, const DTensor& in, const DTensor& w, const DTensor& b, float eps)

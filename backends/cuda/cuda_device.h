@@ -4,7 +4,8 @@
 // when the queue repeats: decode), and download() synchronises, so buffers may be freed only
 // after the results that use them were downloaded. Matmuls with up to
 // kMaxGemvRows input rows stream the weights through a GEMV kernel; longer ones round the
-// activations to the weight type and run cuBLAS on tensor cores with fp32 accumulation.
+// activations to the weight type and run cuBLAS on tensor cores with fp32 accumulation (int8
+// and q4 weights: to fp16, with slices of the weights decoded to fp16).
 // Every CUDA and cuBLAS status is checked and becomes an rwkv::Error.
 #include "backends/cuda/launch_queue.h"
 #include "core/device.h"
@@ -32,6 +33,7 @@ public:
 
     std::string name() const override { return m_name; }
     std::optional<MemoryInfo> memoryInfo() const override;
+    bool supportsWeights(DType t) const override { return isQuantized(t) || Device::supportsWeights(t); }
 
     std::unique_ptr<DeviceBuffer> allocate(size_t bytes) override;
     void upload(const DTensor& dst, const void* host) override;
@@ -65,7 +67,10 @@ private:
     void queue(const char* op, std::initializer_list<DTensor> tensors, std::initializer_list<int64_t> values,
                bool graphable, std::function<void()> launch);
     void matmulNow(const DTensor& out, const DTensor& in, const DTensor& weight);
-    // Scratch for activations rounded to 16 bits, grown (after a synchronise) when too small.
+    // Weights an int8 / q4 prefill decodes to fp16 at a time: 32 MiB of scratch.
+    static constexpr int64_t kDequantElements = int64_t(16) << 20;
+    // Scratch for activations rounded to 16 bits (and decoded weights), grown (after a
+    // synchronise) when too small.
     void* halfScratch(size_t bytes);
 
     int m_index;

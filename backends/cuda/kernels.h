@@ -20,6 +20,9 @@ inline constexpr int kMaxWkvHeadSize = 256;
 cudaError_t checkKernelImage();
 
 void gemv(cudaStream_t stream, const DTensor& out, const DTensor& in, const DTensor& weight);
+// Rows [first, first + rows) of an int8 / q4 matrix (core/quantize.h) decoded to fp16 into dst
+// ([rows, cols], row-major), for cuBLAS.
+void dequantizeRows(cudaStream_t stream, void* dst, const DTensor& weight, int64_t first, int64_t rows);
 // Rounds in (fp32) to `type` (F16 or BF16) into dst. For F16 the values are first scaled by a
 // power of two when their largest magnitude would overflow fp16; *alpha receives 1/scale
 // (1 for BF16), so a GEMM with alpha gives the unscaled product. *amax is 4 bytes of scratch.

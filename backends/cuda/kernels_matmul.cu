@@ -1,6 +1,7 @@
 // Matmul pieces of the CUDA backend: the decode GEMV (one warp per output row, weights read
-// once in 16-byte loads and widened in registers, every input row reusing them) and the
-// fp32 → fp16/bf16 conversion that feeds cuBLAS for prefill.
+// once in 16-byte loads and widened in registers, every input row reusing them; int8 / q4 a
+// block of 32 per lane and load) and what feeds cuBLAS for prefill: the fp32 → fp16/bf16
+// conversion of the activations and the int8 / q4 → fp16 decoding of weight rows.
 #include "backends/cuda/common.cuh"
 #include "backends/cuda/kernels.h"
 
@@ -103,15 +104,113 @@ void launchGemv(cudaStream_t stream, const DTensor& out, const DTensor& in, cons
                                                            O, vec);
 }
 
+// The 32 values of int8 (Q4 false) or q4 block `block` (core/quantize.h: int8 bytes; q4 16
+// bytes, value j in the low nibble of byte j and j + 16 in its high one), unscaled.
+template <bool Q4>
+__device__ __forceinline__ void blockValues(const uint8_t* __restrict__ values, size_t block, float* v)
+{
+    constexpr int kWords = Q4 ? 4 : 8;
+    uint32_t words[kWords];
+    const uint4* p = reinterpret_cast<const uint4*>(values + block * (Q4 ? 16 : 32));
+#pragma unroll
+    for (int h = 0; h < kWords / 4; ++h) {
+        const uint4 q = __ldg(p + h);
+        words[4 * h] = q.x; words[4 * h + 1] = q.y; words[4 * h + 2] = q.z; words[4 * h + 3] = q.w;
+    }
+#pragma unroll
+    for (int j = 0; j < (Q4 ? 16 : 32); ++j) {
+        const uint32_t byte = (words[j / 4] >> (8 * (j % 4))) & 0xffu;
+        if constexpr (Q4) {
+            v[j] = float(int(byte & 15u) - 8);
+            v[j + 16] = float(int(byte >> 4) - 8);
+        } else {
+            v[j] = float(int8_t(byte));
+        }
+    }
+}
+
+// The GEMV for int8 / q4 weights: each lane takes whole blocks (32 or 16 bytes, one scale),
+// sums a block's products per input row, then scales the sum.
+template <bool Q4, int TT>
+__global__ void __launch_bounds__(kGemvThreads) gemvQuantKernel(float* __restrict__ y, const float* __restrict__ x,
+                                                               const uint8_t* __restrict__ values,
+                                                               const __half* __restrict__ scales, int I, int O)
+{
+    const int o = int((blockIdx.x * blockDim.x + threadIdx.x) / kWarp), lane = int(threadIdx.x % kWarp);
+    if (o >= O) return;
+    const int blocks = I / 32;
+    float acc[TT];
+#pragma unroll
+    for (int t = 0; t < TT; ++t) acc[t] = 0.0f;
+    for (int b = lane; b < blocks; b += kWarp) {
+        const size_t block = size_t(o) * size_t(blocks) + size_t(b);
+        float v[32];
+        blockValues<Q4>(values, block, v);
+        const float d = __half2float(scales[block]);
+#pragma unroll
+        for (int t = 0; t < TT; ++t) {
+            const float* xs = x + size_t(t) * size_t(I) + size_t(b) * 32;
+            float s = 0.0f;
+#pragma unroll
+            for (int j = 0; j < 32; ++j) s = fmaf(v[j], xs[j], s);
+            acc[t] = fmaf(s, d, acc[t]);
+        }
+    }
+#pragma unroll
+    for (int t = 0; t < TT; ++t) {
+        const float s = warpSum(acc[t]);
+        if (lane == 0) y[size_t(t) * size_t(O) + o] = s;
+    }
+}
+
+// The values and the fp16 scales (the last numel / 32 halves) of an int8 / q4 tensor.
+const uint8_t* quantizedValues(const DTensor& w) { return static_cast<const uint8_t*>(w.data); }
+const __half* quantizedScales(const DTensor& w)
+{
+    return reinterpret_cast<const __half*>(quantizedValues(w) + w.bytes() - size_t(w.numel()) / 32 * 2);
+}
+
+template <typename W, int TT>
+void launchRows(cudaStream_t stream, const DTensor& out, const DTensor& in, const DTensor& weight)
+{
+    if constexpr (std::is_same_v<W, int8_t> || std::is_same_v<W, uint8_t>) {
+        constexpr bool kQ4 = std::is_same_v<W, uint8_t>;
+        const int I = int(in.cols), O = int(out.cols), rowsPerBlock = kGemvThreads / kWarp;
+        gemvQuantKernel<kQ4, TT><<<unsigned((O + rowsPerBlock - 1) / rowsPerBlock), kGemvThreads, 0, stream>>>(
+            out.f32(), in.f32(), quantizedValues(weight), quantizedScales(weight), I, O);
+    } else {
+        launchGemv<W, TT>(stream, out, in, weight);
+    }
+}
+
+// W: the element type, int8_t for int8 blocks, uint8_t for q4 blocks.
 template <typename W>
 void gemvRows(cudaStream_t stream, const DTensor& out, const DTensor& in, const DTensor& weight)
 {
     switch (in.rows) {
-    case 1: launchGemv<W, 1>(stream, out, in, weight); break;
-    case 2: launchGemv<W, 2>(stream, out, in, weight); break;
-    case 3: launchGemv<W, 3>(stream, out, in, weight); break;
-    default: launchGemv<W, 4>(stream, out, in, weight); break;
+    case 1: launchRows<W, 1>(stream, out, in, weight); break;
+    case 2: launchRows<W, 2>(stream, out, in, weight); break;
+    case 3: launchRows<W, 3>(stream, out, in, weight); break;
+    default: launchRows<W, 4>(stream, out, in, weight); break;
     }
+}
+
+// dst[e] = element first + e of an int8 / q4 matrix, as fp16, for e < n.
+template <bool Q4>
+__global__ void dequantizeKernel(__half* __restrict__ dst, const uint8_t* __restrict__ values,
+                                 const __half* __restrict__ scales, size_t first, size_t n)
+{
+    const size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x;
+    if (i >= n) return;
+    const size_t e = first + i, block = e / 32, j = e % 32;
+    float v;
+    if constexpr (Q4) {
+        const unsigned byte = values[block * 16 + j % 16];
+        v = float(int(j < 16 ? byte & 15u : byte >> 4) - 8);
+    } else {
+        v = float(int8_t(values[e]));
+    }
+    dst[i] = __float2half_rn(v * __half2float(scales[block]));
 }
 
 // Largest |x| (NaN ignored) as float bits; non-negative floats order like their bit patterns.
@@ -162,8 +261,21 @@ void gemv(cudaStream_t stream, const DTensor& out, const DTensor& in, const DTen
     switch (weight.dtype) {
     case DType::F16: gemvRows<__half>(stream, out, in, weight); break;
     case DType::BF16: gemvRows<__nv_bfloat16>(stream, out, in, weight); break;
+    case DType::Q8: gemvRows<int8_t>(stream, out, in, weight); break;
+    case DType::Q4: gemvRows<uint8_t>(stream, out, in, weight); break;
     default: gemvRows<float>(stream, out, in, weight); break;
     }
+}
+
+void dequantizeRows(cudaStream_t stream, void* dst, const DTensor& weight, int64_t first, int64_t rows)
+{
+    const size_t n = size_t(rows * weight.cols), start = size_t(first * weight.cols);
+    const unsigned blocks = unsigned((n + kConvertThreads - 1) / kConvertThreads);
+    auto* out = static_cast<__half*>(dst);
+    if (weight.dtype == DType::Q4)
+        dequantizeKernel<true><<<blocks, kConvertThreads, 0, stream>>>(out, quantizedValues(weight), quantizedScales(weight), start, n);
+    else
+        dequantizeKernel<false><<<blocks, kConvertThreads, 0, stream>>>(out, quantizedValues(weight), quantizedScales(weight), start, n);
 }
 
 void toHalf(cudaStream_t stream, void* dst, const DTensor& in, DType type, float* alpha, unsigned* amax)

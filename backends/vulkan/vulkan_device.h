@@ -1,5 +1,5 @@
 #pragma once
-// The Vulkan backend: fp32 math on fp32, fp16 or bf16 weights, on any Vulkan 1.2 adapter
+// The Vulkan backend: fp32 math on fp32, fp16, bf16, int8 or q4 weights, on any Vulkan 1.2 adapter
 // with buffer device addresses and 16-bit storage.
 //
 // DTensor::data is the buffer device address of device-local memory, so views into a
@@ -31,6 +31,7 @@ public:
 
     std::string name() const override { return m_name; }
     std::optional<MemoryInfo> memoryInfo() const override;
+    bool supportsWeights(DType t) const override { return isQuantized(t) || Device::supportsWeights(t); }
 
     std::unique_ptr<DeviceBuffer> allocate(size_t bytes) override;
     void upload(const DTensor& dst, const void* host) override;

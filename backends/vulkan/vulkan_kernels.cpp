@@ -33,12 +33,14 @@ uint32_t weightTypeId(DType t)
     case DType::F32: return 0;
     case DType::F16: return 1;
     case DType::BF16: return 2;
-    default: throw Error(ErrorCode::Unsupported, "Vulkan matmul weights must be fp32, fp16 or bf16");
+    case DType::Q8: return 3;
+    case DType::Q4: return 4;
+    default: throw Error(ErrorCode::Unsupported, "Vulkan matmul weights must be fp32, fp16, bf16, int8 or q4");
     }
 }
 
 struct MatmulPush {
-    uint64_t out, in, weight;
+    uint64_t out, in, weight, scales;
     uint32_t T, I, O;
     uint32_t blocking; // GEMV: output rows per workgroup; GEMM: workgroups along O
 };
@@ -97,7 +99,9 @@ void VulkanDevice::matmul(const DTensor& out, const DTensor& in, const DTensor& 
 {
     assert(in.cols == weight.cols && out.cols == weight.rows && out.rows == in.rows);
     const uint32_t type = weightTypeId(weight.dtype);
-    MatmulPush p{addr(out), addr(in), addr(weight), u32(in.rows), u32(in.cols), u32(weight.rows), 0};
+    // int8/q4: the fp16 block scales are the last numel / 32 halves of the tensor (core/quantize.h).
+    const uint64_t scales = isQuantized(weight.dtype) ? addr(weight) + weight.bytes() - size_t(weight.numel()) / kQ8Block * 2 : 0;
+    MatmulPush p{addr(out), addr(in), addr(weight), scales, u32(in.rows), u32(in.cols), u32(weight.rows), 0};
     if (in.rows <= kGemvMaxRows) {
         // 8 weights per load where rows are whole 16-byte multiples and both start aligned.
         const bool vector = in.cols % 8 == 0 && addr(in) % 16 == 0 && addr(weight) % 16 == 0;

@@ -1,5 +1,8 @@
 #include "support/device_kernel_tests.h"
 
+#include "core/quantize.h"
+#include "support/weight_decode.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -30,11 +33,34 @@ void DeviceKernelTests::checkMatmul(int T, int I, int O, DType type, std::vector
 {
     const uint32_t seed = uint32_t(T * 1000003 + I * 1009 + O);
     std::vector<float> w = normals(size_t(O) * I, seed + 1, 0.0f, 0.2f);
+    if (isQuantized(type)) return checkQuantizedMatmul(T, I, O, type, x, w);
     const std::vector<uint16_t> half = halfBits(w, type);
     const void* bits = type == DType::F32 ? static_cast<const void*>(w.data()) : half.data();
     std::vector<float> want(size_t(T) * O);
     m_cpu.matmul(view(want, T, O), view(x, T, I), DTensor{const_cast<void*>(bits), type, O, I});
     Guarded gx(m_gpu, x, T, I), gw(m_gpu, type, O, I, bits), gy(m_gpu, DType::F32, T, O);
+    m_gpu.matmul(gy.tensor, gx.tensor, gw.tensor);
+    expectMatch(gy, want, m_tolerances.matmul(type, T), "matmul");
+}
+
+// int8 / q4 weights against the tests' own decoder (weight_decode.h) and a double-precision
+// loop: the CPU backend rounds decode inputs to integers, which the GPUs do not.
+void DeviceKernelTests::checkQuantizedMatmul(int T, int I, int O, DType type, const std::vector<float>& x,
+                                             const std::vector<float>& w)
+{
+    const std::vector<std::byte> bits = type == DType::Q4 ? quantizeQ4(w, I) : quantizeQ8(w, I);
+    const size_t numel = w.size();
+    std::vector<double> decoded(numel);
+    for (size_t e = 0; e < numel; ++e) decoded[e] = decodeQuantized(type == DType::Q4, bits, numel, e);
+    std::vector<float> want(size_t(T) * O);
+    for (int t = 0; t < T; ++t)
+        for (int o = 0; o < O; ++o) {
+            double sum = 0;
+            for (int i = 0; i < I; ++i) sum += double(x[size_t(t) * I + i]) * decoded[size_t(o) * I + i];
+            want[size_t(t) * O + o] = float(sum);
+        }
+    Guarded gx(m_gpu, DType::F32, T, I, x.data()), gw(m_gpu, type, O, I, bits.data()),
+        gy(m_gpu, DType::F32, T, O);
     m_gpu.matmul(gy.tensor, gx.tensor, gw.tensor);
     expectMatch(gy, want, m_tolerances.matmul(type, T), "matmul");
 }
@@ -50,6 +76,13 @@ const std::vector<Row<DeviceKernelTests::MatmulRow>>& DeviceKernelTests::matmulR
         for (DType type : {DType::F32, DType::F16, DType::BF16})
             for (int T : {1, 2, 4, 5, 65, 130})
                 for (int I : {7, 64, 320, 333, 768, 1024})
+                    for (int O : {1, 66, 257})
+                        v.push_back({format("%s T%d I%d O%d", dtypeName(type).data(), T, I, O), {T, I, O, type}});
+        // int8 / q4: whole blocks of 32 only (core/quantize.h); 320 = 10 blocks also reaches the
+        // Vulkan GEMV's tail.
+        for (DType type : {DType::Q8, DType::Q4})
+            for (int T : {1, 2, 4, 5, 65, 130})
+                for (int I : {64, 320, 768, 1024})
                     for (int O : {1, 66, 257})
                         v.push_back({format("%s T%d I%d O%d", dtypeName(type).data(), T, I, O), {T, I, O, type}});
         return v;

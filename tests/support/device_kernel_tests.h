@@ -56,6 +56,7 @@ private:
     // The device result in g must match the CPU result, guards intact.
     void expectMatch(const Guarded& g, const std::vector<float>& cpu, double tolerance, const std::string& what);
     void checkMatmul(int T, int I, int O, DType type, std::vector<float> x);
+    void checkQuantizedMatmul(int T, int I, int O, DType type, const std::vector<float>& x, const std::vector<float>& w);
 
     Device& m_gpu;
     cpu::CpuDevice m_cpu{2};

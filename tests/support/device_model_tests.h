@@ -2,7 +2,7 @@
 // Whole models on a GPU device kind: every generation and weight type against the CPU backend
 // and the official package's outputs (tests/data/reference), chunking invariance past one
 // chunk, exact snapshot restore, layer splits, the device-resident state, the batched step, the
-// memory meter and the clear refusal of int8 weights.
+// memory meter and int8 / q4 weights against the fp32 model they decode to.
 // Free of Qt: the programs test_<kind>_model run these bodies through QtDeviceModelTests, the
 // Qt-free runner (tests/gpu_runner) through cases().
 #include "backends/registry.h"
@@ -35,7 +35,9 @@ public:
     static const std::vector<Row<BatchedRow>>& batchedRows();
     void batched(const BatchedRow& r);
     void memoryMeter();
-    void int8Refused(); // int8 weights are CPU-only for now (issue 18)
+    struct QuantizedRow { std::string caseName; DType type; };
+    static const std::vector<Row<QuantizedRow>>& quantizedRows();
+    void quantized(const QuantizedRow& r);
     void missingDeviceIsAClearError(); // Vulkan's device ids
 
     // Every test of the kind, for the Qt-free runner.

@@ -10,11 +10,13 @@ namespace cuda {
 
 // GEMV and fp32 GEMM read the same rounded weights as the CPU and sum in fp32: only the order
 // of summation differs. Prefill with 16-bit weights also rounds the activations to the weight
-// type for the tensor cores: NMSE ≈ u²/3 (u = 2⁻¹¹ fp16, 2⁻⁸ bf16), with 10× headroom.
+// type for the tensor cores: NMSE ≈ u²/3 (u = 2⁻¹¹ fp16, 2⁻⁸ bf16), with 10× headroom. int8 /
+// q4 prefill rounds both the activations and the decoded weights to fp16: twice that.
 double matmul(DType weights, int T)
 {
     if (weights == DType::F32) return 1e-10;
     if (T <= 4) return 1e-9;
+    if (isQuantized(weights)) return 2e-6;
     return weights == DType::F16 ? 1e-6 : 5e-5;
 }
 

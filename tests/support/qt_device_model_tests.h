@@ -30,7 +30,8 @@ private slots:
     void batched_data() { addRows(DeviceModelTests::batchedRows()); }
     void batched() { m_tests->batched(fetchRow(DeviceModelTests::batchedRows())); }
     void memoryMeter() { m_tests->memoryMeter(); }
-    void int8Refused() { m_tests->int8Refused(); }
+    void quantized_data() { addRows(DeviceModelTests::quantizedRows()); }
+    void quantized() { m_tests->quantized(fetchRow(DeviceModelTests::quantizedRows())); }
 };
 
 } // namespace rwkv::test

@@ -1,6 +1,5 @@
 #include "support/quantized_model.h"
 
-#include "core/io/safetensors_writer.h"
 #include "core/model.h"
 #include "core/quantize.h"
 #include "core/tokenizer/world_tokenizer.h"
@@ -11,7 +10,6 @@
 #include <cassert>
 #include <cmath>
 #include <random>
-#include <cstring>
 
 namespace rwkv::test {
 
@@ -122,31 +120,6 @@ DemoAgreement demoModelAgreement(Device& cpu, DType type)
         d.worst = std::max(d.worst, a.maxRelative);
     }
     return d;
-}
-
-void writeDequantizedModel(const Checkpoint& ck, DType type, const std::string& file)
-{
-    std::vector<NamedTensor> tensors;
-    for (const TensorView& t : ck.tensors()) {
-        NamedTensor n{t.name, t.dtype, t.shape, {t.bytes.begin(), t.bytes.end()}};
-        const std::string leaf = t.name.substr(t.name.rfind('.') + 1);
-        const bool quantized = t.shape.size() == 2 && t.name.ends_with(".weight") && t.name != "emb.weight";
-        const bool factor = t.shape.size() == 2 && leaf.size() == 2 && std::string("wavg").find(leaf[0]) != std::string::npos
-                            && (leaf[1] == '1' || leaf[1] == '2');
-        if (quantized || factor) {
-            std::vector<float> w(size_t(t.numel()));
-            convertToFloat(t.bytes.data(), t.dtype, w.size(), w.data());
-            const std::vector<std::byte> q = quantized ? quantize(type, w, t.shape[1]) : std::vector<std::byte>();
-            for (size_t i = 0; i < w.size(); ++i)
-                w[i] = quantized ? float(decodeQuantized(type == DType::Q4, q, w.size(), i))
-                                 : float(decodeF16(floatToF16(w[i])));
-            n.dtype = DType::F32;
-            n.bytes.resize(w.size() * 4);
-            std::memcpy(n.bytes.data(), w.data(), n.bytes.size());
-        }
-        tensors.push_back(std::move(n));
-    }
-    writeSafetensors(file, tensors);
 }
 
 } // namespace rwkv::test

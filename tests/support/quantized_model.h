@@ -1,11 +1,12 @@
 #pragma once
 // What test_int8_model and test_q4_model share: whole models under a quantized weight type
 // (DType::Q8, DType::Q4) compared with fp32 — logits agreement, the first-order logits bound,
-// the demo model on text it was not trained on, and the "dequantized model" a quantized run must
-// equal.
+// the demo model on text it was not trained on (the "dequantized model" a quantized run must equal
+// is in dequantized_model.h).
 #include "core/checkpoint.h"
 #include "core/device.h"
 #include "core/dtype.h"
+#include "support/dequantized_model.h"
 
 #include <cstdint>
 #include <span>
@@ -43,10 +44,5 @@ struct DemoAgreement {
     double worst = 0; // the largest maxRelative of a text
 };
 DemoAgreement demoModelAgreement(Device& cpu, DType type);
-
-// Writes `ck` with every matrix `type` quantizes (nn.Linear weights, head included, embedding
-// not) replaced by its decoded values in fp32, and the LoRA factors (RWKV-7 w1 … g2) rounded
-// to fp16, as `type` stores them: the fp32 model a `type` run must equal up to summation order.
-void writeDequantizedModel(const Checkpoint& ck, DType type, const std::string& file);
 
 } // namespace rwkv::test

@@ -15,7 +15,7 @@ Frame {
     readonly property var downloads: app.downloads
     readonly property bool active: downloads.active === entry.name
     readonly property double weightBytes: downloads.weightBytes(entry.parameters, precision)
-    // Where it would run here: a GPU in fp16, the CPU in bf16, or only narrower (core catalogFit).
+    // Where it would run here: a GPU in fp16 or narrower, the CPU in bf16 or narrower (core catalogFit).
     readonly property var fit: downloads.fit(entry.parameters, downloads.gpuOffers)
     readonly property var progress: downloads.progress
 

@@ -180,7 +180,7 @@ ColumnLayout {
             id: precisionBox
             objectName: "precisionBox"
             enabled: !page.automatic
-            model: page.deviceId === "cpu" ? ["fp32", "bf16", "fp16", "int8", "q4"] : ["fp32", "bf16", "fp16"]
+            model: ["fp32", "bf16", "fp16", "int8", "q4"]
             currentIndex: Math.max(0, model.indexOf(page.precision))
             onActivated: index => page.precision = model[index]
             displayText: page.precisionText(currentText)
@@ -223,8 +223,8 @@ ColumnLayout {
         wrapMode: Text.Wrap
         font.pixelSize: Theme.px(12)
         opacity: 0.7
-        text: (page.automatic ? qsTr("Strategy: automatic. Each device that fits the model is tried with a few decoded tokens on its first load here, and the fastest is kept for this model (precision: fp16 on GPUs; on the CPU the file's own 16-bit type or bf16, int8 or q4 where only those fit).")
-                              : qsTr("Strategy: %1. fp32 is exact; bf16 and fp16 halve the weights' memory, int8 and q4 (CPU) cut the matrices to about a quarter and an eighth at a small cost in quality; fewer bytes decode faster on memory-bound machines.")
+        text: (page.automatic ? qsTr("Strategy: automatic. Each device that fits the model is tried with a few decoded tokens on its first load here, and the fastest is kept for this model (precision: fp16 on GPUs, on the CPU the file's own 16-bit type or bf16; int8 or q4 where only those fit).")
+                              : qsTr("Strategy: %1. fp32 is exact; bf16 and fp16 halve the weights' memory, int8 and q4 cut the matrices to about a quarter and an eighth at a small cost in quality; fewer bytes decode faster on memory-bound machines.")
                                 .arg(page.strategy))
               + (page.memoryText.length > 0 ? "\n" + qsTr("Memory estimate: %1.").arg(page.memoryText) : "")
     }

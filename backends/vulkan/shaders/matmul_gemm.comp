@@ -9,6 +9,7 @@ layout(local_size_x = 256) in;
 
 layout(push_constant) uniform Params {
     Floats outp, inp, weight;
+    Halves scales; // int8/q4 block scales
     uint T, I, O;
     uint tilesO; // workgroups along O
 };
@@ -33,7 +34,7 @@ void main()
             const uint row = e / kDepth, d = e % kDepth, k = k0 + d;
             const uint t = t0 + row, o = o0 + row;
             sIn[d][row] = (t < T && k < I) ? inp.v[t * I + k] : 0.0;
-            sW[d][row] = (o < O && k < I) ? loadWeight(weight, o * I + k) : 0.0;
+            sW[d][row] = (o < O && k < I) ? loadWeight(weight, scales, o * I + k) : 0.0;
         }
         barrier();
         for (uint d = 0; d < kDepth; ++d) {

@@ -4,7 +4,7 @@
 // neighbouring weights (coalesced), each weight is read once for all T input rows, and one
 // subgroup reduction finishes a row, with no shared memory or barrier. With kVector (I a
 // multiple of 8, 16-byte aligned tensors) each lane reads 8 weights at a time, in 16-byte
-// loads for fp16/bf16.
+// loads for fp16/bf16 and 8-byte loads for int8/q4.
 layout(local_size_x = 128) in;
 #include "common.glsl"
 #include "weights.glsl"
@@ -15,9 +15,11 @@ layout(constant_id = 1) const bool kVector = false;
 
 layout(buffer_reference, std430, buffer_reference_align = 16) readonly buffer Vec4s { vec4 v[]; };
 layout(buffer_reference, std430, buffer_reference_align = 16) readonly buffer UVec4s { uvec4 v[]; };
+layout(buffer_reference, std430, buffer_reference_align = 8) readonly buffer UVec2s { uvec2 v[]; };
 
 layout(push_constant) uniform Params {
     Floats outp, inp, weight;
+    Halves scales; // int8/q4 block scales
     uint T, I, O;
     uint rowsPerGroup; // a multiple of the number of subgroups
 };
@@ -30,6 +32,15 @@ void load8(uint q, out float w[8])
     if (kWeightType == 0) {
         const vec4 a = Vec4s(weight).v[2 * q], b = Vec4s(weight).v[2 * q + 1];
         w = float[8](a.x, a.y, a.z, a.w, b.x, b.y, b.z, b.w);
+        return;
+    }
+    if (kWeightType >= 3) {
+        // Block q / 4. int8: its bytes 8(q % 4) .. +7. q4: values 8(q % 4) .. +7 are the low
+        // (q % 4 < 2) or high nibbles of its 8-byte half q % 2.
+        const float d = float(scales.v[q / 4]);
+        const uvec2 u = UVec2s(weight).v[kWeightType == 3 ? q : q / 4 * 2 + q % 2];
+        const uint high = kWeightType == 3 ? 0 : 4 * (q % 4 / 2);
+        for (uint k = 0; k < 8; ++k) w[k] = d * quantized(u[k / 4], 8 * (k % 4) + high);
         return;
     }
     const uvec4 u = UVec4s(weight).v[q];
@@ -84,7 +95,7 @@ void main()
             }
         } else {
             for (uint i = lane; i < I; i += width) {
-                const float w = loadWeight(weight, row * I + i);
+                const float w = loadWeight(weight, scales, row * I + i);
                 for (uint t = 0; t < T && t < kMaxT; ++t) acc[t] += w * inp.v[t * I + i];
             }
         }
