@@ -2,7 +2,7 @@
 # Runs ON the rented NVIDIA machine (docs/gpu-run.md), from the repository root, with the
 # bundle of tools/gpu-bundle.sh carried as .gpu: prints nvidia-smi, measures the device-to-device
 # copy bandwidth (PyTorch, which the machine has), runs gpu-parity on CUDA and on Vulkan (through
-# the loader in .gpu/lib), then rwkv-cli bench for CUDA fp16/bf16 and Vulkan fp16 on random
+# the loader in .gpu/lib), then rwkv-cli bench for CUDA fp16/bf16/int8/q4 and Vulkan fp16 on random
 # RWKV-7 checkpoints of the 0.1B, 1.5B and 7.2B shapes made there, and packs every log into
 # $OUT/gpu-logs.tar.gz. A summary goes to stdout. Steps past the time budget are skipped and
 # say so. A missing CUDA or Vulkan device fails the parity step unless RWKV_REQUIRE_CUDA=0 or
@@ -159,7 +159,7 @@ if [ "$quick" = 1 ]; then tokens="32 8 1"; else tokens=""; fi
 for s in $shapes; do
   case $s in 12x768) t="2048 256 3" ;; 24x2048) t="2048 128 2" ;; *) t="1024 64 2" ;; esac
   read -r pp tg reps <<<"${tokens:-$t}"
-  for strategy in "cuda fp16" "cuda bf16" "vulkan fp16"; do
+  for strategy in "cuda fp16" "cuda bf16" "vulkan fp16" "cuda int8" "cuda q4"; do
     name="bench-$s-${strategy// /-}"
     if [ "${strategy%% *}" = cuda ] && [ "$have_cuda" = 0 ]; then say "$name: skipped, no CUDA device"; continue; fi
     if [ "$(left)" -lt 20 ]; then say "$name: skipped, time budget spent"; continue; fi
