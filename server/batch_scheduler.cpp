@@ -137,22 +137,24 @@ void BatchScheduler::step()
     sweep();
     if (!busy()) return;
     std::vector<float> logits;
-    const bool decoding = !m_sequences.empty();
     {
         const std::lock_guard lock(m_modelLock);
-        if (decoding) try {
+        // Prompts first: one whose chunk ends it joins this step's decode, so a newcomer's first
+        // token comes one step sooner (the others wait the same: their tokens are sampled after
+        // both either way).
+        feedPrompts();
+        for (const auto& p : m_prompts) {
+            const BatchRequest& r = p->job->request();
+            if (!p->started && !p->job->failed && !p->job->cancelled() && r.fed + 1 == r.tokens.size()) startReplies(*p);
+        }
+        if (!m_sequences.empty()) try {
                 logits = decode();
             } catch (...) {
                 // The states may be partly advanced: every reply in the step fails.
                 for (const auto& s : m_sequences) fail(*s->job, std::current_exception());
             }
-        feedPrompts();
     }
     if (!logits.empty()) sample(logits);
-    for (const auto& p : m_prompts) {
-        const BatchRequest& r = p->job->request();
-        if (!p->started && !p->job->failed && !p->job->cancelled() && r.fed + 1 == r.tokens.size()) startReplies(*p);
-    }
     sweep();
 }
 

@@ -1,8 +1,9 @@
 #pragma once
 // Continuous batching on one model (docs/design.md "Batched serving"). A thread runs steps;
-// each step advances every reply in the batch by one token with one Model::forwardBatch, so
-// the weights are read once for all of them, then feeds the next chunk of the prompts waiting
-// to start. A request joins at the step after it arrives (if its choices fit in the free
+// each step feeds the next chunk of the prompts waiting to start, then advances every reply in
+// the batch by one token with one Model::forwardBatch, so the weights are read once for all of
+// them (a reply whose prompt that chunk ended among them: its last prompt token gives its first
+// token). A request joins at the step after it arrives (if its choices fit in the free
 // slots; else it waits, first come first served) and leaves when its replies end or it is
 // cancelled. Prompts are fed kPromptChunk tokens per step while others are decoding, so a
 // long prompt delays the others by one chunk per step, not by the whole prompt. Thread-safe.

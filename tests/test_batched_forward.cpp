@@ -175,10 +175,14 @@ private slots:
     {
         QFETCH(QString, arch);
         auto model = Model::load(randomCheckpoint(arch), m_cpu, DType::BF16);
-        const size_t three[] = {2, 9, 0}, eight[] = {2, 9, 0, 1, 4, 7, 3, 12}; // 8 rows: the GEMM path
+        // 3 and 8 rows: the decode loop (in groups of 6 on AVX-512); 17: the GEMM path.
+        const size_t three[] = {2, 9, 0}, eight[] = {2, 9, 0, 1, 4, 7, 3, 12},
+                     seventeen[] = {2, 9, 0, 1, 4, 7, 3, 12, 5, 0, 6, 1, 8, 2, 10, 3, 11};
         checkGreedy(*model, three, 16);
         if (QTest::currentTestFailed()) return;
         checkGreedy(*model, eight, 16);
+        if (QTest::currentTestFailed()) return;
+        checkGreedy(*model, seventeen, 8);
     }
 
     void demoModel()

@@ -138,12 +138,14 @@ private slots:
         QTemporaryDir dir;
         const std::string file = dir.filePath("dequantized.safetensors").toStdString();
         test::writeDequantizedModel(ck, DType::Q8, file);
-        std::vector<int32_t> tokens = WorldTokenizer::load(test::worldVocabPath())->encode("Hello there, how are you? I hope the weather is fine where you are.");
-        QVERIFY(tokens.size() >= 16);
-        tokens.resize(16);
+        std::vector<int32_t> tokens = WorldTokenizer::load(test::worldVocabPath())->encode("Hello there, how are you? I hope the weather is fine where you are, and that the "
+                                                                                    "garden is growing well after all the rain we had last week.");
+        QVERIFY(tokens.size() >= 32);
+        tokens.resize(32);
         const std::vector<float> want = allLogits(Checkpoint::open(file), *m_cpu, DType::F32, tokens);
         // Chunks of up to 8 tokens take the integer decode (kMaxIntRows in kernels_matmul.cpp),
-        // 16 the prefill GEMM throughout (the head too: 16 rows a matmul, model.cpp).
+        // 32 the prefill GEMM throughout (past the 16 rows fp16 and fp32 matrices stream, and the
+        // head too: kHeadRows = 32 rows a matmul, model.h).
         for (size_t n : {size_t(1), size_t(5), tokens.size()}) { // token by token, batched decode, prefill
             const std::vector<float> got = allLogits(ck, *m_cpu, DType::Q8, tokens, n);
             const double error = compareLogits(got, want, 65536).maxRelative;

@@ -36,11 +36,14 @@ namespace rwkv::cpu::HWY_NAMESPACE {
 constexpr size_t kMaxStreamRows = HWY_TARGET <= HWY_AVX3 ? 6 : 3;
 // Largest T 16-bit and fp32 weights take the streaming loops for, in groups of at most
 // kMaxStreamRows inputs over each 4-row slice of weights (the later groups read it from L1):
-// a batched decode step, where widening the weights into a buffer first (the GEMM) costs
-// more than it saves.
-constexpr size_t kMaxGroupedRows = 8;
+// a batched decode step or a short prompt chunk, where widening the weights into a buffer
+// first (the GEMM) costs more than it saves (9 and 16 rows measured 1.3-2.1x faster this way
+// than through the GEMM on a Zen 4, BENCHMARKS.md).
+constexpr size_t kMaxGroupedRows = 16;
 // Largest T block-quantized weights take the integer decode (streamIntRows) for: the CPU
-// server's default batch. Above kMaxIntGroup the inputs go in groups of at most that many
+// server's default batch (that loop rounds its inputs to integers; the prefill GEMM is exact
+// on the decoded weights).
+// Above kMaxIntGroup the inputs go in groups of at most that many
 // over each 4-row slice of weights, which the later groups read from L1, not from memory.
 constexpr size_t kMaxIntRows = 8;
 // Inputs one pass of the integer decode serves (streamIntRows): TT accumulators, TT block
