@@ -137,15 +137,21 @@ private slots:
                  qPrintable(QString("estimate %1 MiB, measured %2 MiB").arg(estimate / 1048576).arg(measured / 1048576)));
     }
 
-    // The GPU's part of a split against lavapipe's memory meter (its memory is the process's
-    // own, so the CPU's row is not checked here).
+    // The GPU's part of a split, and the whole model as int8 and q4, against lavapipe's memory
+    // meter (its memory is the process's own, so the CPU's row is not checked here).
+    void vulkanWithinTenPercent_data()
+    {
+        QTest::addColumn<QString>("strategy");
+        for (const char* s : {"vulkan:0 fp16 *6 -> cpu bf16", "vulkan:0 int8", "vulkan:0 q4"}) QTest::newRow(s) << QString(s);
+    }
     void vulkanWithinTenPercent()
     {
         if (!vulkanAvailable()) {
             if (test::deviceRequired(test::kVulkan)) QFAIL("no Vulkan device, and RWKV_REQUIRE_VULKAN is set");
             QSKIP("no Vulkan device");
         }
-        const auto got = checkedMemory(m_model01, "vulkan:0 fp16 *6 -> cpu bf16");
+        QFETCH(QString, strategy);
+        const auto got = checkedMemory(m_model01, strategy);
         QVERIFY(got.contains("vulkan:0"));
         const auto [estimate, measured] = got.at("vulkan:0");
         QVERIFY2(measured > 50e6 && std::abs(estimate / measured - 1) <= 0.10,
