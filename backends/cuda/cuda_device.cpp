@@ -183,7 +183,7 @@ void CudaDevice::matmulNow(const DTensor& out, const DTensor& in, const DTensor&
     const bool quantized = isQuantized(weight.dtype);
     const DType halfType = quantized ? DType::F16 : weight.dtype;
     const size_t activationBytes = (size_t(in.numel()) * 2 + 255) / 256 * 256;
-    const int sliceRows = quantized ? int(std::clamp<int64_t>(kDequantElements / I, 1, O)) : O;
+    const int sliceRows = quantized ? int(std::clamp<int64_t>(kDequantElements / I / 8 * 8, 1, O)) : O; // 32-byte aligned slices of out
     auto* scratch = static_cast<char*>(halfScratch(activationBytes + (quantized ? size_t(sliceRows) * I * 2 : 0)));
     float* alpha = m_constants;
     toHalf(m_stream, scratch, in, halfType, alpha, reinterpret_cast<unsigned*>(m_constants + 3));
