@@ -2,8 +2,8 @@
 // The closed set of kernels a backend implements (design.md properties 2, 3, 5). The model
 // files in core/models/ are written against this interface only; core/ never includes a
 // backend header. Activations are fp32 row-major matrices [rows × cols]; weights may be
-// fp32, fp16 or bf16. A tensor with rows == 1 broadcasts over the rows of the others where
-// a kernel says so. Q8 and Q4 weights (core/quantize.h) only where Device::supportsWeights says so.
+// fp32, fp16, bf16 or block-quantized Q8 / Q4 (core/quantize.h; where Device::supportsWeights
+// says so). A tensor with rows == 1 broadcasts over the rows of the others where a kernel says so.
 // The recurrent kernels (tokenShift, wkv4/5/7) run B independent sequences of T tokens each:
 // their activations hold B·T rows, sequence after sequence, and their state tensor holds the B
 // sequences' states one after another (B is read from the state's rows; B = 1 is one sequence).
@@ -66,8 +66,11 @@ public:
     virtual bool hostMemory() const { return false; }
     // The device's memory meter, where it has one of its own.
     virtual std::optional<MemoryInfo> memoryInfo() const { return std::nullopt; }
-    // Whether matmul takes weights of this type (every backend: fp32, fp16, bf16).
-    virtual bool supportsWeights(DType t) const { return t == DType::F32 || t == DType::F16 || t == DType::BF16; }
+    // Whether matmul takes weights of this type (every backend so far: fp32, fp16, bf16, int8, q4).
+    virtual bool supportsWeights(DType t) const
+    {
+        return t == DType::F32 || t == DType::F16 || t == DType::BF16 || isQuantized(t);
+    }
 
     // Throws Error(OutOfMemory).
     virtual std::unique_ptr<DeviceBuffer> allocate(size_t bytes) = 0;

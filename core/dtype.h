@@ -25,6 +25,8 @@ inline bool isQuantized(DType t) { return t == DType::Q8 || t == DType::Q4; }
 size_t dtypeSize(DType t);
 // Bytes of numel elements of type t, block scales included.
 size_t storageBytes(DType t, size_t numel);
+// Where the fp16 block scales of a Q8 or Q4 matrix of numel elements start (bytes): after its values.
+inline size_t quantizedScalesOffset(DType t, size_t numel) { return t == DType::Q4 ? numel / 2 : numel; }
 // Lower-case name as in strategies and safetensors, e.g. "bf16".
 std::string_view dtypeName(DType t);
 

@@ -21,7 +21,6 @@ public:
 
     std::string name() const override;
     bool hostMemory() const override { return true; }
-    bool supportsWeights(DType t) const override { return isQuantized(t) || Device::supportsWeights(t); }
     int threads() const { return m_pool.size(); }
     // The SIMD target in use and the kernels' main choices, for `rwkv-cli info` and `bench`:
     // "AVX3 target; bf16 prefill: AVX512-BF16 dot products, …; decode prefetch: …".

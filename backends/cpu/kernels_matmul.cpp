@@ -42,8 +42,7 @@ constexpr size_t kMaxStreamRows = HWY_TARGET <= HWY_AVX3 ? 6 : 3;
 constexpr size_t kMaxGroupedRows = 16;
 // Largest T block-quantized weights take the integer decode (streamIntRows) for: the CPU
 // server's default batch (that loop rounds its inputs to integers; the prefill GEMM is exact
-// on the decoded weights).
-// Above kMaxIntGroup the inputs go in groups of at most that many
+// on the decoded weights). Above kMaxIntGroup the inputs go in groups of at most that many
 // over each 4-row slice of weights, which the later groups read from L1, not from memory.
 constexpr size_t kMaxIntRows = 8;
 // Inputs one pass of the integer decode serves (streamIntRows): TT accumulators, TT block
@@ -343,12 +342,12 @@ void matmulImpl(ThreadPool& pool, const DTensor& out, const DTensor& in, const D
         break;
     case DType::Q8: {
         const auto* q = static_cast<const int8_t*>(weight.data);
-        matmulTyped(pool, out.f32(), in.f32(), Q8Ptr{q, reinterpret_cast<const uint16_t*>(q + weight.numel())}, T, I, O);
+        matmulTyped(pool, out.f32(), in.f32(), Q8Ptr{q, reinterpret_cast<const uint16_t*>(q + quantizedScalesOffset(DType::Q8, size_t(weight.numel())))}, T, I, O);
         break;
     }
     case DType::Q4: {
         const auto* packed = static_cast<const uint8_t*>(weight.data);
-        const auto* scales = reinterpret_cast<const uint16_t*>(packed + weight.numel() / 2);
+        const auto* scales = reinterpret_cast<const uint16_t*>(packed + quantizedScalesOffset(DType::Q4, size_t(weight.numel())));
         matmulTyped(pool, out.f32(), in.f32(), Q4Ptr{packed, scales}, T, I, O);
         break;
     }

@@ -163,11 +163,11 @@ __global__ void __launch_bounds__(kGemvThreads) gemvQuantKernel(float* __restric
     }
 }
 
-// The values and the fp16 scales (the last numel / 32 halves) of an int8 / q4 tensor.
+// The values and the fp16 block scales of an int8 / q4 tensor.
 const uint8_t* quantizedValues(const DTensor& w) { return static_cast<const uint8_t*>(w.data); }
 const __half* quantizedScales(const DTensor& w)
 {
-    return reinterpret_cast<const __half*>(quantizedValues(w) + w.bytes() - size_t(w.numel()) / 32 * 2);
+    return reinterpret_cast<const __half*>(quantizedValues(w) + quantizedScalesOffset(w.dtype, size_t(w.numel())));
 }
 
 template <typename W, int TT>

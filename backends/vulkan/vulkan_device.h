@@ -31,7 +31,6 @@ public:
 
     std::string name() const override { return m_name; }
     std::optional<MemoryInfo> memoryInfo() const override;
-    bool supportsWeights(DType t) const override { return isQuantized(t) || Device::supportsWeights(t); }
 
     std::unique_ptr<DeviceBuffer> allocate(size_t bytes) override;
     void upload(const DTensor& dst, const void* host) override;

@@ -99,8 +99,7 @@ void VulkanDevice::matmul(const DTensor& out, const DTensor& in, const DTensor& 
 {
     assert(in.cols == weight.cols && out.cols == weight.rows && out.rows == in.rows);
     const uint32_t type = weightTypeId(weight.dtype);
-    // int8/q4: the fp16 block scales are the last numel / 32 halves of the tensor (core/quantize.h).
-    const uint64_t scales = isQuantized(weight.dtype) ? addr(weight) + weight.bytes() - size_t(weight.numel()) / kQ8Block * 2 : 0;
+    const uint64_t scales = isQuantized(weight.dtype) ? addr(weight) + quantizedScalesOffset(weight.dtype, size_t(weight.numel())) : 0;
     MatmulPush p{addr(out), addr(in), addr(weight), scales, u32(in.rows), u32(in.cols), u32(weight.rows), 0};
     if (in.rows <= kGemvMaxRows) {
         // 8 weights per load where rows are whole 16-byte multiples and both start aligned.
