@@ -34,16 +34,20 @@ std::vector<float> decode(Model& model, std::span<const int32_t> tokens, State& 
     return logits;
 }
 
+// Every reference case under each of `types`.
+std::vector<Row<DeviceModelTests::ParityRow>> caseRows(std::initializer_list<DType> types)
+{
+    std::vector<Row<DeviceModelTests::ParityRow>> v;
+    for (const char* c : {"x040_c128_l2_v1000", "x052_c128_l2_v1000", "x060_c128_l2_v1000", "x070_c128_l2_v1000"})
+        for (DType t : types) v.push_back({format("%s %s", c, dtypeName(t).data()), {c, t}});
+    return v;
+}
+
 } // namespace
 
 const std::vector<Row<DeviceModelTests::ParityRow>>& DeviceModelTests::parityRows()
 {
-    static const std::vector<Row<ParityRow>> rows = [] {
-        std::vector<Row<ParityRow>> v;
-        for (const char* c : {"x040_c128_l2_v1000", "x052_c128_l2_v1000", "x060_c128_l2_v1000", "x070_c128_l2_v1000"})
-            for (DType t : {DType::F32, DType::F16, DType::BF16}) v.push_back({format("%s %s", c, dtypeName(t).data()), {c, t}});
-        return v;
-    }();
+    static const std::vector<Row<ParityRow>> rows = caseRows({DType::F32, DType::F16, DType::BF16});
     return rows;
 }
 
@@ -222,21 +226,16 @@ void DeviceModelTests::memoryMeter()
     RWKV_CHECK(!m_cpu->memoryInfo().has_value());
 }
 
-const std::vector<Row<DeviceModelTests::QuantizedRow>>& DeviceModelTests::quantizedRows()
+const std::vector<Row<DeviceModelTests::ParityRow>>& DeviceModelTests::quantizedRows()
 {
-    static const std::vector<Row<QuantizedRow>> rows = [] {
-        std::vector<Row<QuantizedRow>> v;
-        for (const char* c : {"x040_c128_l2_v1000", "x052_c128_l2_v1000", "x060_c128_l2_v1000", "x070_c128_l2_v1000"})
-            for (DType t : {DType::Q8, DType::Q4}) v.push_back({format("%s %s", c, dtypeName(t).data()), {c, t}});
-        return v;
-    }();
+    static const std::vector<Row<ParityRow>> rows = caseRows({DType::Q8, DType::Q4});
     return rows;
 }
 
 // int8 / q4 weights, quantized on load: the device equals the CPU running the fp32 model they
 // decode to (the tests' own decoder), at every position, in the states, chunked and greedily.
 // Their quality against fp32 is test_int8_model's and test_q4_model's.
-void DeviceModelTests::quantized(const QuantizedRow& r)
+void DeviceModelTests::quantized(const ParityRow& r)
 {
     const ReferenceCase ref = loadReferenceCase(r.caseName);
     const Checkpoint ck = Checkpoint::open(ref.safetensors);
@@ -283,7 +282,7 @@ std::vector<TestCase> DeviceModelTests::cases(const GpuKind& kind)
         plainCase("residentStateSplits", [this] { residentStateSplits(); }),
         dataCase("batched", batchedRows(), [this](const BatchedRow& r) { batched(r); }),
         plainCase("memoryMeter", [this] { memoryMeter(); }),
-        dataCase("quantized", quantizedRows(), [this](const QuantizedRow& r) { quantized(r); }),
+        dataCase("quantized", quantizedRows(), [this](const ParityRow& r) { quantized(r); }),
     };
     if (std::string_view(kind.prefix) == kVulkan.prefix)
         c.push_back(plainCase("missingDeviceIsAClearError", [this] { missingDeviceIsAClearError(); }));

@@ -35,9 +35,8 @@ public:
     static const std::vector<Row<BatchedRow>>& batchedRows();
     void batched(const BatchedRow& r);
     void memoryMeter();
-    struct QuantizedRow { std::string caseName; DType type; };
-    static const std::vector<Row<QuantizedRow>>& quantizedRows();
-    void quantized(const QuantizedRow& r);
+    static const std::vector<Row<ParityRow>>& quantizedRows(); // the same cases as int8 and q4
+    void quantized(const ParityRow& r);
     void missingDeviceIsAClearError(); // Vulkan's device ids
 
     // Every test of the kind, for the Qt-free runner.
