@@ -46,13 +46,14 @@ struct IntRow {
 template <typename W>
 using InputInt = std::conditional_t<std::is_same_v<W, Q4Ptr>, int8_t, int16_t>;
 
-// Rounds x[0..I) (I a multiple of 32) into v (int16 or int8), scale and offset (I / 32 each).
-// A block whose largest magnitude is not finite gets a NaN scale, so the products stay NaN as
-// in fp32.
+// Rounds x[0..I) (I a multiple of 32) into v (int16 or int8), scale and offset (I / 32 each;
+// offsets only for int8 inputs, the 4-bit rows' that subtract them). A block whose largest
+// magnitude is not finite gets a NaN scale, so the products stay NaN as in fp32.
 template <typename V>
 HWY_INLINE void quantizeRow(const float* x, size_t I, V* v, float* scale, float* offset)
 {
     constexpr float kLevels = std::numeric_limits<V>::max();
+    constexpr bool kOffsets = std::is_same_v<V, int8_t>;
     const hn::CappedTag<float, kQ8Block> df;
     const hn::Rebind<int32_t, decltype(df)> di;
     const hn::Rebind<V, decltype(df)> dv;
@@ -71,11 +72,11 @@ HWY_INLINE void quantizeRow(const float* x, size_t I, V* v, float* scale, float*
         auto sum = hn::Zero(di);
         for (size_t j = 0; j < kQ8Block; j += N) {
             const auto q = hn::NearestInt(hn::Mul(hn::LoadU(df, xb + j), hn::Set(df, inv)));
-            sum = hn::Add(sum, q);
+            if constexpr (kOffsets) sum = hn::Add(sum, q);
             hn::StoreU(hn::DemoteTo(dv, q), dv, v + b * kQ8Block + j);
         }
         scale[b] = finite ? maxAbs / kLevels : std::numeric_limits<float>::quiet_NaN();
-        offset[b] = 8.0f * scale[b] * float(hn::GetLane(hn::SumOfLanes(di, sum)));
+        if constexpr (kOffsets) offset[b] = 8.0f * scale[b] * float(hn::GetLane(hn::SumOfLanes(di, sum)));
     }
 }
 

@@ -195,22 +195,19 @@ void gemvRows(cudaStream_t stream, const DTensor& out, const DTensor& in, const 
     }
 }
 
-// dst[e] = element first + e of an int8 / q4 matrix, as fp16, for e < n.
+// dst[32b + j] = value j of block first + b of an int8 / q4 matrix, as fp16, for b < n: a
+// block a thread.
 template <bool Q4>
 __global__ void dequantizeKernel(__half* __restrict__ dst, const uint8_t* __restrict__ values,
                                  const __half* __restrict__ scales, size_t first, size_t n)
 {
-    const size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x;
-    if (i >= n) return;
-    const size_t e = first + i, block = e / 32, j = e % 32;
-    float v;
-    if constexpr (Q4) {
-        const unsigned byte = values[block * 16 + j % 16];
-        v = float(int(j < 16 ? byte & 15u : byte >> 4) - 8);
-    } else {
-        v = float(int8_t(values[e]));
-    }
-    dst[i] = __float2half_rn(v * __half2float(scales[block]));
+    const size_t b = blockIdx.x * size_t(blockDim.x) + threadIdx.x;
+    if (b >= n) return;
+    float v[32];
+    blockValues<Q4>(values, first + b, v);
+    const float d = __half2float(scales[first + b]);
+#pragma unroll
+    for (int j = 0; j < 32; ++j) dst[b * 32 + j] = __float2half_rn(v[j] * d);
 }
 
 // Largest |x| (NaN ignored) as float bits; non-negative floats order like their bit patterns.
@@ -269,7 +266,8 @@ void gemv(cudaStream_t stream, const DTensor& out, const DTensor& in, const DTen
 
 void dequantizeRows(cudaStream_t stream, void* dst, const DTensor& weight, int64_t first, int64_t rows)
 {
-    const size_t n = size_t(rows * weight.cols), start = size_t(first * weight.cols);
+    // Rows are whole blocks of 32 (core/quantize.h), so a row range is a block range.
+    const size_t n = size_t(rows * weight.cols) / 32, start = size_t(first * weight.cols) / 32;
     const unsigned blocks = unsigned((n + kConvertThreads - 1) / kConvertThreads);
     auto* out = static_cast<__half*>(dst);
     if (weight.dtype == DType::Q4)
