@@ -55,10 +55,11 @@ private slots:
         QTest::addColumn<int>("T");
         QTest::addColumn<int>("I");
         QTest::addColumn<int>("O");
-        // T ≤ 8 covers every streaming (decode) loop, larger T the prefill GEMM. Rows are whole
-        // blocks of 32 (weights.h); I ≤ 128 takes the GEMM's outer-product form and the grouped
-        // decode loop, I ≥ 256 the one-row decode loop, I = 1600 the GEMM's column blocks.
-        for (int T : {1, 2, 3, 4, 5, 6, 7, 8, 16, 33})
+        // T ≤ 16 covers every streaming (decode) loop (past 6 or 4 inputs, in groups), larger T
+        // the prefill GEMM. Rows are whole blocks of 32 (weights.h); I ≤ 128 takes the GEMM's
+        // outer-product form and the grouped decode loop, I ≥ 256 the one-row decode loop,
+        // I = 1600 the GEMM's column blocks.
+        for (int T : {1, 2, 3, 4, 5, 6, 7, 8, 13, 16, 17, 33})
             for (int I : {32, 96, 768, 1600})
                 for (int O : {1, 5, 32, 300})
                     QTest::newRow(qPrintable(QStringLiteral("T%1 I%2 O%3").arg(T).arg(I).arg(O))) << T << I << O;
@@ -97,8 +98,8 @@ private slots:
                 scale[size_t(t) * O + o] = mag;
             }
 
-        // Decode (T ≤ 8) rounds the input rows to int8 blocks (support/input_rounding.h).
-        const std::vector<double> rounding = T <= 8 ? rwkv::test::inputRoundingBound(x, wd, size_t(I), size_t(O), 127)
+        // Decode (T ≤ 16, kMaxIntRows) rounds the input rows to int8 blocks (support/input_rounding.h).
+        const std::vector<double> rounding = T <= 16 ? rwkv::test::inputRoundingBound(x, wd, size_t(I), size_t(O), 127)
                                                     : std::vector<double>(size_t(T) * O, 0.0);
         TargetGuard guard;
         for (const std::string& target : m_targets) {

@@ -1,4 +1,4 @@
-// Decode (up to kMaxIntRows input rows) of int8 and 4-bit weights with integer dot
+// Decode (up to kMaxIntRows<W> input rows) of int8 and 4-bit weights with integer dot
 // products (kernels_matmul.cpp). Widening every quantized weight to fp32 costs 3–5 vector
 // operations per 8 weights, more than the memory system needs to deliver them: the int8 and
 // 4-bit decode ran compute-bound at 48–87 % of the bandwidth limit. So each input row is

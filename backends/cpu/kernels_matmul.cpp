@@ -40,11 +40,16 @@ constexpr size_t kMaxStreamRows = HWY_TARGET <= HWY_AVX3 ? 6 : 3;
 // first (the GEMM) costs more than it saves (9 and 16 rows measured 1.3-2.1x faster this way
 // than through the GEMM on a Zen 4, BENCHMARKS.md).
 constexpr size_t kMaxGroupedRows = 16;
-// Largest T block-quantized weights take the integer decode (streamIntRows) for: the CPU
-// server's default batch (that loop rounds its inputs to integers; the prefill GEMM is exact
-// on the decoded weights). Above kMaxIntGroup the inputs go in groups of at most that many
-// over each 4-row slice of weights, which the later groups read from L1, not from memory.
-constexpr size_t kMaxIntRows = 8;
+// Largest T block-quantized weights take the integer decode (streamIntRows) for, past
+// which the prefill GEMM (exact on the decoded weights) takes over; that loop rounds its
+// inputs to integers. 4-bit weights: a batched step of up to 16 conversations (int8 inputs,
+// 9-16 rows measured 1.2-1.4x faster than the GEMM on a Zen 4). int8 weights: the CPU
+// server's default batch of 8 (their int16 inputs cost twice the multiply-adds a block: 9
+// rows measured 1.1x, 12 level, 16 0.9x the GEMM). Above kMaxIntGroup the inputs go in
+// groups of at most that many over each 4-row slice of weights, which the later groups read
+// from L1, not from memory.
+template <typename W>
+constexpr size_t kMaxIntRows = std::is_same_v<W, Q4Ptr> ? 16 : 8;
 // Inputs one pass of the integer decode serves (streamIntRows): TT accumulators, TT block
 // sums and the widened weights fit AVX2's 16 registers at 4 (measured 1.12-1.16x at 4 inputs
 // on a Zen 2 against groups of 3 + 1).
@@ -67,7 +72,7 @@ constexpr bool kBf16DotTarget = HWY_ARCH_X86_64 && HWY_TARGET <= HWY_AVX3;
 // T = 1 with 16-bit weights: one row at a time, so each thread reads one sequential stream
 // (measured 5-30% above four interleaved rows). fp32 weights measured the other way round
 // (~60% better grouped), so they take the grouped loop. int8 and 4-bit weights take streamIntRows
-// for every T up to kMaxIntRows.
+// for every T up to kMaxIntRows<W>.
 // Four accumulators cover FMA latency.
 // fp16 or bf16 weights: what streamRows is for.
 template <typename W>
@@ -250,7 +255,7 @@ constexpr bool takesRowStream(size_t T, size_t I)
 template <PrefetchHint H, typename W>
 void streamDecode(ThreadPool& pool, float* out, const float* in, W w, size_t T, size_t I, size_t O)
 {
-    IntRow rows[kMaxIntRows] = {};
+    IntRow rows[kMaxIntRows<W>] = {};
     if constexpr (kBlockQuantized<W>) quantizeInputs<InputInt<W>>(in, T, I, rows);
     const size_t groups = (O + 3) / 4;
     // Chunks of at least kMinChunkBytes of weights, so a small matrix is not cut into
@@ -300,7 +305,7 @@ void streamDecode(ThreadPool& pool, float* out, const float* in, W w, size_t T, 
 template <typename W>
 void matmulTyped(ThreadPool& pool, float* out, const float* in, W w, size_t T, size_t I, size_t O)
 {
-    if (T <= (kBlockQuantized<W> ? kMaxIntRows : kMaxGroupedRows)) {
+    if (T <= (kBlockQuantized<W> ? kMaxIntRows<W> : kMaxGroupedRows)) {
         constexpr bool bf16 = std::is_same_v<W, const hwy::bfloat16_t*>, fp16 = std::is_same_v<W, const hwy::float16_t*>;
         const bool oneRow = takesRowStream<W>(T, I);
         const RowStream stream = kBlockQuantized<W> ? RowStream::IntRows
