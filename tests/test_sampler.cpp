@@ -1,5 +1,6 @@
 // Sampler: greedy, top-p / top-k, temperature, bans, occurrence penalties, seeding and speed.
 #include "core/error.h"
+#include "core/fast_exp.h"
 #include "core/sampler.h"
 #include "support/test_support.h"
 
@@ -274,6 +275,25 @@ private slots:
             QCOMPARE(rwkv::occurrenceWeight(exempt), 0.0f);
         for (const char* counted : {"a", " 0a", "10", "\n", "  ", " a"})
             QCOMPARE(rwkv::occurrenceWeight(counted), 1.0f);
+    }
+
+    // The softmax's e^x against the double-precision std::exp over its whole range (x ≤ 0),
+    // every 1e-5: within 1e-7 relative (one float ulp is 6e-8–1.2e-7); 0 below -87 (out of
+    // float's normal range), for -inf and NaN.
+    void fastExpAccuracy()
+    {
+        double worst = 0.0;
+        for (int i = 0; i <= 8700000; ++i) {
+            const float x = -static_cast<float>(i) * 1e-5f;
+            const double want = std::exp(static_cast<double>(x));
+            worst = std::max(worst, std::fabs(static_cast<double>(rwkv::expNonPositive(x)) - want) / want);
+        }
+        qInfo("max relative error %.2e", worst);
+        QVERIFY(worst < 1e-7);
+        QCOMPARE(rwkv::expNonPositive(0.0f), 1.0f);
+        QCOMPARE(rwkv::expNonPositive(-87.01f), 0.0f);
+        QCOMPARE(rwkv::expNonPositive(-std::numeric_limits<float>::infinity()), 0.0f);
+        QCOMPARE(rwkv::expNonPositive(std::numeric_limits<float>::quiet_NaN()), 0.0f);
     }
 
     void matchesSoftmax()

@@ -10,13 +10,15 @@
 //     the time to first token of one newcomer on the idle server and while the largest N run.
 //     Start the server with --max-batch above the largest N: with every slot taken, the
 //     newcomer waits for a reply to end before its prompt is read.
-// URL is the server's base, e.g. http://127.0.0.1:8000/v1. Prints one JSON object.
+// URL is the server's base, e.g. http://127.0.0.1:8000/v1. --temperature T (default 0, greedy)
+// samples every reply at T with the server's other defaults. Prints one JSON object.
 const [mode, url, model, ...rest] = process.argv.slice(2);
 const text = (name, fallback) => {
   const i = rest.indexOf('--' + name);
   return i < 0 ? fallback : rest[i + 1];
 };
 const option = (name, fallback) => Number(text(name, fallback));
+const temperature = option('temperature', 0);
 
 // One streamed chat request: time to the first text and to the end, the reply and the usage.
 async function timedChat(messages, maxTokens) {
@@ -24,7 +26,7 @@ async function timedChat(messages, maxTokens) {
   const response = await fetch(url + '/chat/completions', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ model, messages, max_tokens: maxTokens, temperature: 0, stream: true,
+    body: JSON.stringify({ model, messages, max_tokens: maxTokens, temperature, stream: true,
       stream_options: { include_usage: true } }),
   });
   if (!response.ok) throw new Error(`HTTP ${response.status}: ${await response.text()}`);
