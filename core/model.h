@@ -163,9 +163,9 @@ private:
 
 // Largest number of tokens pushed through the blocks at once (bounds scratch memory).
 inline constexpr int kMaxChunkTokens = 128;
-// Logits rows computed per head matmul (past the CPU decode loops' 16 rows, so a prefill's
+// Logits rows computed per head matmul (past the CPU decode loops' 32 rows, so a prefill's
 // head runs the GEMM as its blocks do), and the alignment of each scratch tensor (bytes).
-inline constexpr int kHeadRows = 32;
+inline constexpr int kHeadRows = 64;
 inline constexpr size_t kScratchAlign = 64;
 // Most States in one batched step (forwardBatch): each needs a row of every chunk.
 inline constexpr int kMaxBatch = kMaxChunkTokens;

@@ -157,13 +157,12 @@ private slots:
         QTest::addColumn<int>("I");
         QTest::addColumn<int>("O");
         QTest::addColumn<int>("dtype");
-        // T ≤ 6 covers every streaming (decode) loop, 7-16 its groups of inputs (int8: T ≤ 8), larger T
-        // the prefill loops. I = 1600 is
-        // cut into column blocks there, so partial sums are accumulated; I ≤ 128 takes its
-        // outer-product form (and the grouped decode loop). int8 rows are whole blocks of 32
+        // T ≤ 6 covers every streaming (decode) loop, 7-32 its groups of inputs (int8: T ≤ 8),
+        // larger T the prefill loops. I = 1600 is cut into column blocks there, so partial sums
+        // are accumulated; I ≤ 128 takes its outer-product form (and the grouped decode loop). int8 rows are whole blocks of 32
         // (weights.h), so its odd widths are 32 and 96 (3 blocks) instead of 7 and 33.
         for (int dtype : {int(DType::F32), int(DType::F16), int(DType::BF16), int(DType::Q8)})
-            for (int T : {1, 2, 3, 4, 5, 6, 7, 8, 13, 16, 17, 33, 128})
+            for (int T : {1, 2, 3, 4, 5, 6, 7, 8, 13, 16, 17, 32, 33, 128})
                 for (int I0 : {7, 33, 768, 1600})
                     for (int O : {1, 5, 32, 768, 1000}) {
                         const int I = DType(dtype) != DType::Q8 ? I0 : I0 == 7 ? 32 : I0 == 33 ? 96 : I0;

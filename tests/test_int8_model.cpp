@@ -140,12 +140,14 @@ private slots:
         test::writeDequantizedModel(ck, DType::Q8, file);
         std::vector<int32_t> tokens = WorldTokenizer::load(test::worldVocabPath())->encode("Hello there, how are you? I hope the weather is fine where you are, and that the "
                                                                                     "garden is growing well after all the rain we had last week.");
-        QVERIFY(tokens.size() >= 32);
-        tokens.resize(32);
+        const std::vector<int32_t> once = tokens; // the text twice: 64 tokens, one chunk past kMaxGroupedRows
+        tokens.insert(tokens.end(), once.begin(), once.end());
+        QVERIFY(tokens.size() >= 64);
+        tokens.resize(64);
         const std::vector<float> want = allLogits(Checkpoint::open(file), *m_cpu, DType::F32, tokens);
         // Chunks of up to 8 tokens take the integer decode (kMaxIntRows in kernels_matmul.cpp),
-        // 32 the prefill GEMM throughout (past the 16 rows fp16 and fp32 matrices stream, and the
-        // head too: kHeadRows = 32 rows a matmul, model.h).
+        // 64 the prefill GEMM throughout (past the 32 rows fp16 and fp32 matrices stream, and the
+        // head too: kHeadRows = 64 rows a matmul, model.h).
         for (size_t n : {size_t(1), size_t(5), tokens.size()}) { // token by token, batched decode, prefill
             const std::vector<float> got = allLogits(ck, *m_cpu, DType::Q8, tokens, n);
             const double error = compareLogits(got, want, 65536).maxRelative;

@@ -227,11 +227,11 @@ private slots:
         const std::vector<int32_t> tokens = sampleTokens();
         for (size_t chunk : {size_t(1), tokens.size()})
             QVERIFY(logits(quantized, *m_cpu, DType::Q4, tokens, chunk) == logits(original, *m_cpu, DType::Q4, tokens, chunk));
-        // Past 16 tokens a chunk takes the exact prefill GEMM (kMaxIntRows, kernels_matmul.cpp),
-        // not the decode loop that rounds its inputs.
-        std::vector<int32_t> prompt = tokens;
-        prompt.insert(prompt.end(), tokens.begin(), tokens.end());
-        QVERIFY(prompt.size() > 16);
+        // Past 32 tokens a chunk takes the exact prefill GEMM for fp32 and q4 weights alike
+        // (kMaxGroupedRows, kMaxIntRows in kernels_matmul.cpp), not the decode loops.
+        std::vector<int32_t> prompt;
+        for (int i = 0; i < 3; ++i) prompt.insert(prompt.end(), tokens.begin(), tokens.end());
+        QVERIFY(prompt.size() > 32);
         const std::vector<float> q4 = logits(original, *m_cpu, DType::Q4, prompt, prompt.size());
         const std::vector<float> fp32 = logits(quantized, *m_cpu, DType::F32, prompt, prompt.size());
         double maxAbs = 0, maxErr = 0;

@@ -36,10 +36,14 @@ namespace rwkv::cpu::HWY_NAMESPACE {
 constexpr size_t kMaxStreamRows = HWY_TARGET <= HWY_AVX3 ? 6 : 3;
 // Largest T 16-bit and fp32 weights take the streaming loops for, in groups of at most
 // kMaxStreamRows inputs over each 4-row slice of weights (the later groups read it from L1):
-// a batched decode step or a short prompt chunk, where widening the weights into a buffer
-// first (the GEMM) costs more than it saves (9 and 16 rows measured 1.3-2.1x faster this way
-// than through the GEMM on a Zen 4, BENCHMARKS.md).
-constexpr size_t kMaxGroupedRows = 16;
+// a batched decode step or a short prompt chunk (the server's are 32 tokens while replies
+// decode), where widening the weights into a buffer first (the GEMM) costs more than it saves
+// (9-32 rows measured 1.1-2.1x faster this way than through the GEMM on a Zen 4; 48 and 64
+// still 1.05-1.3x there, left to the GEMM until other CPUs are measured; BENCHMARKS.md).
+constexpr size_t kMaxGroupedRows = 32;
+// bf16 weights where AMX or the opt-in AVX512-BF16 dot products would take the matmul: past
+// 16 rows (one AMX tile of rows) those stay ahead of the grouped loop's fp32 FMAs.
+constexpr size_t kMaxGroupedRowsBeforeBf16Dot = 16;
 // Largest T block-quantized weights take the integer decode (streamIntRows) for, past
 // which the prefill GEMM (exact on the decoded weights) takes over; that loop rounds its
 // inputs to integers. 4-bit weights: a batched step of up to 16 conversations (int8 inputs,
@@ -305,7 +309,10 @@ void streamDecode(ThreadPool& pool, float* out, const float* in, W w, size_t T, 
 template <typename W>
 void matmulTyped(ThreadPool& pool, float* out, const float* in, W w, size_t T, size_t I, size_t O)
 {
-    if (T <= (kBlockQuantized<W> ? kMaxIntRows<W> : kMaxGroupedRows)) {
+    size_t streamed = kBlockQuantized<W> ? kMaxIntRows<W> : kMaxGroupedRows;
+    if constexpr (std::is_same_v<W, const hwy::bfloat16_t*> && kBf16DotTarget)
+        if (amxEnabled() || (I > kSmallI && bf16DotEnabled())) streamed = kMaxGroupedRowsBeforeBf16Dot;
+    if (T <= streamed) {
         constexpr bool bf16 = std::is_same_v<W, const hwy::bfloat16_t*>, fp16 = std::is_same_v<W, const hwy::float16_t*>;
         const bool oneRow = takesRowStream<W>(T, I);
         const RowStream stream = kBlockQuantized<W> ? RowStream::IntRows
