@@ -295,9 +295,12 @@ ModelConfig detectModelConfig(const Checkpoint& ck)
         expectShape(ck, v, {c.nEmbd});
     expectShape(ck, "head.weight", {c.vocab, c.nEmbd});
 
+    // A quantized file's scales are not parameters, and its q4 matrices pack two in a byte
+    // (quantized_file.h), so it counts as the model it was made from.
     c.paramCount = 0;
     for (const TensorView& t : ck.tensors())
-        if (!t.name.ends_with(".att.time_state")) c.paramCount += t.numel();
+        if (!t.name.ends_with(".att.time_state") && !t.name.ends_with(".q8_scale") && !t.name.ends_with(".q4_scale"))
+            c.paramCount += t.dtype == DType::U8 ? 2 * t.numel() : t.numel();
     return c;
 }
 

@@ -7,6 +7,7 @@
 #include "core/dtype.h"
 #include "core/error.h"
 #include "core/io/safetensors_writer.h"
+#include "core/memory_estimate.h"
 #include "core/model.h"
 #include "core/model_config.h"
 #include "core/quantized_file.h"
@@ -107,6 +108,20 @@ private slots:
         const QuantizeReport r4 = writeQuantizedCheckpoint(ck, m_quantizedQ4, DType::Q4);
         QCOMPARE(r4.quantized, r.quantized);
         QVERIFY(r4.bytesOut < r.bytesOut);
+    }
+
+    // A quantized file describes the same model: its parameter count (scales are not
+    // parameters, a q4 byte holds two) and so the memory each precision is estimated to take
+    // (rwkv-cli info, the app's precision picker, the automatic strategy) are the original's.
+    void sameModelAsTheOriginal()
+    {
+        const ModelConfig original = detectModelConfig(Checkpoint::open(test::demoModelPath()));
+        for (const std::string& file : {m_quantized, m_quantizedQ4}) {
+            const ModelConfig c = detectModelConfig(Checkpoint::open(file));
+            QCOMPARE(c.paramCount, original.paramCount);
+            for (DType type : {DType::F32, DType::F16, DType::Q8, DType::Q4})
+                QCOMPARE(estimatedWeightBytes(c, type), estimatedWeightBytes(original, type));
+        }
     }
 
     // The stored values are the int8 format's (core/quantize.h), checked independently here:
