@@ -12,12 +12,11 @@ namespace rwkv {
 
 namespace {
 
-// An out-of-memory failure while loading, said with what the weights need and what to do.
-Error loadOutOfMemory(const Checkpoint& checkpoint, const StagePlan& first, const std::string& what)
+// An out-of-memory failure while loading, said with what the weights need (the estimate
+// `rwkv-cli info` and the precision picker show) and what to do.
+Error loadOutOfMemory(const ModelConfig& config, const StagePlan& first, const std::string& what)
 {
-    uint64_t bytes = 0;
-    for (const TensorView& t : checkpoint.tensors())
-        bytes += t.shape.size() == 2 ? storageBytes(first.matrixType, size_t(t.numel())) : size_t(t.numel()) * 4;
+    const size_t bytes = estimatedWeightBytes(config, first.matrixType);
     return Error(ErrorCode::OutOfMemory, "cannot load the model: " + what + "; its weights as "
                                              + std::string(dtypeName(first.matrixType)) + " take about "
                                              + std::to_string(bytes >> 20)
@@ -53,10 +52,10 @@ std::unique_ptr<Model> Model::load(const Checkpoint& checkpoint, std::span<const
         case Generation::X070: return makeX070(checkpoint, stages, config, progress);
         }
     } catch (const std::bad_alloc&) {
-        throw loadOutOfMemory(checkpoint, stages.front(), "out of memory");
+        throw loadOutOfMemory(config, stages.front(), "out of memory");
     } catch (const Error& e) {
         if (e.code() != ErrorCode::OutOfMemory) throw;
-        throw loadOutOfMemory(checkpoint, stages.front(), e.what());
+        throw loadOutOfMemory(config, stages.front(), e.what());
     }
     throw Error(ErrorCode::Unsupported, "unknown RWKV generation");
 }
