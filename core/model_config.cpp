@@ -299,7 +299,7 @@ ModelConfig detectModelConfig(const Checkpoint& ck)
     // (quantized_file.h), so it counts as the model it was made from.
     c.paramCount = 0;
     for (const TensorView& t : ck.tensors())
-        if (!t.name.ends_with(".att.time_state") && !t.name.ends_with(".q8_scale") && !t.name.ends_with(".q4_scale"))
+        if (!t.name.ends_with(".att.time_state") && !isQuantizedScale(t.name))
             c.paramCount += t.dtype == DType::U8 ? 2 * t.numel() : t.numel();
     return c;
 }

@@ -54,6 +54,7 @@ bool isLinearWeight(std::string_view name)
     return false;
 }
 
+bool isQuantizedScale(std::string_view name) { return endsWith(name, kQ8Suffix) || endsWith(name, kQ4Suffix); }
 std::string q8ScaleName(std::string_view name) { return std::string(name) + std::string(kQ8Suffix); }
 std::string q4ScaleName(std::string_view name) { return std::string(name) + std::string(kQ4Suffix); }
 

@@ -23,6 +23,8 @@ namespace rwkv {
 
 // Whether the loader stores `name` through its matrix type (DeviceWeights::linear).
 bool isLinearWeight(std::string_view name);
+// Whether `name` is a matrix's scale tensor (NAME.q8_scale, NAME.q4_scale).
+bool isQuantizedScale(std::string_view name);
 std::string q8ScaleName(std::string_view name);
 std::string q4ScaleName(std::string_view name);
 

@@ -138,12 +138,7 @@ private slots:
         QTemporaryDir dir;
         const std::string file = dir.filePath("dequantized.safetensors").toStdString();
         test::writeDequantizedModel(ck, DType::Q8, file);
-        std::vector<int32_t> tokens = WorldTokenizer::load(test::worldVocabPath())->encode("Hello there, how are you? I hope the weather is fine where you are, and that the "
-                                                                                    "garden is growing well after all the rain we had last week.");
-        const std::vector<int32_t> once = tokens; // the text twice: 64 tokens, one chunk past kMaxGroupedRows
-        tokens.insert(tokens.end(), once.begin(), once.end());
-        QVERIFY(tokens.size() >= 64);
-        tokens.resize(64);
+        const std::vector<int32_t> tokens = test::proseTokens64();
         const std::vector<float> want = allLogits(Checkpoint::open(file), *m_cpu, DType::F32, tokens);
         // Chunks of up to 8 tokens take the integer decode (kMaxIntRows in kernels_matmul.cpp),
         // 64 the prefill GEMM throughout (past the 32 rows fp16 and fp32 matrices stream, and the

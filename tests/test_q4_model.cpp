@@ -126,12 +126,7 @@ private slots:
         QTemporaryDir dir;
         const std::string file = dir.filePath("dequantized.safetensors").toStdString();
         test::writeDequantizedModel(ck, DType::Q4, file);
-        std::vector<int32_t> tokens = WorldTokenizer::load(test::worldVocabPath())->encode("Hello there, how are you? I hope the weather is fine where you are, and that the "
-                                                                                    "garden is growing well after all the rain we had last week.");
-        const std::vector<int32_t> once = tokens; // the text twice: 64 tokens, one chunk past kMaxGroupedRows
-        tokens.insert(tokens.end(), once.begin(), once.end());
-        QVERIFY(tokens.size() >= 64);
-        tokens.resize(64);
+        const std::vector<int32_t> tokens = test::proseTokens64();
         const std::vector<float> want = allLogits(Checkpoint::open(file), *m_cpu, DType::F32, tokens);
         // Chunks of up to 16 tokens take the integer decode (kMaxIntRows in kernels_matmul.cpp;
         // 12 = two groups of 6 inputs over each slice of weights on AVX-512, three of 4 on

@@ -56,6 +56,17 @@ Agreement compareLogits(const std::vector<float>& got, const std::vector<float>&
     return a;
 }
 
+std::vector<int32_t> proseTokens64()
+{
+    const std::vector<int32_t> once = WorldTokenizer::load(worldVocabPath())->encode(
+        "Hello there, how are you? I hope the weather is fine where you are, and that the garden is growing well after "
+        "all the rain we had last week.");
+    std::vector<int32_t> tokens;
+    while (tokens.size() < 64) tokens.insert(tokens.end(), once.begin(), once.end());
+    tokens.resize(64);
+    return tokens;
+}
+
 std::vector<float> allLogits(const Checkpoint& ck, Device& device, DType type, std::span<const int32_t> tokens,
                              size_t chunk)
 {

@@ -33,6 +33,10 @@ Agreement compareLogits(const std::vector<float>& got, const std::vector<float>&
 std::vector<float> allLogits(const Checkpoint& ck, Device& device, DType type, std::span<const int32_t> tokens,
                              size_t chunk = 0);
 
+// 64 World tokens of plain prose (one sentence, repeated): one chunk of them is past every
+// CPU decode loop's rows, so it takes the prefill GEMM.
+std::vector<int32_t> proseTokens64();
+
 // The first-order bound on max|Δlogit| / max|logit| of a checkpoint under `type`: the number of
 // quantized matrices times the largest relative rms error quantizing one of them (measured here
 // with core's quantizer and the tests' own decoder). See quantized_model.cpp for why.
